@@ -1,0 +1,29 @@
+#pragma once
+// Wiring: settings, the router built from the resources, and the serve command.
+
+#include <string>
+
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "store/database.hpp"
+
+namespace usertasks::app {
+
+struct Settings {
+  std::string database = "sqlite:usertasks.db";
+  unsigned pool = 4;  // database connections (SQLite: worker threads)
+  bool migrate = false;
+  bool statement_count_header = false;
+  std::string log_level = "info";
+  http::ServerOptions server;
+};
+
+// Every route of the service, bound to `db`.
+http::Router build_router(store::Database& db, const Settings& settings);
+
+// `usertasks serve`: runs until SIGINT/SIGTERM; returns the process exit code.
+int serve(const Settings& settings);
+
+void configure_logging(const std::string& level);
+
+}  // namespace usertasks::app

@@ -1,0 +1,28 @@
+#pragma once
+// The HTTP message types every layer above the socket works with, and the helpers that build
+// responses. Beast's heavy headers stay in http/.
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+
+namespace usertasks::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+using Status = beast_http::status;
+using Verb = beast_http::verb;
+using Field = beast_http::field;
+
+Response json_response(Status status, const boost::json::value& body);
+Response empty_response(Status status);
+
+// An RFC 9457 problem document. `type` is a path under /problems/ that clients branch on;
+// `extra` (an object, when given) adds members such as "errors".
+Response problem(Status status, std::string_view type, std::string_view detail,
+                 boost::json::object extra = {});
+
+}  // namespace usertasks::http

@@ -1,0 +1,100 @@
+#include "http/query.hpp"
+
+#include <boost/url/encode.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <algorithm>
+#include <charconv>
+#include <fmt/format.h>
+
+#include "models/validation.hpp"
+
+namespace usertasks::http {
+
+namespace urls = boost::urls;
+
+std::optional<Query> parse_query(std::string_view query_string) {
+  Query query;
+  if (query_string.empty()) return query;
+  if (!urls::parse_query(query_string)) return std::nullopt;
+  for (const urls::param& p : urls::params_view(query_string, urls::encoding_opts(true))) {
+    query.push_back({p.key, p.has_value ? p.value : std::string{}});
+  }
+  return query;
+}
+
+std::optional<QueryProblem> check_names(const Query& query, const std::vector<std::string>& known) {
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    const std::string& name = query[i].name;
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return QueryProblem{name, "is not a known query parameter"};
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (query[j].name == name) return QueryProblem{name, "is given more than once"};
+    }
+  }
+  return std::nullopt;
+}
+
+void QueryReader::fail(std::string_view name, std::string message) {
+  if (!problem_) problem_ = QueryProblem{std::string(name), std::move(message)};
+}
+
+const std::string* QueryReader::find(std::string_view name) {
+  for (const QueryParam& p : query_) {
+    if (p.name == name) return &p.value;
+  }
+  return nullptr;
+}
+
+std::optional<std::int64_t> QueryReader::id(std::string_view name) {
+  const std::string* value = find(name);
+  if (value == nullptr) return std::nullopt;
+  auto id = models::parse_positive_id(*value);
+  if (!id) fail(name, "must be a positive integer");
+  return id;
+}
+
+std::int64_t QueryReader::integer(std::string_view name, std::int64_t low, std::int64_t high,
+                                  std::int64_t fallback) {
+  const std::string* value = find(name);
+  if (value == nullptr) return fallback;
+  std::int64_t n = 0;
+  const char* end = value->data() + value->size();
+  const auto [ptr, ec] = std::from_chars(value->data(), end, n);
+  if (value->empty() || ec != std::errc{} || ptr != end || n < low || n > high) {
+    fail(name, fmt::format("must be an integer from {} to {}", low, high));
+    return fallback;
+  }
+  return n;
+}
+
+bool QueryReader::equals(std::string_view name, std::string_view value) {
+  const std::string* given = find(name);
+  if (given == nullptr) return false;
+  if (*given != value) fail(name, fmt::format("must be {}", value));
+  return *given == value;
+}
+
+std::string next_page_target(std::string_view path, const Query& query, std::int64_t limit,
+                             std::int64_t last_id) {
+  static constexpr auto safe = urls::unreserved_chars;
+  std::string target(path);
+  char separator = '?';
+  auto append = [&](std::string_view name, std::string_view value) {
+    target += separator;
+    separator = '&';
+    target += urls::encode(name, safe);
+    target += '=';
+    target += urls::encode(value, safe);
+  };
+  for (const QueryParam& p : query) {
+    if (p.name != "limit" && p.name != "after") append(p.name, p.value);
+  }
+  append("limit", std::to_string(limit));
+  append("after", std::to_string(last_id));
+  return target;
+}
+
+}  // namespace usertasks::http

@@ -1,0 +1,28 @@
+#pragma once
+// Reading requests: the target's parts, the JSON body, and routing a request to its handler.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+#include <string_view>
+#include <variant>
+
+#include "http/message.hpp"
+#include "http/router.hpp"
+
+namespace usertasks::http {
+
+struct Target {
+  std::string_view path;
+  std::string_view query;  // without the '?'
+};
+Target split_target(std::string_view target);
+
+// The body as JSON, or the problem to answer: 415 when it is not declared JSON, 400 when it is
+// not valid JSON (with the position of the error).
+std::variant<boost::json::value, Response> json_body(const Request& req);
+
+// Routes `req`: 404 for an unknown path, 405 with Allow for a known path and another method,
+// 204 for CORS preflights (OPTIONS on a known path, or OPTIONS *).
+boost::asio::awaitable<Response> dispatch(const Router& router, Request& req);
+
+}  // namespace usertasks::http

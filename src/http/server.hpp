@@ -1,0 +1,54 @@
+#pragma once
+// The HTTP/1.1 server: one io_context and thread per core, each connection a coroutine on one of
+// them. It owns every socket concern (limits, timeouts, keep-alive, shutdown) and the concerns of
+// every response (request id, CORS, access log, the last-resort 500); what a request means is the
+// App's business.
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace usertasks::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  unsigned threads = 0;  // 0: one per core
+  std::size_t body_limit = 1024 * 1024;
+  std::size_t header_limit = 16 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};  // from a request's first byte to its last header
+  std::chrono::milliseconds body_timeout{30'000};    // to read a body, and to write a response
+  std::chrono::milliseconds idle_timeout{60'000};    // a keep-alive connection with no request
+  std::chrono::milliseconds drain_timeout{10'000};   // in-flight requests at shutdown
+};
+
+class Server {
+ public:
+  using App = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+  Server(ServerOptions options, App app);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; returns the port (useful with port 0). Throws when the address is taken.
+  unsigned short listen();
+  // Serves until SIGINT/SIGTERM or stop(), then stops accepting, lets in-flight requests finish
+  // (up to drain_timeout) and returns.
+  void run();
+  // Begins the graceful stop; callable from any thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace usertasks::http

@@ -1,0 +1,173 @@
+// usertasks: the service (serve), its database migrations (db ...), and its route table (routes).
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <functional>
+#include <fmt/format.h>
+#include <iostream>
+#include <thread>
+
+#include "app/app.hpp"
+#include "app/run_sync.hpp"
+#include "migrate/migrator.hpp"
+#include "migrate/report.hpp"
+
+namespace {
+
+using namespace usertasks;
+
+// What the chosen subcommand does, run after parsing so that errors come back as exit codes.
+using Command = std::function<int()>;
+
+std::string database_url_default() {
+  if (const char* url = std::getenv("DATABASE_URL")) return url;
+  if (const char* url = std::getenv("USERTASKS_DATABASE")) return url;
+  return "sqlite:usertasks.db";
+}
+
+int print_lines(const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) std::cout << line << '\n';
+  return 0;
+}
+
+void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
+  CLI::App* serve = cli.add_subcommand("serve", "Serve the HTTP API");
+  auto& s = settings.server;
+  serve->add_option("--host", s.host, "Address to listen on")->envname("USERTASKS_HOST")->capture_default_str();
+  serve->add_option("--port", s.port, "Port to listen on (0: any free port)")
+      ->envname("USERTASKS_PORT")
+      ->capture_default_str();
+  serve->add_option("--threads", s.threads, "I/O threads (0: one per core)")
+      ->envname("USERTASKS_THREADS")
+      ->capture_default_str();
+  serve->add_option("--pool", settings.pool, "Database connections (SQLite: worker threads)")
+      ->envname("USERTASKS_POOL")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve->add_flag("--migrate", settings.migrate, "Apply pending migrations before serving")
+      ->envname("USERTASKS_MIGRATE");
+  serve->add_option("--body-limit", s.body_limit, "Largest request body, in bytes")
+      ->envname("USERTASKS_BODY_LIMIT")
+      ->capture_default_str();
+  serve->add_option("--header-limit", s.header_limit, "Largest request header block, in bytes")
+      ->envname("USERTASKS_HEADER_LIMIT")
+      ->capture_default_str();
+  auto millis = [&](const char* name, std::chrono::milliseconds& value, const char* help,
+                    const char* env) {
+    serve->add_option_function<long>(
+             name, [&value](long ms) { value = std::chrono::milliseconds(ms); }, help)
+        ->envname(env)
+        ->check(CLI::Range(1L, 3'600'000L))
+        ->default_str(std::to_string(value.count()));
+  };
+  millis("--header-timeout-ms", s.header_timeout, "Time to receive a request's headers",
+         "USERTASKS_HEADER_TIMEOUT_MS");
+  millis("--body-timeout-ms", s.body_timeout, "Time to receive a body or send a response",
+         "USERTASKS_BODY_TIMEOUT_MS");
+  millis("--idle-timeout-ms", s.idle_timeout, "Time a keep-alive connection may sit idle",
+         "USERTASKS_IDLE_TIMEOUT_MS");
+  millis("--drain-timeout-ms", s.drain_timeout, "Time in-flight requests get at shutdown",
+         "USERTASKS_DRAIN_TIMEOUT_MS");
+  serve->add_option("--log-level", settings.log_level, "trace, debug, info, warn, error or off")
+      ->envname("USERTASKS_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  serve->add_flag("--statement-count-header", settings.statement_count_header,
+                  "Report the SQL statements each request ran in X-Statement-Count (for tests)");
+  serve->callback([&] { command = [&settings] { return app::serve(settings); }; });
+}
+
+void add_db(CLI::App& cli, app::Settings& settings, Command& command) {
+  CLI::App* db = cli.add_subcommand("db", "Database migrations");
+  db->require_subcommand(1);
+  static std::string upgrade_target;
+  static std::string downgrade_target;
+
+  auto with_migrator = [&settings, &command](auto action) {
+    return [&settings, &command, action] {
+      command = [&settings, action] {
+        auto database = store::open_database(settings.database, 1);
+        migrate::Migrator migrator(*database);
+        const int code = action(migrator);
+        database->close();
+        return code;
+      };
+    };
+  };
+
+  CLI::App* upgrade = db->add_subcommand("upgrade", "Apply revisions up to REV (default: head)");
+  upgrade->add_option("revision", upgrade_target, "head, a revision id, or +N")->default_val("head");
+  upgrade->callback(with_migrator([](migrate::Migrator& m) {
+    const auto applied = app::run_sync(m.upgrade(upgrade_target));
+    if (applied.empty()) std::cout << "already at " << upgrade_target << ", nothing to apply\n";
+    for (const auto& id : applied) std::cout << "applied " << id << '\n';
+    return 0;
+  }));
+
+  CLI::App* downgrade = db->add_subcommand("downgrade", "Revert revisions down to REV");
+  downgrade->add_option("revision", downgrade_target, "a revision id (kept), -N, or base")->default_val("-1");
+  downgrade->callback(with_migrator([](migrate::Migrator& m) {
+    const auto reverted = app::run_sync(m.downgrade(downgrade_target));
+    if (reverted.empty()) std::cout << "nothing to revert\n";
+    for (const auto& id : reverted) std::cout << "reverted " << id << '\n';
+    return 0;
+  }));
+
+  db->add_subcommand("current", "Show the revision the database is at")
+      ->callback(with_migrator([](migrate::Migrator& m) {
+        const migrate::Status status = app::run_sync(m.status());
+        print_lines(migrate::current_lines(status));
+        return status.consistent() ? 0 : 1;
+      }));
+
+  db->add_subcommand("history", "List the revisions, newest first, marking the current one")
+      ->callback(with_migrator([](migrate::Migrator& m) {
+        const migrate::Status status = app::run_sync(m.status());
+        return print_lines(migrate::history_lines(m.history(), status.current));
+      }));
+}
+
+void add_routes(CLI::App& cli, app::Settings& settings, Command& command) {
+  cli.add_subcommand("routes", "Print the route table")->callback([&] { command = [&settings] {
+    // The table does not depend on the database; an in-memory one stands behind the handlers.
+    auto db = store::open_database("sqlite::memory:", 1);
+    const http::Router router = app::build_router(*db, settings);
+    std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", "METHOD", "PATH", "NAME", "SUMMARY");
+    for (const http::Route& r : router.routes()) {
+      std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", std::string(http::beast_http::to_string(r.method)),
+                               r.path, r.name, r.summary);
+    }
+    db->close();
+    return 0;
+  }; });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"usertasks: users and their tasks over HTTP/JSON"};
+  cli.set_version_flag("--version", std::string("usertasks ") + USERTASKS_VERSION);
+  cli.require_subcommand(1);
+  app::Settings settings;
+  settings.database = database_url_default();
+  cli.add_option("--database", settings.database,
+                 "sqlite:PATH, sqlite::memory:, or a PostgreSQL URL or keyword string "
+                 "(env DATABASE_URL or USERTASKS_DATABASE)")
+      ->capture_default_str();
+  cli.fallthrough();  // --database may also follow the subcommand
+  Command command;
+  add_serve(cli, settings, command);
+  add_db(cli, settings, command);
+  add_routes(cli, settings, command);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+  try {
+    return command();
+  } catch (const std::exception& e) {
+    std::cerr << "usertasks: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,306 @@
+#include "migrate/dialect.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+namespace usertasks::migrate {
+
+namespace {
+
+// Words that cannot be a bare table or column name in at least one of the two databases.
+constexpr std::array<std::string_view, 44> reserved_words = {
+    "all",        "and",        "as",      "asc",   "both",     "case", "check", "column",
+    "constraint", "create",     "default", "desc",  "distinct", "else", "end",   "from",
+    "grant",      "group",      "having",  "in",    "index",    "into", "is",    "key",
+    "like",       "limit",      "not",     "null",  "offset",   "on",   "or",    "order",
+    "primary",    "references", "select",  "table", "then",     "to",   "union", "unique",
+    "user",       "when",       "where",   "with"};
+
+bool is_plain_identifier(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+std::string on_delete_clause(OnDelete action) {
+  switch (action) {
+    case OnDelete::no_action:
+      return {};  // both databases' default; leaving it out keeps the common case short
+    case OnDelete::restrict:
+      return " ON DELETE RESTRICT";
+    case OnDelete::cascade:
+      return " ON DELETE CASCADE";
+    case OnDelete::set_null:
+      return " ON DELETE SET NULL";
+    case OnDelete::set_default:
+      return " ON DELETE SET DEFAULT";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string SqlDialect::identifier(std::string_view name) const {
+  const bool reserved =
+      std::find(reserved_words.begin(), reserved_words.end(), name) != reserved_words.end();
+  if (is_plain_identifier(name) && !reserved) return std::string(name);
+  std::string quoted = "\"";
+  for (char c : name) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::string SqlDialect::identifier_list(const std::vector<std::string>& names) const {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += ", ";
+    out += identifier(name);
+  }
+  return out;
+}
+
+std::string SqlDialect::literal(const DefaultValue& value) const {
+  if (const auto* n = std::get_if<std::int64_t>(&value)) return std::to_string(*n);
+  if (const auto* b = std::get_if<bool>(&value)) return boolean_literal(*b);
+  std::string quoted = "'";
+  for (char c : std::get<std::string>(value)) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+std::string SqlDialect::column_definition(const Column& column) const {
+  std::string sql = identifier(column.name) + " ";
+  if (column.identity) return sql + identity_definition();
+  sql += column_type(column.type);
+  if (!column.nullable) sql += " NOT NULL";
+  if (column.default_value) sql += " DEFAULT " + literal(*column.default_value);
+  return sql;
+}
+
+std::vector<std::string> SqlDialect::create_table(const Table& table) const {
+  std::vector<std::string> parts;
+  const auto key_count = std::count_if(table.columns.begin(), table.columns.end(),
+                                       [](const Column& c) { return c.primary_key; });
+  std::vector<std::string> key_columns;
+  for (const auto& column : table.columns) {
+    std::string part = column_definition(column);
+    if (column.primary_key && !column.identity && key_count == 1) part += " PRIMARY KEY";
+    if (column.primary_key) key_columns.push_back(column.name);
+    parts.push_back(std::move(part));
+  }
+  if (key_count > 1) parts.push_back("PRIMARY KEY (" + identifier_list(key_columns) + ")");
+  for (const auto& unique : table.unique) {
+    std::string part = unique.name ? "CONSTRAINT " + identifier(*unique.name) + " " : "";
+    parts.push_back(part + "UNIQUE (" + identifier_list(unique.columns) + ")");
+  }
+  for (const auto& fk : table.foreign_keys) {
+    std::string part = fk.name ? "CONSTRAINT " + identifier(*fk.name) + " " : "";
+    part += "FOREIGN KEY (" + identifier_list(fk.columns) + ") REFERENCES " +
+            identifier(fk.references) + " (" + identifier_list(fk.ref_columns) + ")" +
+            on_delete_clause(fk.on_delete);
+    parts.push_back(std::move(part));
+  }
+  std::string sql = "CREATE TABLE " + identifier(table.name) + " (";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    sql += (i == 0 ? "\n  " : ",\n  ") + parts[i];
+  }
+  sql += "\n)";
+  return {sql};
+}
+
+std::vector<std::string> SqlDialect::drop_table(const Table& table) const {
+  return {"DROP TABLE " + identifier(table.name)};
+}
+
+std::vector<std::string> SqlDialect::add_column(const std::string& table,
+                                                const Column& column) const {
+  return {"ALTER TABLE " + identifier(table) + " ADD COLUMN " + column_definition(column)};
+}
+
+std::vector<std::string> SqlDialect::drop_column(const std::string& table,
+                                                 const Column& column) const {
+  return {"ALTER TABLE " + identifier(table) + " DROP COLUMN " + identifier(column.name)};
+}
+
+std::vector<std::string> SqlDialect::create_index(const Index& index) const {
+  std::string keys;
+  if (index.expressions.empty()) {
+    keys = identifier_list(index.columns);
+  } else {
+    for (const auto& expression : index.expressions) {
+      if (!keys.empty()) keys += ", ";
+      keys += expression;  // validated when parsed; SQL by design
+    }
+  }
+  return {std::string(index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
+          identifier(index.name) + " ON " + identifier(index.table) + " (" + keys + ")"};
+}
+
+std::vector<std::string> SqlDialect::drop_index(const Index& index) const {
+  return {"DROP INDEX " + identifier(index.name)};
+}
+
+std::vector<std::string> SqlDialect::render(const Operation& operation) const {
+  struct Visitor {
+    const SqlDialect& d;
+    std::vector<std::string> operator()(const CreateTable& op) const {
+      return d.create_table(op.table);
+    }
+    std::vector<std::string> operator()(const DropTable& op) const {
+      return d.drop_table(op.table);
+    }
+    std::vector<std::string> operator()(const AddColumn& op) const {
+      return d.add_column(op.table, op.column);
+    }
+    std::vector<std::string> operator()(const DropColumn& op) const {
+      return d.drop_column(op.table, op.column);
+    }
+    std::vector<std::string> operator()(const CreateIndex& op) const {
+      return d.create_index(op.index);
+    }
+    std::vector<std::string> operator()(const DropIndex& op) const {
+      return d.drop_index(op.index);
+    }
+    std::vector<std::string> operator()(const RawSql& op) const {
+      const std::string& text = d.raw_text(op.forward);
+      if (text.empty()) return {};
+      return {text};
+    }
+  };
+  return std::visit(Visitor{*this}, operation);
+}
+
+namespace {
+
+class SqliteDialect final : public SqlDialect {
+ public:
+  [[nodiscard]] store::Dialect id() const override { return store::Dialect::sqlite; }
+  [[nodiscard]] std::string_view name() const override { return "sqlite"; }
+  [[nodiscard]] std::string_view lock_statement() const override { return {}; }
+
+  [[nodiscard]] const store::Statement& version_table_exists() const override {
+    static constexpr store::Statement statement{"migrate_version_table_exists",
+                                                "SELECT count(*) FROM sqlite_master WHERE type = "
+                                                "'table' AND name = 'usertasks_migrations'"};
+    return statement;
+  }
+
+ protected:
+  [[nodiscard]] std::string column_type(LogicalType type) const override {
+    switch (type) {
+      case LogicalType::bigint:
+      case LogicalType::boolean:
+        return "INTEGER";
+      case LogicalType::text:
+      case LogicalType::timestamp:  // RFC 3339 text from the application, which sorts as time
+        return "TEXT";
+    }
+    throw std::invalid_argument("unknown logical type");
+  }
+
+  // A rowid alias: the fastest key SQLite has. Not AUTOINCREMENT, which costs a table write per
+  // insert to avoid reusing the ids of deleted rows at the end of the table; ids are never reused
+  // while a row holds them, which is all the API promises.
+  [[nodiscard]] std::string identity_definition() const override { return "INTEGER PRIMARY KEY"; }
+
+  [[nodiscard]] std::string boolean_literal(bool value) const override { return value ? "1" : "0"; }
+
+  [[nodiscard]] const std::string& raw_text(const DialectSql& sql) const override {
+    return sql.sqlite;
+  }
+
+  // SQLite's ALTER TABLE ADD COLUMN refuses these; say so before any statement of the revision
+  // runs rather than half-way through it.
+  [[nodiscard]] std::vector<std::string> add_column(const std::string& table,
+                                                    const Column& column) const override {
+    if (column.primary_key || column.identity) {
+      throw std::invalid_argument("sqlite cannot add primary key column " + table + "." +
+                                  column.name);
+    }
+    if (!column.nullable && !column.default_value) {
+      throw std::invalid_argument("sqlite cannot add NOT NULL column " + table + "." + column.name +
+                                  " without a default");
+    }
+    return SqlDialect::add_column(table, column);
+  }
+};
+
+class PostgresqlDialect final : public SqlDialect {
+ public:
+  [[nodiscard]] store::Dialect id() const override { return store::Dialect::postgresql; }
+  [[nodiscard]] std::string_view name() const override { return "postgresql"; }
+
+  // A transaction-scoped advisory lock: released by COMMIT or ROLLBACK, so it cannot leak. The key
+  // is arbitrary but fixed; every usertasks binary on the database must agree on it.
+  [[nodiscard]] std::string_view lock_statement() const override {
+    return "SELECT pg_advisory_xact_lock(7251946213)";
+  }
+
+  [[nodiscard]] const store::Statement& version_table_exists() const override {
+    static constexpr store::Statement statement{
+        "migrate_version_table_exists",
+        "SELECT count(*) FROM pg_catalog.pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = 'usertasks_migrations'"};
+    return statement;
+  }
+
+ protected:
+  [[nodiscard]] std::string column_type(LogicalType type) const override {
+    switch (type) {
+      case LogicalType::bigint:
+        return "BIGINT";
+      case LogicalType::text:
+        return "TEXT";
+      case LogicalType::timestamp:
+        return "TIMESTAMPTZ";
+      case LogicalType::boolean:
+        return "BOOLEAN";
+    }
+    throw std::invalid_argument("unknown logical type");
+  }
+
+  // BY DEFAULT rather than ALWAYS, so that data can be copied in with its ids.
+  [[nodiscard]] std::string identity_definition() const override {
+    return "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+  }
+
+  [[nodiscard]] std::string boolean_literal(bool value) const override {
+    return value ? "TRUE" : "FALSE";
+  }
+
+  [[nodiscard]] const std::string& raw_text(const DialectSql& sql) const override {
+    return sql.postgresql;
+  }
+};
+
+}  // namespace
+
+const SqlDialect& sqlite_dialect() {
+  static const SqliteDialect dialect;
+  return dialect;
+}
+
+const SqlDialect& postgresql_dialect() {
+  static const PostgresqlDialect dialect;
+  return dialect;
+}
+
+const SqlDialect& sql_dialect(store::Dialect dialect) {
+  switch (dialect) {
+    case store::Dialect::sqlite:
+      return sqlite_dialect();
+    case store::Dialect::postgresql:
+      return postgresql_dialect();
+  }
+  throw std::invalid_argument("unknown database dialect");
+}
+
+}  // namespace usertasks::migrate

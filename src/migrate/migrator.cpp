@@ -1,0 +1,274 @@
+#include "migrate/migrator.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "migrate/dialect.hpp"
+
+namespace usertasks::migrate {
+
+namespace {
+
+// "+3" / "-3" -> 3; anything else -> nothing.
+std::optional<std::size_t> relative_steps(std::string_view target, char sign) {
+  if (target.size() < 2 || target[0] != sign) return std::nullopt;
+  std::size_t n = 0;
+  const auto* end = target.data() + target.size();
+  const auto [ptr, ec] = std::from_chars(target.data() + 1, end, n);
+  if (ec != std::errc{} || ptr != end || n == 0) return std::nullopt;
+  return n;
+}
+
+std::string mismatch_message(const ChecksumMismatch& m) {
+  return "revision " + m.revision + " (" + m.file +
+         ") was changed after it was applied: recorded " + "checksum " + m.recorded +
+         ", file now " + m.expected +
+         ". Restore the file; to change the schema, add a new revision";
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
+Status compute_status(const std::vector<Revision>& chain, std::vector<AppliedRevision> applied) {
+  Status status;
+  if (!chain.empty()) status.head = chain.back().id;
+  std::set<std::string> known;
+  for (const auto& revision : chain) {
+    known.insert(revision.id);
+    const auto row = std::find_if(applied.begin(), applied.end(), [&](const AppliedRevision& a) {
+      return a.revision == revision.id;
+    });
+    if (row == applied.end()) {
+      status.pending.push_back(revision.id);
+      continue;
+    }
+    status.current = revision.id;
+    if (row->checksum != revision.checksum) {
+      status.mismatches.push_back({revision.id, revision.file, row->checksum, revision.checksum});
+    }
+  }
+  for (const auto& row : applied) {
+    if (known.count(row.revision) == 0) status.unknown.push_back(row.revision);
+  }
+  status.applied = std::move(applied);
+  return status;
+}
+
+std::vector<std::string> render_revision(const Revision& revision, const SqlDialect& dialect,
+                                         bool reverse) {
+  std::vector<std::string> statements;
+  auto add = [&](const Operation& operation) {
+    for (auto& sql : dialect.render(operation)) statements.push_back(std::move(sql));
+  };
+  try {
+    if (!reverse) {
+      for (const auto& operation : revision.operations) add(operation);
+    } else {
+      for (auto it = revision.operations.rbegin(); it != revision.operations.rend(); ++it) {
+        add(migrate::reverse(*it));
+      }
+    }
+  } catch (const IrreversibleOperation& e) {
+    throw IrreversibleOperation("revision " + revision.id + " cannot be reverted: " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw MigrationError("revision " + revision.id + " cannot run on " +
+                         std::string(dialect.name()) + ": " + e.what());
+  }
+  return statements;
+}
+
+Migrator::Migrator(store::Database& database) : Migrator(database, embedded_chain()) {}
+
+Migrator::Migrator(store::Database& database, std::vector<Revision> revisions)
+    : database_(database),
+      dialect_(sql_dialect(database.dialect())),
+      chain_(linearize(std::move(revisions))) {}
+
+std::size_t Migrator::position(std::string_view id) const {
+  const auto it =
+      std::find_if(chain_.begin(), chain_.end(), [&](const Revision& r) { return r.id == id; });
+  if (it == chain_.end()) {
+    std::vector<std::string> ids;
+    for (const auto& r : chain_) ids.push_back(r.id);
+    throw MigrationError("unknown revision \"" + std::string(id) +
+                         "\" (known: " + (ids.empty() ? std::string("none") : join(ids)) + ")");
+  }
+  return static_cast<std::size_t>(it - chain_.begin());
+}
+
+store::awaitable<Status> Migrator::status() {
+  std::vector<AppliedRevision> applied;
+  co_await database_.run(store::Access::read, [&](store::Connection& c) -> store::awaitable<void> {
+    if (co_await version_table::exists(c, dialect_)) applied = co_await version_table::read_all(c);
+  });
+  co_return compute_status(chain_, std::move(applied));
+}
+
+store::awaitable<Status> Migrator::checked_status(std::string_view action) {
+  std::vector<AppliedRevision> applied;
+  co_await database_.run(store::Access::write, [&](store::Connection& c) -> store::awaitable<void> {
+    co_await version_table::lock_and_create(c, dialect_);
+    applied = co_await version_table::read_all(c);
+  });
+  Status status = compute_status(chain_, std::move(applied));
+  if (!status.mismatches.empty()) {
+    std::string message = "cannot " + std::string(action) + ":";
+    for (const auto& m : status.mismatches) message += "\n  " + mismatch_message(m);
+    throw MigrationError(message);
+  }
+  if (!status.unknown.empty()) {
+    throw MigrationError("cannot " + std::string(action) + ": the database has revision(s) " +
+                         join(status.unknown) +
+                         " that this binary does not know (was it migrated by a newer version?)");
+  }
+  co_return status;
+}
+
+store::awaitable<void> Migrator::run_statements(store::Connection& connection, const Step& step,
+                                                std::string_view action) {
+  for (std::size_t i = 0; i < step.statements.size(); ++i) {
+    try {
+      co_await connection.execute_script(step.statements[i]);
+    } catch (const store::Unavailable&) {
+      throw;  // an outage, not a fault of the revision; callers may retry
+    } catch (const std::exception& e) {
+      const std::string& sql = step.statements[i];
+      throw MigrationError(std::string(action) + " revision " + step.revision->id + " (" +
+                           step.revision->file + ") failed at statement " + std::to_string(i + 1) +
+                           ": " + sql.substr(0, sql.find('\n')) + ": " + e.what());
+    }
+  }
+}
+
+store::awaitable<bool> Migrator::apply(const Step& step) {
+  const Revision& revision = *step.revision;
+  bool applied = false;
+  co_await database_.run(store::Access::write, [&](store::Connection& c) -> store::awaitable<void> {
+    co_await version_table::lock_and_create(c, dialect_);
+    // Re-read under the lock: another upgrader may have got here first.
+    const Status now = compute_status(chain_, co_await version_table::read_all(c));
+    if (std::find(now.pending.begin(), now.pending.end(), revision.id) == now.pending.end()) {
+      const auto m =
+          std::find_if(now.mismatches.begin(), now.mismatches.end(),
+                       [&](const ChecksumMismatch& x) { return x.revision == revision.id; });
+      if (m != now.mismatches.end())
+        throw MigrationError("cannot upgrade: " + mismatch_message(*m));
+      spdlog::info("migrate: {} was applied meanwhile by another process", revision.id);
+      co_return;
+    }
+    if (revision.parent &&
+        std::find(now.pending.begin(), now.pending.end(), *revision.parent) != now.pending.end()) {
+      throw MigrationError("cannot apply revision " + revision.id + ": its parent " +
+                           *revision.parent + " is not applied (a concurrent downgrade?)");
+    }
+    spdlog::info("migrate: applying {} ({})", revision.id, revision.message);
+    co_await run_statements(c, step, "applying");
+    co_await version_table::record(c, revision);
+    applied = true;
+  });
+  co_return applied;
+}
+
+store::awaitable<bool> Migrator::revert(const Step& step) {
+  const Revision& revision = *step.revision;
+  bool reverted = false;
+  co_await database_.run(store::Access::write, [&](store::Connection& c) -> store::awaitable<void> {
+    co_await version_table::lock_and_create(c, dialect_);
+    const Status now = compute_status(chain_, co_await version_table::read_all(c));
+    if (std::find(now.pending.begin(), now.pending.end(), revision.id) != now.pending.end()) {
+      spdlog::info("migrate: {} was reverted meanwhile by another process", revision.id);
+      co_return;
+    }
+    if (now.current != revision.id || !now.consistent()) {
+      throw MigrationError("cannot revert revision " + revision.id +
+                           ": it is no longer the latest applied revision (a concurrent upgrade?)");
+    }
+    spdlog::info("migrate: reverting {} ({})", revision.id, revision.message);
+    co_await run_statements(c, step, "reverting");
+    co_await version_table::forget(c, revision.id);
+    reverted = true;
+  });
+  co_return reverted;
+}
+
+store::awaitable<std::vector<std::string>> Migrator::upgrade(std::string_view target) {
+  const Status status = co_await checked_status("upgrade");
+  std::vector<std::string> done;
+  if (status.pending.empty() && (target == "head" || relative_steps(target, '+'))) co_return done;
+
+  std::size_t last = 0;
+  if (target == "head") {
+    last = chain_.size() - 1;
+  } else if (const auto n = relative_steps(target, '+')) {
+    if (*n > status.pending.size()) {
+      throw MigrationError("cannot upgrade " + std::string(target) + ": only " +
+                           std::to_string(status.pending.size()) + " revision(s) pending");
+    }
+    last = position(status.pending[*n - 1]);
+  } else {
+    last = position(target);
+  }
+
+  // Render everything first, so that a revision this database cannot run fails before any runs.
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i <= last; ++i) {
+    const Revision& r = chain_[i];
+    if (std::find(status.pending.begin(), status.pending.end(), r.id) == status.pending.end()) {
+      continue;
+    }
+    steps.push_back({&r, render_revision(r, dialect_, false)});
+  }
+  for (const auto& step : steps) {
+    if (co_await apply(step)) done.push_back(step.revision->id);
+  }
+  co_return done;
+}
+
+store::awaitable<std::vector<std::string>> Migrator::downgrade(std::string_view target) {
+  const Status status = co_await checked_status("downgrade");
+  std::vector<const Revision*> applied;  // oldest first
+  for (const auto& r : chain_) {
+    if (std::find(status.pending.begin(), status.pending.end(), r.id) == status.pending.end()) {
+      applied.push_back(&r);
+    }
+  }
+
+  std::size_t keep = 0;  // how many of `applied` stay
+  if (target == "base") {
+    keep = 0;
+  } else if (const auto n = relative_steps(target, '-')) {
+    if (*n > applied.size()) {
+      throw MigrationError("cannot downgrade " + std::string(target) + ": only " +
+                           std::to_string(applied.size()) + " revision(s) applied");
+    }
+    keep = applied.size() - *n;
+  } else {
+    const std::size_t pos = position(target);
+    if (status.current && pos > position(*status.current)) {
+      throw MigrationError("cannot downgrade to " + std::string(target) +
+                           ": it is newer than the current revision " + *status.current);
+    }
+    keep = static_cast<std::size_t>(std::count_if(
+        applied.begin(), applied.end(), [&](const Revision* r) { return position(r->id) <= pos; }));
+  }
+
+  std::vector<Step> steps;
+  for (auto i = applied.size(); i > keep; --i) {
+    steps.push_back({applied[i - 1], render_revision(*applied[i - 1], dialect_, true)});
+  }
+  std::vector<std::string> done;
+  for (const auto& step : steps) {
+    if (co_await revert(step)) done.push_back(step.revision->id);
+  }
+  co_return done;
+}
+
+}  // namespace usertasks::migrate

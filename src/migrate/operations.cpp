@@ -1,0 +1,86 @@
+#include "migrate/operations.hpp"
+
+namespace usertasks::migrate {
+
+std::string_view to_string(LogicalType type) {
+  switch (type) {
+    case LogicalType::bigint:
+      return "bigint";
+    case LogicalType::text:
+      return "text";
+    case LogicalType::timestamp:
+      return "timestamp";
+    case LogicalType::boolean:
+      return "boolean";
+  }
+  return "?";
+}
+
+std::string_view to_string(OnDelete action) {
+  switch (action) {
+    case OnDelete::no_action:
+      return "no action";
+    case OnDelete::restrict:
+      return "restrict";
+    case OnDelete::cascade:
+      return "cascade";
+    case OnDelete::set_null:
+      return "set null";
+    case OnDelete::set_default:
+      return "set default";
+  }
+  return "?";
+}
+
+Operation CreateTable::reverse() const {
+  return DropTable{table};
+}
+Operation DropTable::reverse() const {
+  return CreateTable{table};
+}
+Operation AddColumn::reverse() const {
+  return DropColumn{table, column};
+}
+Operation DropColumn::reverse() const {
+  return AddColumn{table, column};
+}
+Operation CreateIndex::reverse() const {
+  return DropIndex{index};
+}
+Operation DropIndex::reverse() const {
+  return CreateIndex{index};
+}
+
+Operation RawSql::reverse() const {
+  if (!backward)
+    throw IrreversibleOperation("sql operation has no \"reverse\" and cannot be undone");
+  return RawSql{*backward, forward};
+}
+
+Operation reverse(const Operation& operation) {
+  return std::visit([](const auto& op) { return op.reverse(); }, operation);
+}
+
+namespace {
+
+struct Describe {
+  std::string operator()(const CreateTable& op) const { return "create_table " + op.table.name; }
+  std::string operator()(const DropTable& op) const { return "drop_table " + op.table.name; }
+  std::string operator()(const AddColumn& op) const {
+    return "add_column " + op.table + "." + op.column.name;
+  }
+  std::string operator()(const DropColumn& op) const {
+    return "drop_column " + op.table + "." + op.column.name;
+  }
+  std::string operator()(const CreateIndex& op) const { return "create_index " + op.index.name; }
+  std::string operator()(const DropIndex& op) const { return "drop_index " + op.index.name; }
+  std::string operator()(const RawSql&) const { return "sql"; }
+};
+
+}  // namespace
+
+std::string describe(const Operation& operation) {
+  return std::visit(Describe{}, operation);
+}
+
+}  // namespace usertasks::migrate

@@ -1,0 +1,75 @@
+#pragma once
+// The dialect-neutral vocabulary of a schema: tables, columns, keys and indexes. Revision files,
+// the operations built from them, and (later) the models' declared schema and the live database
+// read back by `db migrate` / `db check` all speak it, so comparing two schemas is comparing
+// values.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace usertasks::migrate {
+
+enum class LogicalType { bigint, text, timestamp, boolean };
+
+// A column default is a literal; each dialect spells it (booleans differ).
+using DefaultValue = std::variant<std::int64_t, bool, std::string>;
+
+struct Column {
+  std::string name;
+  LogicalType type = LogicalType::text;
+  bool nullable = true;
+  std::optional<DefaultValue> default_value;
+  bool primary_key = false;
+  // The database assigns the value (SQLite rowid alias, PostgreSQL identity). Only for a bigint
+  // that is the table's sole primary key column.
+  bool identity = false;
+
+  friend bool operator==(const Column&, const Column&) = default;
+};
+
+enum class OnDelete { no_action, restrict, cascade, set_null, set_default };
+
+struct ForeignKey {
+  std::optional<std::string> name;
+  std::vector<std::string> columns;
+  std::string references;  // the referenced table
+  std::vector<std::string> ref_columns;
+  OnDelete on_delete = OnDelete::no_action;
+
+  friend bool operator==(const ForeignKey&, const ForeignKey&) = default;
+};
+
+struct UniqueConstraint {
+  std::optional<std::string> name;
+  std::vector<std::string> columns;
+
+  friend bool operator==(const UniqueConstraint&, const UniqueConstraint&) = default;
+};
+
+struct Table {
+  std::string name;
+  std::vector<Column> columns;
+  std::vector<ForeignKey> foreign_keys;
+  std::vector<UniqueConstraint> unique;
+
+  friend bool operator==(const Table&, const Table&) = default;
+};
+
+// An index is on plain columns or on SQL expressions such as "lower(email)", never both.
+struct Index {
+  std::string name;
+  std::string table;
+  std::vector<std::string> columns;
+  std::vector<std::string> expressions;
+  bool unique = false;
+
+  friend bool operator==(const Index&, const Index&) = default;
+};
+
+[[nodiscard]] std::string_view to_string(LogicalType type);
+[[nodiscard]] std::string_view to_string(OnDelete action);
+
+}  // namespace usertasks::migrate

@@ -1,0 +1,95 @@
+#include "migrate/version_table.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "migrate/dialect.hpp"
+
+namespace usertasks::migrate {
+
+namespace {
+
+constexpr std::string_view create_sql =
+    "CREATE TABLE IF NOT EXISTS usertasks_migrations (\n"
+    "  revision TEXT PRIMARY KEY,\n"
+    "  checksum TEXT NOT NULL,\n"
+    "  applied_at TEXT NOT NULL\n"
+    ")";
+
+constexpr store::Statement select_all{"migrate_select_applied",
+                                      "SELECT revision, checksum, applied_at FROM "
+                                      "usertasks_migrations ORDER BY applied_at, revision"};
+
+constexpr store::Statement select_checksum{
+    "migrate_select_checksum", "SELECT checksum FROM usertasks_migrations WHERE revision = $1"};
+
+constexpr store::Statement insert_revision{
+    "migrate_insert_revision",
+    "INSERT INTO usertasks_migrations (revision, checksum, applied_at) VALUES ($1, $2, $3)"};
+
+constexpr store::Statement delete_revision{"migrate_delete_revision",
+                                           "DELETE FROM usertasks_migrations WHERE revision = $1"};
+
+}  // namespace
+
+std::string utc_timestamp_now() {
+  namespace chrono = std::chrono;
+  const auto now = chrono::floor<chrono::microseconds>(chrono::system_clock::now());
+  const auto whole = chrono::floor<chrono::seconds>(now);
+  const std::time_t seconds = chrono::system_clock::to_time_t(whole);
+  const auto micros = (now - whole).count();
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  std::array<char, 40> buffer{};
+  std::snprintf(buffer.data(), buffer.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(micros));
+  return buffer.data();
+}
+
+namespace version_table {
+
+store::awaitable<void> lock_and_create(store::Connection& connection, const SqlDialect& dialect) {
+  if (!dialect.lock_statement().empty())
+    co_await connection.execute_script(dialect.lock_statement());
+  co_await connection.execute_script(create_sql);
+}
+
+store::awaitable<bool> exists(store::Connection& connection, const SqlDialect& dialect) {
+  const store::Rows rows = co_await connection.execute(dialect.version_table_exists(), {});
+  co_return !rows.empty() && rows.front().integer(0) != 0;
+}
+
+store::awaitable<std::vector<AppliedRevision>> read_all(store::Connection& connection) {
+  store::Rows rows = co_await connection.execute(select_all, {});
+  std::vector<AppliedRevision> applied;
+  applied.reserve(rows.size());
+  for (auto& row : rows) {
+    applied.push_back({row.take_text(0), row.take_text(1), row.take_text(2)});
+  }
+  co_return applied;
+}
+
+store::awaitable<std::optional<std::string>> recorded_checksum(store::Connection& connection,
+                                                               std::string_view revision) {
+  const std::array<store::Value, 1> params{std::string(revision)};
+  store::Rows rows = co_await connection.execute(select_checksum, params);
+  if (rows.empty()) co_return std::nullopt;
+  co_return rows.front().take_text(0);
+}
+
+store::awaitable<void> record(store::Connection& connection, const Revision& revision) {
+  const std::array<store::Value, 3> params{revision.id, revision.checksum, utc_timestamp_now()};
+  co_await connection.execute(insert_revision, params);
+}
+
+store::awaitable<void> forget(store::Connection& connection, std::string_view revision) {
+  const std::array<store::Value, 1> params{std::string(revision)};
+  co_await connection.execute(delete_revision, params);
+}
+
+}  // namespace version_table
+
+}  // namespace usertasks::migrate

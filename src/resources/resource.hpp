@@ -1,0 +1,83 @@
+#pragma once
+// What every resource shares: the per-request exchange, and the answers that are the same for all
+// of them (validation failures, not found, paging).
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "http/message.hpp"
+#include "http/query.hpp"
+#include "http/router.hpp"
+#include "models/validation.hpp"
+#include "store/store.hpp"
+
+namespace usertasks::resources {
+
+using boost::asio::awaitable;
+using http::Response;
+using http::Status;
+
+// One request as a resource sees it.
+struct Exchange {
+  http::Request& request;
+  const http::PathParams& params;
+  const http::Query& query;
+  store::Store& store;
+};
+
+using ResourceHandler = std::function<awaitable<Response>(Exchange&)>;
+
+struct ApiOptions {
+  // Adds X-Statement-Count to every answer: how many SQL statements the request ran.
+  bool statement_count_header = false;
+};
+
+// Adapts a resource handler to the router: checks the query's parameter names against the route's,
+// gives the handler a Store, and answers 503 when the database cannot be reached.
+http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
+                   ResourceHandler handler);
+
+// Adds routes whose handlers are resource handlers, bound as bind() says.
+class RouteAdder {
+ public:
+  RouteAdder(http::Router& router, store::Database& db, const ApiOptions& options)
+      : router_(router), db_(db), options_(options) {}
+  void operator()(http::Verb method, std::string path, std::string name, std::string summary,
+                  std::vector<std::string> query, ResourceHandler handler,
+                  std::string request_schema, std::string response_schema,
+                  Status success = Status::ok);
+
+ private:
+  http::Router& router_;
+  store::Database& db_;
+  const ApiOptions& options_;
+};
+
+// The {id} of the path; nullopt (answer 404) when it is not a positive integer.
+std::optional<std::int64_t> path_id(const Exchange& ex, std::string_view name = "id");
+
+Response not_found(std::string_view what, std::string_view id);
+Response validation_failed(const models::FieldErrors& errors);
+Response bad_query(const http::QueryProblem& problem);
+Response created(const boost::json::value& body, std::string location);
+
+// limit (1..1000, default 100) and after (default 0) from the query.
+store::Page read_page(http::QueryReader& reader);
+
+// A 200 list answer; when `more`, a Link to the next page that keeps the other query parameters.
+Response page_response(const Exchange& ex, boost::json::array items, bool more,
+                       std::size_t limit, std::int64_t last_id);
+
+// Resource registration, one function per resource file.
+void add_user_routes(http::Router& router, store::Database& db, const ApiOptions& options);
+void add_task_routes(http::Router& router, store::Database& db, const ApiOptions& options);
+void add_system_routes(http::Router& router, store::Database& db, const ApiOptions& options);
+
+// Every route of the service.
+void add_routes(http::Router& router, store::Database& db, const ApiOptions& options);
+
+}  // namespace usertasks::resources

@@ -1,0 +1,110 @@
+// The Tasks and TaskDetail resources of the original.
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "http/request.hpp"
+#include "resources/resource.hpp"
+
+namespace usertasks::resources {
+
+namespace json = boost::json;
+using models::Mode;
+
+namespace {
+
+Response no_such_user(std::int64_t user_id) {
+  return validation_failed({{"user_id", fmt::format("user {} does not exist", user_id)}});
+}
+
+awaitable<Response> list(Exchange& ex) {
+  http::QueryReader reader(ex.query);
+  const store::Page page = read_page(reader);
+  const store::TaskFilter filter{reader.id("user_id")};
+  const bool with_user = reader.equals("include", "user");
+  if (reader.problem()) co_return bad_query(*reader.problem());
+
+  json::array items;
+  std::int64_t last = 0;
+  bool more = false;
+  if (with_user) {
+    auto result = co_await ex.store.list_tasks_with_user(filter, page);
+    for (const auto& t : result.items) items.push_back(models::to_json(t));
+    if (!result.items.empty()) last = result.items.back().task.id;
+    more = result.more;
+  } else {
+    auto result = co_await ex.store.list_tasks(filter, page);
+    for (const auto& t : result.items) items.push_back(models::to_json(t));
+    if (!result.items.empty()) last = result.items.back().id;
+    more = result.more;
+  }
+  co_return page_response(ex, std::move(items), more, page.limit, last);
+}
+
+awaitable<Response> create(Exchange& ex) {
+  auto body = http::json_body(ex.request);
+  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
+  auto input = models::validate_task(std::get<json::value>(body), Mode::create);
+  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+
+  auto& task_input = std::get<models::TaskInput>(input);
+  const std::int64_t user_id = *task_input.user_id;
+  auto outcome = co_await ex.store.create_task(std::move(*task_input.content), user_id);
+  if (std::holds_alternative<store::Failure>(outcome)) co_return no_such_user(user_id);
+  const auto& task = std::get<models::Task>(outcome);
+  co_return created(models::to_json(task), fmt::format("/tasks/{}", task.id));
+}
+
+awaitable<Response> get(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("task", ex.params.get("id"));
+  auto task = co_await ex.store.get_task_with_user(*id);
+  if (!task) co_return not_found("task", ex.params.get("id"));
+  co_return http::json_response(Status::ok, models::to_json(*task));
+}
+
+awaitable<Response> update(Exchange& ex, Mode mode) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("task", ex.params.get("id"));
+  auto body = http::json_body(ex.request);
+  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
+  auto input = models::validate_task(std::get<json::value>(body), mode);
+  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+
+  const auto user_id = std::get<models::TaskInput>(input).user_id;
+  auto outcome = co_await ex.store.update_task(*id, std::move(std::get<models::TaskInput>(input)));
+  if (auto* failure = std::get_if<store::Failure>(&outcome)) {
+    if (*failure == store::Failure::user_not_found) co_return no_such_user(*user_id);
+    co_return not_found("task", ex.params.get("id"));
+  }
+  co_return http::json_response(Status::ok, models::to_json(std::get<models::Task>(outcome)));
+}
+
+awaitable<Response> remove(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("task", ex.params.get("id"));
+  const bool deleted = co_await ex.store.delete_task(*id);
+  if (!deleted) co_return not_found("task", ex.params.get("id"));
+  co_return http::empty_response(Status::no_content);
+}
+
+}  // namespace
+
+void add_task_routes(http::Router& router, store::Database& db, const ApiOptions& options) {
+  using http::Verb;
+  RouteAdder route(router, db, options);
+  route(Verb::get, "/tasks", "tasks.list", "List tasks, optionally of one user, with their users",
+        {"limit", "after", "user_id", "include"}, list, "", "[TaskWithUser]");
+  route(Verb::post, "/tasks", "tasks.create", "Create a task", {}, create, "NewTask", "Task",
+        Status::created);
+  route(Verb::get, "/tasks/{id}", "tasks.get", "Get a task with its user", {}, get, "",
+        "TaskWithUser");
+  route(Verb::put, "/tasks/{id}", "tasks.replace", "Replace a task's content and user", {},
+        [](Exchange& ex) { return update(ex, Mode::replace); }, "TaskReplace", "Task");
+  route(Verb::patch, "/tasks/{id}", "tasks.update", "Change some of a task's fields", {},
+        [](Exchange& ex) { return update(ex, Mode::patch); }, "TaskPatch", "Task");
+  route(Verb::delete_, "/tasks/{id}", "tasks.delete", "Delete a task", {}, remove, "", "",
+        Status::no_content);
+}
+
+}  // namespace usertasks::resources

@@ -1,0 +1,144 @@
+// The Users and UserDetail resources of the original, and a user's tasks.
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "http/request.hpp"
+#include "resources/resource.hpp"
+
+namespace usertasks::resources {
+
+namespace json = boost::json;
+using models::Mode;
+
+namespace {
+
+Response email_taken() {
+  return http::problem(Status::conflict, "email-taken", "a user with this email already exists");
+}
+
+awaitable<Response> list(Exchange& ex) {
+  http::QueryReader reader(ex.query);
+  const store::Page page = read_page(reader);
+  const bool with_tasks = reader.equals("include", "tasks");
+  if (reader.problem()) co_return bad_query(*reader.problem());
+
+  json::array items;
+  std::int64_t last = 0;
+  bool more = false;
+  if (with_tasks) {
+    auto result = co_await ex.store.list_users_with_tasks(page);
+    for (const auto& u : result.items) items.push_back(models::to_json(u));
+    if (!result.items.empty()) last = result.items.back().user.id;
+    more = result.more;
+  } else {
+    auto result = co_await ex.store.list_users(page);
+    for (const auto& u : result.items) items.push_back(models::to_json(u));
+    if (!result.items.empty()) last = result.items.back().id;
+    more = result.more;
+  }
+  co_return page_response(ex, std::move(items), more, page.limit, last);
+}
+
+awaitable<Response> create(Exchange& ex) {
+  auto body = http::json_body(ex.request);
+  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
+  auto input = models::validate_user(std::get<json::value>(body), Mode::create);
+  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+
+  const bool with_tasks = std::get<models::UserInput>(input).with_tasks;
+  auto outcome = co_await ex.store.create_user(std::move(std::get<models::UserInput>(input)));
+  if (std::holds_alternative<store::Failure>(outcome)) co_return email_taken();
+  const auto& user = std::get<models::UserWithTasks>(outcome);
+  const json::value answer = with_tasks ? json::value(models::to_json(user))
+                                        : json::value(models::to_json(user.user));
+  co_return created(answer, fmt::format("/users/{}", user.user.id));
+}
+
+awaitable<Response> get(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("user", ex.params.get("id"));
+  auto user = co_await ex.store.get_user_with_tasks(*id);
+  if (!user) co_return not_found("user", ex.params.get("id"));
+  co_return http::json_response(Status::ok, models::to_json(*user));
+}
+
+awaitable<Response> update(Exchange& ex, Mode mode) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("user", ex.params.get("id"));
+  auto body = http::json_body(ex.request);
+  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
+  auto input = models::validate_user(std::get<json::value>(body), mode);
+  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+
+  auto outcome = co_await ex.store.update_user(*id, std::move(std::get<models::UserInput>(input)));
+  if (auto* failure = std::get_if<store::Failure>(&outcome)) {
+    if (*failure == store::Failure::email_taken) co_return email_taken();
+    co_return not_found("user", ex.params.get("id"));
+  }
+  co_return http::json_response(Status::ok, models::to_json(std::get<models::User>(outcome)));
+}
+
+awaitable<Response> remove(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("user", ex.params.get("id"));
+  const bool deleted = co_await ex.store.delete_user(*id);
+  if (!deleted) co_return not_found("user", ex.params.get("id"));
+  co_return http::empty_response(Status::no_content);
+}
+
+awaitable<Response> list_tasks(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("user", ex.params.get("id"));
+  http::QueryReader reader(ex.query);
+  const store::Page page = read_page(reader);
+  if (reader.problem()) co_return bad_query(*reader.problem());
+
+  auto result = co_await ex.store.list_user_tasks(*id, page);
+  if (!result) co_return not_found("user", ex.params.get("id"));
+  json::array items;
+  for (const auto& t : result->items) items.push_back(models::to_json(t));
+  const std::int64_t last = result->items.empty() ? 0 : result->items.back().id;
+  co_return page_response(ex, std::move(items), result->more, page.limit, last);
+}
+
+awaitable<Response> create_task(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("user", ex.params.get("id"));
+  auto body = http::json_body(ex.request);
+  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
+  auto input = models::validate_task(std::get<json::value>(body), Mode::create,
+                                     /*user_id_in_path=*/true);
+  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+
+  auto outcome =
+      co_await ex.store.create_task(std::move(*std::get<models::TaskInput>(input).content), *id);
+  if (std::holds_alternative<store::Failure>(outcome)) co_return not_found("user", ex.params.get("id"));
+  const auto& task = std::get<models::Task>(outcome);
+  co_return created(models::to_json(task), fmt::format("/tasks/{}", task.id));
+}
+
+}  // namespace
+
+void add_user_routes(http::Router& router, store::Database& db, const ApiOptions& options) {
+  using http::Verb;
+  RouteAdder route(router, db, options);
+  route(Verb::get, "/users", "users.list", "List users, optionally with their tasks",
+        {"limit", "after", "include"}, list, "", "[UserWithTasks]");
+  route(Verb::post, "/users", "users.create", "Create a user, optionally with tasks", {}, create,
+        "NewUser", "UserWithTasks", Status::created);
+  route(Verb::get, "/users/{id}", "users.get", "Get a user with its tasks", {}, get, "",
+        "UserWithTasks");
+  route(Verb::put, "/users/{id}", "users.replace", "Replace a user's name and email", {},
+        [](Exchange& ex) { return update(ex, Mode::replace); }, "UserReplace", "User");
+  route(Verb::patch, "/users/{id}", "users.update", "Change some of a user's fields", {},
+        [](Exchange& ex) { return update(ex, Mode::patch); }, "UserPatch", "User");
+  route(Verb::delete_, "/users/{id}", "users.delete", "Delete a user and its tasks", {}, remove, "",
+        "", Status::no_content);
+  route(Verb::get, "/users/{id}/tasks", "users.tasks.list", "List a user's tasks",
+        {"limit", "after"}, list_tasks, "", "[Task]");
+  route(Verb::post, "/users/{id}/tasks", "users.tasks.create", "Create a task for a user", {},
+        create_task, "NewUserTask", "Task", Status::created);
+}
+
+}  // namespace usertasks::resources

@@ -1,0 +1,29 @@
+#include "store/database.hpp"
+
+#include "store/sqlite/sqlite_database.hpp"
+
+namespace usertasks::store {
+
+bool Row::is_null(std::size_t i) const { return std::holds_alternative<std::monostate>(values_.at(i)); }
+
+std::int64_t Row::integer(std::size_t i) const { return std::get<std::int64_t>(values_.at(i)); }
+
+bool Row::boolean(std::size_t i) const {
+  const Value& v = values_.at(i);
+  if (const auto* b = std::get_if<bool>(&v)) return *b;
+  return std::get<std::int64_t>(v) != 0;
+}
+
+const std::string& Row::text(std::size_t i) const { return std::get<std::string>(values_.at(i)); }
+
+std::string Row::take_text(std::size_t i) { return std::move(std::get<std::string>(values_.at(i))); }
+
+std::unique_ptr<Database> open_database(const std::string& url, unsigned workers) {
+  constexpr std::string_view sqlite_scheme = "sqlite:";
+  if (url.starts_with(sqlite_scheme)) {
+    return std::make_unique<sqlite::SqliteDatabase>(url.substr(sqlite_scheme.size()), workers);
+  }
+  throw std::invalid_argument("unsupported database URL (expected sqlite:PATH): " + url);
+}
+
+}  // namespace usertasks::store

@@ -1,0 +1,113 @@
+#pragma once
+// The small asynchronous database interface that the store is written against. The SQLite and
+// PostgreSQL drivers implement it; nothing above store/ sees a driver handle.
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace usertasks::store {
+
+template <class T>
+using awaitable = boost::asio::awaitable<T>;
+
+enum class Dialect { sqlite, postgresql };
+
+// A parameter or a column value. Timestamps travel as RFC 3339 text.
+using Value = std::variant<std::monostate, std::int64_t, bool, std::string>;
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+  [[nodiscard]] bool is_null(std::size_t i) const;
+  [[nodiscard]] std::int64_t integer(std::size_t i) const;
+  [[nodiscard]] bool boolean(std::size_t i) const;
+  [[nodiscard]] const std::string& text(std::size_t i) const;
+  [[nodiscard]] std::string take_text(std::size_t i);
+  [[nodiscard]] std::size_t size() const { return values_.size(); }
+
+ private:
+  std::vector<Value> values_;
+};
+using Rows = std::vector<Row>;
+
+// A named SQL statement, written once with $1..$N placeholders; a driver prepares it once per
+// connection. `sqlite` overrides `sql` where the dialects differ.
+struct Statement {
+  std::string_view name;
+  std::string_view sql;
+  std::string_view sqlite{};
+
+  [[nodiscard]] std::string_view text(Dialect d) const {
+    return d == Dialect::sqlite && !sqlite.empty() ? sqlite : sql;
+  }
+};
+
+// Failures a caller can act on. Anything else a driver throws is a bug or an outage.
+class ConstraintViolation : public std::runtime_error {
+ public:
+  enum class Kind { unique, foreign_key, other };
+  ConstraintViolation(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  [[nodiscard]] Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+// The database cannot be reached, is read-only, full, or too busy: the request may be retried.
+class Unavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual awaitable<Rows> execute(const Statement& statement, std::span<const Value> params) = 0;
+  // Runs SQL text that is not worth preparing (DDL, migration steps). No results.
+  virtual awaitable<void> execute_script(std::string_view sql) = 0;
+  [[nodiscard]] virtual Dialect dialect() const = 0;
+};
+
+enum class Access {
+  read,   // one or more reads; no transaction needed
+  write,  // a transaction that may write; committed when the work returns, rolled back on throw
+};
+
+class Database {
+ public:
+  using Work = std::function<awaitable<void>(Connection&)>;
+  virtual ~Database() = default;
+  // Runs `work` on a connection of this database, inside a transaction for Access::write.
+  virtual awaitable<void> run(Access access, Work work) = 0;
+  [[nodiscard]] virtual Dialect dialect() const = 0;
+  // Stops background threads; pending work completes first.
+  virtual void close() = 0;
+};
+
+// Opens `url`: "sqlite:PATH", "sqlite::memory:", or a PostgreSQL URL / keyword string.
+std::unique_ptr<Database> open_database(const std::string& url, unsigned workers);
+
+// The result-returning form of Database::run.
+template <class F>
+auto with_connection(Database& db, Access access, F f)
+    -> awaitable<typename std::invoke_result_t<F, Connection&>::value_type> {
+  using T = typename std::invoke_result_t<F, Connection&>::value_type;
+  if constexpr (std::is_void_v<T>) {
+    co_await db.run(access, std::move(f));
+  } else {
+    std::optional<T> result;
+    co_await db.run(access, [&](Connection& c) -> awaitable<void> { result.emplace(co_await f(c)); });
+    co_return std::move(*result);
+  }
+}
+
+}  // namespace usertasks::store

@@ -1,0 +1,170 @@
+#include "store/sqlite/sqlite_connection.hpp"
+
+#include <sqlite3.h>
+
+#include <cctype>
+#include <string>
+
+namespace usertasks::store::sqlite {
+
+void CloseDb::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+void FinalizeStmt::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+
+std::string to_sqlite_placeholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size());
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '$' && i + 1 < sql.size() &&
+               std::isdigit(static_cast<unsigned char>(sql[i + 1])) != 0) {
+      out += '?';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+namespace {
+
+// Connection-level settings: WAL lets readers run beside the one writer; NORMAL sync keeps every
+// committed transaction across a crash of the process (the WAL is written before COMMIT returns).
+constexpr std::string_view connection_setup =
+    "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = NORMAL;"
+    "PRAGMA foreign_keys = ON;";
+
+constexpr int busy_timeout_ms = 5000;
+
+}  // namespace
+
+SqliteConnection::SqliteConnection(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) fail(rc, "open " + path);
+  sqlite3_extended_result_codes(db_.get(), 1);
+  sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
+  exec(connection_setup);
+}
+
+void SqliteConnection::fail(int code, std::string_view context) {
+  std::string message(context);
+  message += ": ";
+  message += db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(code);
+  switch (code) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      throw ConstraintViolation(ConstraintViolation::Kind::unique, message);
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      throw ConstraintViolation(ConstraintViolation::Kind::foreign_key, message);
+    default:
+      break;
+  }
+  switch (code & 0xff) {
+    case SQLITE_CONSTRAINT:
+      throw ConstraintViolation(ConstraintViolation::Kind::other, message);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOLFS:
+      throw Unavailable(message);
+    default:
+      throw std::runtime_error(message);
+  }
+}
+
+sqlite3_stmt* SqliteConnection::prepared(const Statement& statement) {
+  auto it = statements_.find(&statement);
+  if (it != statements_.end()) return it->second.get();
+  const std::string sql = to_sqlite_placeholders(statement.text(Dialect::sqlite));
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  StmtHandle handle(raw);
+  if (rc != SQLITE_OK) fail(rc, "prepare " + std::string(statement.name));
+  return statements_.emplace(&statement, std::move(handle)).first->second.get();
+}
+
+Rows SqliteConnection::run(const Statement& statement, std::span<const Value> params) {
+  sqlite3_stmt* stmt = prepared(statement);
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  } reset{stmt};
+
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const int index = static_cast<int>(i) + 1;
+    int rc = SQLITE_OK;
+    if (const auto* n = std::get_if<std::int64_t>(&params[i])) {
+      rc = sqlite3_bind_int64(stmt, index, *n);
+    } else if (const auto* b = std::get_if<bool>(&params[i])) {
+      rc = sqlite3_bind_int(stmt, index, *b ? 1 : 0);
+    } else if (const auto* s = std::get_if<std::string>(&params[i])) {
+      rc = sqlite3_bind_text64(stmt, index, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    } else {
+      rc = sqlite3_bind_null(stmt, index);
+    }
+    if (rc != SQLITE_OK) fail(rc, "bind " + std::string(statement.name));
+  }
+
+  Rows rows;
+  for (;;) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) fail(rc, std::string(statement.name));
+    const int columns = sqlite3_column_count(stmt);
+    std::vector<Value> values;
+    values.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_INTEGER:
+          values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, c)));
+          break;
+        case SQLITE_NULL:
+          values.emplace_back(std::monostate{});
+          break;
+        default: {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          values.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+        }
+      }
+    }
+    rows.emplace_back(std::move(values));
+  }
+  return rows;
+}
+
+void SqliteConnection::exec(std::string_view sql) {
+  const std::string text(sql);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &error);
+  sqlite3_free(error);
+  if (rc != SQLITE_OK) fail(rc, "exec");
+}
+
+awaitable<Rows> SqliteConnection::execute(const Statement& statement,
+                                          std::span<const Value> params) {
+  co_return run(statement, params);
+}
+
+awaitable<void> SqliteConnection::execute_script(std::string_view sql) {
+  exec(sql);
+  co_return;
+}
+
+}  // namespace usertasks::store::sqlite
