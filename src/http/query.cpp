@@ -17,8 +17,12 @@ namespace urls = boost::urls;
 std::optional<Query> parse_query(std::string_view query_string) {
   Query query;
   if (query_string.empty()) return query;
-  if (!urls::parse_query(query_string)) return std::nullopt;
-  for (const urls::param& p : urls::params_view(query_string, urls::encoding_opts(true))) {
+  // A NUL-terminated copy: Boost.URL 1.81's parse_query rebuilds its result from s.data() as a C
+  // string (impl/parse_query.ipp), reading past the end of a query that is a view into the target.
+  const std::string copy(query_string);
+  const urls::string_view text(copy.data(), copy.size());
+  if (!urls::parse_query(text)) return std::nullopt;
+  for (const urls::param& p : urls::params_view(text, urls::encoding_opts(true))) {
     query.push_back({p.key, p.has_value ? p.value : std::string{}});
   }
   return query;
@@ -85,9 +89,9 @@ std::string next_page_target(std::string_view path, const Query& query, std::int
   auto append = [&](std::string_view name, std::string_view value) {
     target += separator;
     separator = '&';
-    target += urls::encode(name, safe);
+    target += urls::encode(urls::string_view(name.data(), name.size()), safe);
     target += '=';
-    target += urls::encode(value, safe);
+    target += urls::encode(urls::string_view(value.data(), value.size()), safe);
   };
   for (const QueryParam& p : query) {
     if (p.name != "limit" && p.name != "after") append(p.name, p.value);

@@ -141,6 +141,11 @@ struct Server::Impl {
     }
   }
 
+  [[nodiscard]] Response too_large() const {
+    return problem(Status::payload_too_large, "body-too-large",
+                   fmt::format("the body exceeds the limit of {} bytes", options.body_limit));
+  }
+
   awaitable<Response> respond(Request& req, const std::string& request_id) {
     try {
       co_return co_await app(req);
@@ -196,6 +201,9 @@ struct Server::Impl {
       if (read_ec == beast_http::error::header_limit) {
         early = problem(Status::request_header_fields_too_large, "headers-too-large",
                         fmt::format("request headers exceed {} bytes", options.header_limit));
+      } else if (read_ec == beast_http::error::body_limit) {
+        // The parser compares Content-Length with the limit as soon as the headers are in.
+        early = too_large();
       } else if (read_ec) {
         if (read_ec != beast::error::timeout && read_ec != beast_http::error::end_of_stream &&
             read_ec != asio::error::eof && read_ec != asio::error::operation_aborted &&
@@ -205,11 +213,6 @@ struct Server::Impl {
         if (!early) break;
       } else {
         request_id = make_request_id(parser.get()["X-Request-Id"]);
-        const auto length = parser.content_length();
-        if (length && *length > options.body_limit) {
-          early = problem(Status::payload_too_large, "body-too-large",
-                          fmt::format("the body exceeds the limit of {} bytes", options.body_limit));
-        }
       }
 
       if (!early) {
@@ -222,8 +225,7 @@ struct Server::Impl {
         stream.expires_after(options.body_timeout);
         auto [ec, n] = co_await beast_http::async_read(stream, buffer, parser, nothrow);
         if (ec == beast_http::error::body_limit) {
-          early = problem(Status::payload_too_large, "body-too-large",
-                          fmt::format("the body exceeds the limit of {} bytes", options.body_limit));
+          early = too_large();  // a chunked body that grew past the limit
         } else if (ec) {
           break;
         }

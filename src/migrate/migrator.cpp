@@ -199,7 +199,7 @@ store::awaitable<bool> Migrator::revert(const Step& step) {
   co_return reverted;
 }
 
-store::awaitable<std::vector<std::string>> Migrator::upgrade(std::string_view target) {
+store::awaitable<std::vector<std::string>> Migrator::upgrade(std::string target) {
   const Status status = co_await checked_status("upgrade");
   std::vector<std::string> done;
   if (status.pending.empty() && (target == "head" || relative_steps(target, '+'))) co_return done;
@@ -232,7 +232,7 @@ store::awaitable<std::vector<std::string>> Migrator::upgrade(std::string_view ta
   co_return done;
 }
 
-store::awaitable<std::vector<std::string>> Migrator::downgrade(std::string_view target) {
+store::awaitable<std::vector<std::string>> Migrator::downgrade(std::string target) {
   const Status status = co_await checked_status("downgrade");
   std::vector<const Revision*> applied;  // oldest first
   for (const auto& r : chain_) {

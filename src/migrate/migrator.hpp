@@ -58,15 +58,18 @@ class Migrator {
   // Reads the version table; creates nothing, so it also works on a database never migrated.
   store::awaitable<Status> status();
 
+  // Targets are taken by value: a coroutine's reference or view parameter could outlive the
+  // caller's string.
+  //
   // Applies pending revisions up to `target`: "head" (the default), a revision id, or "+N" for
   // the next N. Returns the ids this call applied, oldest first (empty when already there).
   // Refuses, before changing anything, when an applied revision's file has changed (checksum) or
   // the database has revisions this binary does not know.
-  store::awaitable<std::vector<std::string>> upgrade(std::string_view target = "head");
+  store::awaitable<std::vector<std::string>> upgrade(std::string target = "head");
 
   // Reverts applied revisions, newest first, down to `target`: a revision id (which stays
   // applied), "-N" for the last N, or "base" for all. Returns the ids reverted, in that order.
-  store::awaitable<std::vector<std::string>> downgrade(std::string_view target);
+  store::awaitable<std::vector<std::string>> downgrade(std::string target);
 
  private:
   struct Step {

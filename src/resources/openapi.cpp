@@ -117,7 +117,9 @@ json::value openapi_document(const http::Router& router) {
   for (const http::Route& route : router.routes()) {
     std::string method(http::beast_http::to_string(route.method));
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    paths[route.path].as_object()[method] = operation(route);
+    json::value& path = paths[route.path];
+    if (!path.is_object()) path = json::object{};
+    path.as_object()[method] = operation(route);
   }
   return json::object{
       {"openapi", "3.1.0"},

@@ -1,0 +1,69 @@
+# The two commands of the README, and their parts. Every target first installs what is missing.
+#   make run    build, migrate the embedded database, serve on 127.0.0.1:8080
+#   make test   build, run every test (SQLite and a throwaway PostgreSQL cluster)
+
+SHELL := /bin/bash
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+BINARY := $(BUILD_DIR)/usertasks
+DATABASE ?= sqlite:usertasks.db
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+BUILD_PACKAGES := g++ make cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev \
+  libboost-url1.81-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev
+TEST_PACKAGES := libgtest-dev libgmock-dev postgresql-15 clang-format
+
+.PHONY: all build run test deps test-deps asan tsan format format-check clean
+
+all: build
+
+# Installs the Debian packages in $(1) that are not installed yet (apt-get; root only).
+define install_missing
+	@missing=$$(for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "Missing Debian packages: $$missing"; \
+	    echo "Run as root, or install them first: sudo apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	  echo "Installing: $$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(BUILD_PACKAGES))
+
+test-deps: deps
+	$(call install_missing,$(TEST_PACKAGES))
+
+build: deps
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET)
+
+run: build
+	$(BINARY) --database $(DATABASE) db upgrade
+	$(BINARY) --database $(DATABASE) serve --host $(HOST) --port $(PORT)
+
+test: test-deps
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET)
+	ctest --preset $(PRESET) --output-on-failure
+
+asan:
+	$(MAKE) test PRESET=asan
+
+tsan:
+	$(MAKE) test PRESET=tsan
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf build

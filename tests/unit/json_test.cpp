@@ -1,0 +1,69 @@
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <regex>
+
+#include "http/message.hpp"
+#include "http/request.hpp"
+#include "models/models.hpp"
+
+namespace usertasks {
+namespace {
+
+namespace json = boost::json;
+
+TEST(Json, UserKeysComeInTheContractsOrder) {
+  const models::User user{7, "Ada", "ada@example.com", "2026-11-24T03:57:28.634676Z",
+                          "2026-11-24T03:57:28.634676Z"};
+  EXPECT_EQ(json::serialize(models::to_json(user)),
+            R"({"id":7,"name":"Ada","email":"ada@example.com",)"
+            R"("created_at":"2026-11-24T03:57:28.634676Z","updated_at":"2026-11-24T03:57:28.634676Z"})");
+}
+
+TEST(Json, TaskWithItsUserAndUserWithItsTasks) {
+  const models::User user{7, "Ada", "a@b", "t1", "t2"};
+  const models::Task task{3, "write report", 7, "t3", "t4"};
+  EXPECT_EQ(json::serialize(models::to_json(models::TaskWithUser{task, user})),
+            R"({"id":3,"content":"write report","user_id":7,"created_at":"t3","updated_at":"t4",)"
+            R"("user":{"id":7,"name":"Ada","email":"a@b","created_at":"t1","updated_at":"t2"}})");
+  const auto with_tasks = models::to_json(models::UserWithTasks{user, {task, task}});
+  EXPECT_EQ(with_tasks.at("tasks").as_array().size(), 2U);
+  EXPECT_EQ(with_tasks.begin()->key(), "id");
+}
+
+TEST(Json, TimestampsAreRfc3339WithMicroseconds) {
+  EXPECT_TRUE(std::regex_match(models::utc_now(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")));
+}
+
+TEST(Json, ProblemDocuments) {
+  const http::Response res = http::problem(http::Status::unprocessable_entity, "validation",
+                                           "1 field is invalid", {{"errors", json::array{}}});
+  EXPECT_EQ(res[http::Field::content_type], "application/problem+json");
+  EXPECT_EQ(res.body(),
+            R"({"type":"/problems/validation","title":"Unprocessable Content","status":422,)"
+            R"("detail":"1 field is invalid","errors":[]})");
+  EXPECT_EQ(json::parse(http::problem(http::Status::payload_too_large, "body-too-large", "x").body())
+                .at("title"),
+            "Content Too Large");
+}
+
+TEST(Json, BodiesMustBeDeclaredAndValidJson) {
+  http::Request req{http::Verb::post, "/users", 11};
+  req.body() = R"({"name": "Ada"})";
+  EXPECT_TRUE(std::holds_alternative<http::Response>(http::json_body(req)));  // no Content-Type
+  req.set(http::Field::content_type, "text/plain");
+  EXPECT_EQ(std::get<http::Response>(http::json_body(req)).result(),
+            http::Status::unsupported_media_type);
+  req.set(http::Field::content_type, "Application/JSON; charset=utf-8");
+  EXPECT_TRUE(std::holds_alternative<json::value>(http::json_body(req)));
+  req.set(http::Field::content_type, "application/merge-patch+json");
+  EXPECT_TRUE(std::holds_alternative<json::value>(http::json_body(req)));
+  req.set(http::Field::content_type, "application/json");
+  req.body() = R"({"name": )";
+  EXPECT_EQ(std::get<http::Response>(http::json_body(req)).result(), http::Status::bad_request);
+  req.body() = std::string(100, '[') + std::string(100, ']');
+  EXPECT_EQ(std::get<http::Response>(http::json_body(req)).result(), http::Status::bad_request);
+}
+
+}  // namespace
+}  // namespace usertasks

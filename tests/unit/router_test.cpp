@@ -1,0 +1,62 @@
+#include <gtest/gtest.h>
+
+#include "http/router.hpp"
+
+namespace usertasks::http {
+namespace {
+
+Handler nothing() {
+  return [](Request&, const PathParams&) -> boost::asio::awaitable<Response> { co_return Response{}; };
+}
+
+Router sample() {
+  Router router;
+  router.add({Verb::get, "/users", "users.list", "", nothing()});
+  router.add({Verb::post, "/users", "users.create", "", nothing()});
+  router.add({Verb::get, "/users/{id}", "users.get", "", nothing()});
+  router.add({Verb::delete_, "/users/{id}", "users.delete", "", nothing()});
+  router.add({Verb::get, "/users/{id}/tasks", "users.tasks.list", "", nothing()});
+  return router;
+}
+
+TEST(Router, MatchesLiteralAndTemplatedPaths) {
+  const Router router = sample();
+  auto m = router.match(Verb::get, "/users/42/tasks");
+  ASSERT_TRUE(std::holds_alternative<Matched>(m));
+  EXPECT_EQ(std::get<Matched>(m).route->name, "users.tasks.list");
+  EXPECT_EQ(std::get<Matched>(m).params.get("id"), "42");
+
+  m = router.match(Verb::post, "/users");
+  ASSERT_TRUE(std::holds_alternative<Matched>(m));
+  EXPECT_EQ(std::get<Matched>(m).route->name, "users.create");
+}
+
+TEST(Router, UnknownPathsAreNotFound) {
+  const Router router = sample();
+  for (const char* path : {"/", "/user", "/users/", "/users/1/", "/users//tasks", "/users/1/tasks/2",
+                           "users", "", "/tasks"}) {
+    EXPECT_TRUE(std::holds_alternative<NoSuchPath>(router.match(Verb::get, path))) << path;
+  }
+}
+
+TEST(Router, AKnownPathWithAnotherMethodListsTheAllowedOnes) {
+  const Router router = sample();
+  auto m = router.match(Verb::put, "/users/7");
+  ASSERT_TRUE(std::holds_alternative<WrongMethod>(m));
+  EXPECT_EQ(std::get<WrongMethod>(m).allow, "GET, DELETE, OPTIONS");
+  EXPECT_EQ(router.allowed("/users"), "GET, POST, OPTIONS");
+  EXPECT_EQ(router.allowed("/nope"), "");
+}
+
+TEST(Router, TemplateSegmentsNeedText) {
+  PathParams params;
+  EXPECT_TRUE(match_template("/a/{x}/b", "/a/hello/b", params));
+  EXPECT_EQ(params.get("x"), "hello");
+  EXPECT_EQ(params.get("y"), "");
+  PathParams none;
+  EXPECT_FALSE(match_template("/a/{x}/b", "/a//b", none));
+  EXPECT_FALSE(match_template("/a/{x}", "/a", none));
+}
+
+}  // namespace
+}  // namespace usertasks::http
