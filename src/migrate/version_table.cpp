@@ -1,11 +1,9 @@
 #include "migrate/version_table.hpp"
 
 #include <array>
-#include <chrono>
-#include <cstdio>
-#include <ctime>
 
 #include "migrate/dialect.hpp"
+#include "models/models.hpp"
 
 namespace usertasks::migrate {
 
@@ -33,21 +31,6 @@ constexpr store::Statement delete_revision{"migrate_delete_revision",
                                            "DELETE FROM usertasks_migrations WHERE revision = $1"};
 
 }  // namespace
-
-std::string utc_timestamp_now() {
-  namespace chrono = std::chrono;
-  const auto now = chrono::floor<chrono::microseconds>(chrono::system_clock::now());
-  const auto whole = chrono::floor<chrono::seconds>(now);
-  const std::time_t seconds = chrono::system_clock::to_time_t(whole);
-  const auto micros = (now - whole).count();
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  std::array<char, 40> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(micros));
-  return buffer.data();
-}
 
 namespace version_table {
 
@@ -81,7 +64,7 @@ store::awaitable<std::optional<std::string>> recorded_checksum(store::Connection
 }
 
 store::awaitable<void> record(store::Connection& connection, const Revision& revision) {
-  const std::array<store::Value, 3> params{revision.id, revision.checksum, utc_timestamp_now()};
+  const std::array<store::Value, 3> params{revision.id, revision.checksum, models::utc_now()};
   co_await connection.execute(insert_revision, params);
 }
 

@@ -40,7 +40,4 @@ store::awaitable<void> forget(store::Connection& connection, std::string_view re
 
 }  // namespace version_table
 
-// Now as RFC 3339 UTC with microseconds, like the application's timestamps.
-[[nodiscard]] std::string utc_timestamp_now();
-
 }  // namespace usertasks::migrate

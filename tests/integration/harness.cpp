@@ -417,12 +417,16 @@ Response Client::request(std::string_view method, std::string_view target, std::
   if (fresh_) req.keep_alive(false);
   http::write(socket_, req);
 
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  parser.header_limit(1024 * 1024);
-  if (method == "HEAD") parser.skip(true);
-  http::read(socket_, buffer_, parser);
-  Response r = from_beast(parser.release());
+  // Interim answers (100 Continue) precede the real one.
+  Response r;
+  do {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    parser.header_limit(1024 * 1024);
+    if (method == "HEAD") parser.skip(true);
+    http::read(socket_, buffer_, parser);
+    r = from_beast(parser.release());
+  } while (r.status >= 100 && r.status < 200);
   if (fresh_ || !r.keep_alive) close();
   check_invariants(r, fmt::format("{} {}", method, target));
   return r;
