@@ -53,8 +53,9 @@ TEST_P(ErrorsTest, InvalidJsonIs400) {
         << body;
   }
   // An empty body is not JSON either.
-  EXPECT_TRUE(IsProblem(client_->request("POST", "/users", "", {{"Content-Type", "application/json"}}),
-                        400, "malformed-json"));
+  EXPECT_TRUE(
+      IsProblem(client_->request("POST", "/users", "", {{"Content-Type", "application/json"}}), 400,
+                "malformed-json"));
 }
 
 TEST_P(ErrorsTest, DeeplyNestedJsonIs400) {
@@ -64,8 +65,8 @@ TEST_P(ErrorsTest, DeeplyNestedJsonIs400) {
 }
 
 TEST_P(ErrorsTest, UnknownRoutesAre404) {
-  for (const char* target : {"/", "/nope", "/users/1/nope", "/user", "/users/1/tasks/1", "/tasks/1/user",
-                             "/USERS", "/healthz/x", "//users"}) {
+  for (const char* target : {"/", "/nope", "/users/1/nope", "/user", "/users/1/tasks/1",
+                             "/tasks/1/user", "/USERS", "/healthz/x", "//users"}) {
     EXPECT_TRUE(IsProblem(client_->get(target), 404, "not-found")) << target;
     EXPECT_TRUE(IsProblem(client_->request("POST", target, "{}"), 404, "not-found")) << target;
   }
@@ -74,16 +75,18 @@ TEST_P(ErrorsTest, UnknownRoutesAre404) {
 TEST_P(ErrorsTest, IdsThatAreNotPositiveIntegersAre404) {
   const json::object user = create_user();
   create_task(id_of(user));
-  for (const char* id : {"abc", "0", "-1", "99999999999999999999", "1.0", "+1", "1e3", "0x1", "%31",
-                         "1%00", "00"}) {
+  for (const char* id :
+       {"abc", "0", "-1", "99999999999999999999", "1.0", "+1", "1e3", "0x1", "%31", "1%00", "00"}) {
     for (const char* collection : {"/users/", "/tasks/"}) {
       const std::string target = collection + std::string(id);
       EXPECT_TRUE(IsProblem(client_->get(target), 404, "not-found")) << target;
-      EXPECT_TRUE(IsProblem(client_->patch(target, json::object{{"content", "x"}}), 404, "not-found"))
+      EXPECT_TRUE(
+          IsProblem(client_->patch(target, json::object{{"content", "x"}}), 404, "not-found"))
           << target;
       EXPECT_TRUE(IsProblem(client_->del(target), 404, "not-found")) << target;
     }
-    EXPECT_TRUE(IsProblem(client_->get(fmt::format("/users/{}/tasks", id)), 404, "not-found")) << id;
+    EXPECT_TRUE(IsProblem(client_->get(fmt::format("/users/{}/tasks", id)), 404, "not-found"))
+        << id;
   }
 }
 
@@ -108,16 +111,17 @@ TEST_P(ErrorsTest, AKnownPathWithAnotherMethodIs405WithAllow) {
 
 TEST_P(ErrorsTest, ATakenEmailIs409) {
   create_user("Ada", "ada@example.com");
-  EXPECT_TRUE(IsProblem(client_->post("/users", json::object{{"name", "A"}, {"email", "ada@example.com"}}),
-                        409, "email-taken"));
+  EXPECT_TRUE(
+      IsProblem(client_->post("/users", json::object{{"name", "A"}, {"email", "ada@example.com"}}),
+                409, "email-taken"));
 }
 
 TEST_P(ErrorsTest, ABodyOverOneMebibyteIs413) {
   EXPECT_TRUE(IsProblem(client_->request("POST", "/users", user_body_of_size(mebibyte + 1)), 413,
                         "body-too-large"));
   // Exactly the limit is read and judged on its content (a 1 MiB name is too long).
-  EXPECT_TRUE(IsValidationProblemFor(client_->request("POST", "/users", user_body_of_size(mebibyte)),
-                                     {"name"}));
+  EXPECT_TRUE(IsValidationProblemFor(
+      client_->request("POST", "/users", user_body_of_size(mebibyte)), {"name"}));
   EXPECT_EQ(client_->get("/users").body, "[]");
 }
 
@@ -144,10 +148,10 @@ TEST_P(ErrorsTest, AChunkedBodyOverTheLimitIs413) {
 TEST_P(ErrorsTest, ASmallerBodyLimitIsHonoured) {
   const auto small = start_server({"--body-limit", "1000"});
   Client client(small->port());
-  EXPECT_TRUE(IsProblem(client.request("POST", "/users", user_body_of_size(1001)), 413,
-                        "body-too-large"));
-  EXPECT_TRUE(IsValidationProblemFor(client.request("POST", "/users", user_body_of_size(1000)),
-                                     {"name"}))
+  EXPECT_TRUE(
+      IsProblem(client.request("POST", "/users", user_body_of_size(1001)), 413, "body-too-large"));
+  EXPECT_TRUE(
+      IsValidationProblemFor(client.request("POST", "/users", user_body_of_size(1000)), {"name"}))
       << "1000 bytes is within the limit";
   const std::string body(2 * mebibyte, 'x');
   EXPECT_TRUE(IsProblem(raw_exchange(small->port(), raw_post("/users", body.size(), body)), 413,
@@ -166,22 +170,25 @@ TEST_P(ErrorsTest, ABodyThatIsNotJsonIs415) {
   }
   EXPECT_EQ(client_->get("/users").body, "[]");
   // JSON in its other spellings is welcome.
-  for (const char* type : {"application/json; charset=utf-8", "Application/JSON",
-                           "application/merge-patch+json"}) {
+  for (const char* type :
+       {"application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"}) {
     const std::string email = unique_email();
-    const Response r = client_->request(
-        "POST", "/users", fmt::format(R"({{"name":"Ada","email":"{}"}})", email), {{"Content-Type", type}});
+    const Response r =
+        client_->request("POST", "/users", fmt::format(R"({{"name":"Ada","email":"{}"}})", email),
+                         {{"Content-Type", type}});
     EXPECT_EQ(r.status, 201U) << type << '\n' << r.describe();
   }
 }
 
 TEST_P(ErrorsTest, HeadersOverTheLimitAre431) {
   // One 64 KiB header (raw: Beast's own fields refuse values that long).
-  const std::string request = fmt::format("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {}\r\n\r\n",
-                                          std::string(64 * 1024, 'a'));
+  const std::string request =
+      fmt::format("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {}\r\n\r\n",
+                  std::string(64 * 1024, 'a'));
   EXPECT_TRUE(IsProblem(raw_exchange(server_->port(), request), 431, "headers-too-large"));
-  EXPECT_TRUE(IsProblem(client_->request("GET", "/users", "", {{"X-Padding", std::string(60 * 1024, 'a')}}),
-                        431, "headers-too-large"));
+  EXPECT_TRUE(
+      IsProblem(client_->request("GET", "/users", "", {{"X-Padding", std::string(60 * 1024, 'a')}}),
+                431, "headers-too-large"));
   Headers many;
   for (int i = 0; i < 400; ++i) many.emplace_back(fmt::format("X-H{}", i), std::string(100, 'b'));
   EXPECT_TRUE(IsProblem(client_->request("GET", "/users", "", many), 431, "headers-too-large"));
@@ -189,8 +196,8 @@ TEST_P(ErrorsTest, HeadersOverTheLimitAre431) {
 }
 
 TEST_P(ErrorsTest, ARequestLineOverTheHeaderLimitIsAnsweredNotDropped) {
-  const std::string request =
-      fmt::format("GET /users?x={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", std::string(64 * 1024, 'a'));
+  const std::string request = fmt::format("GET /users?x={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                                          std::string(64 * 1024, 'a'));
   const Response r = raw_exchange(server_->port(), request);
   EXPECT_TRUE(r.status == 431 || r.status == 414) << r.describe();
 }
@@ -207,8 +214,9 @@ TEST_P(ErrorsTest, MalformedHttpIs400NotADroppedConnection) {
 
 TEST_P(ErrorsTest, NoErrorLeaksInternals) {
   // Requests that reach the database with odd input: the answers name no SQL and no driver.
-  const std::vector<std::string> targets{"/users?after=9223372036854775807", "/tasks?user_id=9223372036854775807",
-                                         "/users/9223372036854775807/tasks", "/tasks/9223372036854775807"};
+  const std::vector<std::string> targets{
+      "/users?after=9223372036854775807", "/tasks?user_id=9223372036854775807",
+      "/users/9223372036854775807/tasks", "/tasks/9223372036854775807"};
   for (const std::string& target : targets) {
     const Response r = client_->get(target);
     for (const char* secret : {"SQL", "sqlite", "SELECT", "constraint", "exception"}) {

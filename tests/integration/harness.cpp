@@ -1,6 +1,7 @@
 #include "harness.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -16,7 +17,6 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -81,7 +81,10 @@ struct BackendEntry {
   std::function<std::unique_ptr<Backend>()> make;
 };
 
-// The backends every suite runs on. A new backend adds its line here.
+// The backends every suite runs on. A new backend adds its line here, e.g.
+//   {"postgresql", [] { return std::make_unique<PostgresBackend>(); }},
+// where PostgresBackend starts a throwaway cluster on first use, answers a `CREATE DATABASE`d
+// URL from fresh_database_url(), and stops the cluster in its destructor.
 const std::vector<BackendEntry>& backend_table() {
   static const std::vector<BackendEntry> table{
       {"sqlite", [] { return std::make_unique<SqliteBackend>(); }},
@@ -192,7 +195,7 @@ Response from_beast(http::response<http::string_body>&& msg) {
 void check_invariants(const Response& r, std::string_view what) {
   EXPECT_LT(r.status, 500U) << what << " answered a server error:\n" << r.describe();
   EXPECT_FALSE(r.header("X-Request-Id").empty()) << what << " has no X-Request-Id\n"
-                                                  << r.describe();
+                                                 << r.describe();
   EXPECT_EQ(r.header("Access-Control-Allow-Origin"), "*") << what << "\n" << r.describe();
   if (r.status >= 400) {
     EXPECT_EQ(r.header("Content-Type"), "application/problem+json")
@@ -250,16 +253,22 @@ CommandResult run_usertasks(const std::vector<std::string>& args) {
 ServerProcess::ServerProcess(ServerConfig config)
     : log_path_(scratch_directory() / next_output_name("server")) {
   if (config.migrate == Migrate::command) {
-    const CommandResult upgraded = run_usertasks({"--database", config.database_url, "db", "upgrade"});
+    const CommandResult upgraded =
+        run_usertasks({"--database", config.database_url, "db", "upgrade"});
     if (upgraded.exit_code != 0) {
-      throw std::runtime_error("db upgrade failed (" + std::to_string(upgraded.exit_code) +
-                               "):\n" + upgraded.output);
+      throw std::runtime_error("db upgrade failed (" + std::to_string(upgraded.exit_code) + "):\n" +
+                               upgraded.output);
     }
   }
-  std::vector<std::string> args{"--database",  config.database_url,         "serve",
-                                "--port",      "0",
-                                "--host",      "127.0.0.1",
-                                "--threads",   std::to_string(config.threads),
+  std::vector<std::string> args{"--database",
+                                config.database_url,
+                                "serve",
+                                "--port",
+                                "0",
+                                "--host",
+                                "127.0.0.1",
+                                "--threads",
+                                std::to_string(config.threads),
                                 "--statement-count-header"};
   if (config.migrate == Migrate::flag) args.emplace_back("--migrate");
   args.insert(args.end(), config.extra_args.begin(), config.extra_args.end());
@@ -299,7 +308,9 @@ ServerProcess::~ServerProcess() {
       << tail(log());
 }
 
-std::string ServerProcess::log() const { return read_file(log_path_); }
+std::string ServerProcess::log() const {
+  return read_file(log_path_);
+}
 
 ServerProcess::Exit ServerProcess::stop() {
   if (exit_) return *exit_;
@@ -374,7 +385,9 @@ std::string Response::describe() const {
 Client::Client(unsigned short port, bool fresh_connections)
     : port_(port), fresh_(fresh_connections), socket_(context_) {}
 
-Client::~Client() { close(); }
+Client::~Client() {
+  close();
+}
 
 void Client::connect() {
   close();
@@ -500,13 +513,16 @@ std::int64_t id_of(const json::value& record) {
   return id->get_int64();
 }
 
-std::string to_text(const json::value& value) { return json::serialize(value); }
+std::string to_text(const json::value& value) {
+  return json::serialize(value);
+}
 
 namespace {
 
 ::testing::AssertionResult has_keys(const json::value& value,
                                     const std::vector<std::string>& expected) {
-  if (!value.is_object()) return ::testing::AssertionFailure() << "not an object: " << to_text(value);
+  if (!value.is_object())
+    return ::testing::AssertionFailure() << "not an object: " << to_text(value);
   const auto keys = keys_of(value.get_object());
   if (keys != expected) {
     return ::testing::AssertionFailure()
@@ -522,8 +538,8 @@ namespace {
     return ::testing::AssertionFailure() << "id is not a positive integer: " << to_text(o);
   }
   if (!is_timestamp(o.at("created_at")) || !is_timestamp(o.at("updated_at"))) {
-    return ::testing::AssertionFailure() << "timestamps are not RFC 3339 UTC with microseconds: "
-                                         << to_text(o);
+    return ::testing::AssertionFailure()
+           << "timestamps are not RFC 3339 UTC with microseconds: " << to_text(o);
   }
   return ::testing::AssertionSuccess();
 }
@@ -578,13 +594,12 @@ namespace {
 ::testing::AssertionResult IsProblem(const Response& response, unsigned status,
                                      std::string_view type) {
   if (response.status != status) {
-    return ::testing::AssertionFailure() << "status " << response.status << ", expected "
-                                         << status << "\n"
-                                         << response.describe();
+    return ::testing::AssertionFailure()
+           << "status " << response.status << ", expected " << status << "\n"
+           << response.describe();
   }
   if (response.header("Content-Type") != "application/problem+json") {
-    return ::testing::AssertionFailure() << "not application/problem+json\n"
-                                         << response.describe();
+    return ::testing::AssertionFailure() << "not application/problem+json\n" << response.describe();
   }
   boost::system::error_code ec;
   const json::value body = json::parse(response.body, ec);
@@ -622,8 +637,9 @@ namespace {
     return ::testing::AssertionFailure() << "title\n" << response.describe();
   }
   // API.md: "N fields are invalid"; one field reads "1 field is invalid".
-  const std::string detail =
-      fields.size() == 1 ? "1 field is invalid" : fmt::format("{} fields are invalid", fields.size());
+  const std::string detail = fields.size() == 1
+                                 ? "1 field is invalid"
+                                 : fmt::format("{} fields are invalid", fields.size());
   if (o.at("detail") != json::value(detail)) {
     return ::testing::AssertionFailure() << "detail should be \"" << detail << "\"\n"
                                          << response.describe();
@@ -637,9 +653,9 @@ namespace {
     const json::value& e = errors->get_array()[i];
     if (auto r = has_keys(e, {"field", "message"}); !r) return r << "\n" << response.describe();
     if (e.at("field") != json::value(fields[i])) {
-      return ::testing::AssertionFailure() << "error " << i << " should be about " << fields[i]
-                                           << "\n"
-                                           << response.describe();
+      return ::testing::AssertionFailure()
+             << "error " << i << " should be about " << fields[i] << "\n"
+             << response.describe();
     }
     if (!e.at("message").is_string() || e.at("message").get_string().empty()) {
       return ::testing::AssertionFailure() << "error " << i << " has no message\n"
@@ -716,16 +732,18 @@ void ApiTest::SetUp() {
 
 void ApiTest::TearDown() {
   client_.reset();
-  if (server_ && HasFailure()) std::cerr << "---- server log ----\n" << tail(server_->log()) << '\n';
+  if (server_ && HasFailure())
+    std::cerr << "---- server log ----\n" << tail(server_->log()) << '\n';
   server_.reset();  // stops the server and checks that it exits 0
 }
 
 std::unique_ptr<ServerProcess> ApiTest::start_server(std::vector<std::string> extra_args,
                                                      Migrate migrate) {
-  return std::make_unique<ServerProcess>(ServerConfig{.database_url = backend_under_test().fresh_database_url(),
-                                                      .extra_args = std::move(extra_args),
-                                                      .migrate = migrate,
-                                                      .threads = 2});
+  return std::make_unique<ServerProcess>(
+      ServerConfig{.database_url = backend_under_test().fresh_database_url(),
+                   .extra_args = std::move(extra_args),
+                   .migrate = migrate,
+                   .threads = 2});
 }
 
 std::string ApiTest::unique_email(std::string_view local) {

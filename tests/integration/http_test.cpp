@@ -44,13 +44,22 @@ TEST_P(HttpTest, HealthzIsOk) {
 }
 
 TEST_P(HttpTest, RoutesAreExactlyTheEndpointsOfApiMd) {
-  const std::set<Operation> api_md{
-      {"GET", "/users"},         {"POST", "/users"},         {"GET", "/users/{id}"},
-      {"PUT", "/users/{id}"},    {"PATCH", "/users/{id}"},   {"DELETE", "/users/{id}"},
-      {"GET", "/users/{id}/tasks"}, {"POST", "/users/{id}/tasks"}, {"GET", "/tasks"},
-      {"POST", "/tasks"},        {"GET", "/tasks/{id}"},     {"PUT", "/tasks/{id}"},
-      {"PATCH", "/tasks/{id}"},  {"DELETE", "/tasks/{id}"},  {"GET", "/healthz"},
-      {"GET", "/openapi.json"}};
+  const std::set<Operation> api_md{{"GET", "/users"},
+                                   {"POST", "/users"},
+                                   {"GET", "/users/{id}"},
+                                   {"PUT", "/users/{id}"},
+                                   {"PATCH", "/users/{id}"},
+                                   {"DELETE", "/users/{id}"},
+                                   {"GET", "/users/{id}/tasks"},
+                                   {"POST", "/users/{id}/tasks"},
+                                   {"GET", "/tasks"},
+                                   {"POST", "/tasks"},
+                                   {"GET", "/tasks/{id}"},
+                                   {"PUT", "/tasks/{id}"},
+                                   {"PATCH", "/tasks/{id}"},
+                                   {"DELETE", "/tasks/{id}"},
+                                   {"GET", "/healthz"},
+                                   {"GET", "/openapi.json"}};
   EXPECT_EQ(routes_of_the_binary(), api_md);
 }
 
@@ -61,8 +70,8 @@ TEST_P(HttpTest, OpenApiDocumentDescribesExactlyTheRoutes) {
   ASSERT_TRUE(doc.contains("openapi"));
   EXPECT_EQ(std::string(doc.at("openapi").as_string()).rfind("3.1", 0), 0U) << doc.at("openapi");
   ASSERT_TRUE(doc.contains("info") && doc.contains("paths"));
-  const std::set<std::string> http_methods{"get", "put", "post", "delete", "options", "head", "patch",
-                                           "trace"};
+  const std::set<std::string> http_methods{"get",     "put",  "post",  "delete",
+                                           "options", "head", "patch", "trace"};
   std::set<Operation> documented;
   for (const auto& [path, item] : doc.at("paths").as_object()) {
     for (const auto& [method, operation] : item.as_object()) {
@@ -102,8 +111,9 @@ TEST_P(HttpTest, PreflightAnswers204WithTheAllowedMethods) {
 }
 
 TEST_P(HttpTest, OrdinaryAnswersCarryCors) {
-  for (const Response& r : {client_->get("/users"), client_->get("/nope"),
-                            client_->post("/users", json::object{{"name", "A"}, {"email", "a@b.c"}})}) {
+  for (const Response& r :
+       {client_->get("/users"), client_->get("/nope"),
+        client_->post("/users", json::object{{"name", "A"}, {"email", "a@b.c"}})}) {
     EXPECT_EQ(r.header("Access-Control-Allow-Origin"), "*") << r.describe();
     EXPECT_NE(r.header("Access-Control-Expose-Headers").find("Location"), std::string::npos);
   }
@@ -115,8 +125,9 @@ TEST_P(HttpTest, RequestIdsAreGeneratedOrEchoed) {
   EXPECT_EQ(ids.size(), 5U) << "generated ids are distinct";
 
   for (const char* sane : {"abc-123", "trace.id:7_X", "0"}) {
-    EXPECT_EQ(client_->request("GET", "/healthz", "", {{"X-Request-Id", sane}}).header("X-Request-Id"),
-              sane);
+    EXPECT_EQ(
+        client_->request("GET", "/healthz", "", {{"X-Request-Id", sane}}).header("X-Request-Id"),
+        sane);
   }
   // Ids that could forge log lines or are unreasonably long are replaced, not echoed.
   for (const std::string& insane : {std::string("has space"), std::string("<script>"),
@@ -127,8 +138,9 @@ TEST_P(HttpTest, RequestIdsAreGeneratedOrEchoed) {
     EXPECT_NE(id, insane);
   }
   // Error answers carry the echoed id too.
-  EXPECT_EQ(client_->request("GET", "/nope", "", {{"X-Request-Id", "err-1"}}).header("X-Request-Id"),
-            "err-1");
+  EXPECT_EQ(
+      client_->request("GET", "/nope", "", {{"X-Request-Id", "err-1"}}).header("X-Request-Id"),
+      "err-1");
 }
 
 TEST_P(HttpTest, KeepAliveServesManyRequestsOnOneConnection) {
@@ -168,12 +180,14 @@ TEST_P(HttpTest, ChunkedAndExpectContinueBodiesAreRead) {
   const std::string json = R"({"name":"Chunky","email":"chunky@example.com"})";
   const std::string request = fmt::format(
       "POST /users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{}\r\n{:x}\r\n{}\r\n0\r\n\r\n",
+      "Transfer-Encoding: chunked\r\nConnection: "
+      "close\r\n\r\n{:x}\r\n{}\r\n{:x}\r\n{}\r\n0\r\n\r\n",
       10, json.substr(0, 10), json.size() - 10, json.substr(10));
   const Response r = raw_exchange(server_->port(), request);
   EXPECT_EQ(r.status, 201U) << r.describe();
-  const Response expect = client_->request(
-      "POST", "/users", R"({"name":"Expect","email":"expect@example.com"})", {{"Expect", "100-continue"}});
+  const Response expect =
+      client_->request("POST", "/users", R"({"name":"Expect","email":"expect@example.com"})",
+                       {{"Expect", "100-continue"}});
   EXPECT_EQ(expect.status, 201U) << expect.describe();
   EXPECT_EQ(get_json("/users").as_array().size(), 2U);
 }
@@ -220,7 +234,9 @@ TEST_P(HttpTest, ConcurrentCreatesOfOneEmailLetExactlyOneWin) {
         // The same address in different cases.
         const std::string email = i % 2 == 0 ? "race@example.com" : "RACE@example.com";
         statuses[static_cast<std::size_t>(i)] =
-            client.post("/users", json::object{{"name", fmt::format("racer {}", i)}, {"email", email}})
+            client
+                .post("/users",
+                      json::object{{"name", fmt::format("racer {}", i)}, {"email", email}})
                 .status;
       });
     }
@@ -247,7 +263,8 @@ TEST_P(HttpTest, DbUpgradeIsIdempotent) {
   const CommandResult second = run_usertasks({"--database", url, "db", "upgrade"});
   EXPECT_EQ(second.exit_code, 0) << second.output;
   // And --migrate on an up-to-date database is harmless.
-  ServerProcess server(ServerConfig{.database_url = url, .extra_args = {}, .migrate = Migrate::flag, .threads = 2});
+  ServerProcess server(
+      ServerConfig{.database_url = url, .extra_args = {}, .migrate = Migrate::flag, .threads = 2});
   Client client(server.port());
   EXPECT_EQ(client.get("/users").body, "[]");
 }
@@ -267,16 +284,20 @@ TEST_P(HttpTest, DataSurvivesARestart) {
   const std::string url = backend_under_test().fresh_database_url();
   std::string before;
   {
-    ServerProcess first(ServerConfig{.database_url = url, .extra_args = {}, .migrate = Migrate::flag, .threads = 2});
+    ServerProcess first(ServerConfig{
+        .database_url = url, .extra_args = {}, .migrate = Migrate::flag, .threads = 2});
     Client client(first.port());
-    ASSERT_EQ(client.post("/users", json::object{{"name", "Ada"},
-                                                 {"email", "ada@example.com"},
-                                                 {"tasks", json::array{json::object{{"content", "x"}}}}})
-                  .status,
-              201U);
+    ASSERT_EQ(
+        client
+            .post("/users", json::object{{"name", "Ada"},
+                                         {"email", "ada@example.com"},
+                                         {"tasks", json::array{json::object{{"content", "x"}}}}})
+            .status,
+        201U);
     before = client.get("/users?include=tasks").body;
   }
-  ServerProcess second(ServerConfig{.database_url = url, .extra_args = {}, .migrate = Migrate::none, .threads = 2});
+  ServerProcess second(
+      ServerConfig{.database_url = url, .extra_args = {}, .migrate = Migrate::none, .threads = 2});
   Client client(second.port());
   EXPECT_EQ(client.get("/users?include=tasks").body, before);
 }

@@ -19,7 +19,8 @@ class PagingTest : public ApiTest {
       json::object body{{"name", fmt::format("user {}", i)}, {"email", unique_email()}};
       if (i == 0 && tasks > 0) {
         json::array list;
-        for (int t = 0; t < tasks; ++t) list.push_back(json::object{{"content", fmt::format("t{}", t)}});
+        for (int t = 0; t < tasks; ++t)
+          list.push_back(json::object{{"content", fmt::format("t{}", t)}});
         body["tasks"] = std::move(list);
       }
       const Response r = client_->post("/users", body);

@@ -16,9 +16,11 @@ class RelationsTest : public ApiTest {
   // A user with `tasks` tasks, created in one request.
   json::object create_user_with_tasks(std::string_view name, int tasks) {
     json::array list;
-    for (int i = 0; i < tasks; ++i) list.push_back(json::object{{"content", fmt::format("{} {}", name, i)}});
+    for (int i = 0; i < tasks; ++i)
+      list.push_back(json::object{{"content", fmt::format("{} {}", name, i)}});
     const Response r = client_->post(
-        "/users", json::object{{"name", name}, {"email", unique_email()}, {"tasks", std::move(list)}});
+        "/users",
+        json::object{{"name", name}, {"email", unique_email()}, {"tasks", std::move(list)}});
     EXPECT_EQ(r.status, 201U) << r.describe();
     return r.object();
   }
@@ -67,7 +69,8 @@ TEST_P(RelationsTest, DeletingAUserDeletesOnlyItsTasks) {
   for (const json::value& t : ada.at("tasks").as_array()) {
     const std::string target = fmt::format("/tasks/{}", id_of(t));
     EXPECT_TRUE(IsProblem(client_->get(target), 404, "not-found"));
-    EXPECT_TRUE(IsProblem(client_->patch(target, json::object{{"content", "x"}}), 404, "not-found"));
+    EXPECT_TRUE(
+        IsProblem(client_->patch(target, json::object{{"content", "x"}}), 404, "not-found"));
   }
 }
 

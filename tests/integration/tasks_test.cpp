@@ -28,7 +28,8 @@ class TasksTest : public ApiTest {
 };
 
 TEST_P(TasksTest, PostTasksAnswers201WithTheTaskAndItsLocation) {
-  const Response r = client_->post("/tasks", json::object{{"content", "write report"}, {"user_id", ada_}});
+  const Response r =
+      client_->post("/tasks", json::object{{"content", "write report"}, {"user_id", ada_}});
   ASSERT_EQ(r.status, 201U) << r.describe();
   EXPECT_EQ(r.header("Content-Type"), "application/json");
   const json::object task = r.object();
@@ -180,7 +181,8 @@ TEST_P(TasksTest, UpdateToAUserThatDoesNotExistIs422AndChangesNothing) {
   const std::string before = snapshot();
   const std::vector<std::pair<std::string, std::string>> expected{
       {"user_id", "user 987 does not exist"}};
-  EXPECT_TRUE(IsValidationProblem(client_->patch(target, json::object{{"user_id", 987}}), expected));
+  EXPECT_TRUE(
+      IsValidationProblem(client_->patch(target, json::object{{"user_id", 987}}), expected));
   EXPECT_TRUE(IsValidationProblem(
       client_->put(target, json::object{{"content", "x"}, {"user_id", "987"}}), expected));
   EXPECT_EQ(snapshot(), before);
@@ -217,7 +219,8 @@ TEST_P(TasksTest, UnknownTaskIs404ForEveryMethod) {
     EXPECT_TRUE(IsProblem(client_->get(target), 404, "not-found"));
     EXPECT_TRUE(IsProblem(client_->put(target, json::object{{"content", "x"}, {"user_id", ada_}}),
                           404, "not-found"));
-    EXPECT_TRUE(IsProblem(client_->patch(target, json::object{{"content", "x"}}), 404, "not-found"));
+    EXPECT_TRUE(
+        IsProblem(client_->patch(target, json::object{{"content", "x"}}), 404, "not-found"));
     EXPECT_TRUE(IsProblem(client_->del(target), 404, "not-found"));
   }
 }

@@ -19,7 +19,8 @@ class UsersTest : public ApiTest {
 };
 
 TEST_P(UsersTest, CreateAnswers201WithTheUserAndItsLocation) {
-  const Response r = client_->post("/users", json::object{{"name", "Ada"}, {"email", "ada@example.com"}});
+  const Response r =
+      client_->post("/users", json::object{{"name", "Ada"}, {"email", "ada@example.com"}});
   ASSERT_EQ(r.status, 201U) << r.describe();
   EXPECT_EQ(r.header("Content-Type"), "application/json");
   const json::object user = r.object();
@@ -103,7 +104,8 @@ TEST_P(UsersTest, CreateWithTasksCreatesAllAndEmbedsThem) {
 
 TEST_P(UsersTest, CreateWithAnEmptyTaskListEmbedsAnEmptyArray) {
   const Response r = client_->post(
-      "/users", json::object{{"name", "Ada"}, {"email", "ada@example.com"}, {"tasks", json::array{}}});
+      "/users",
+      json::object{{"name", "Ada"}, {"email", "ada@example.com"}, {"tasks", json::array{}}});
   ASSERT_EQ(r.status, 201U) << r.describe();
   const json::object user = r.object();
   ASSERT_TRUE(IsUser(user, /*with_tasks=*/true));
@@ -228,8 +230,8 @@ TEST_P(UsersTest, DeleteAnswers204AndTheUserIsGone) {
 TEST_P(UsersTest, EmailIsUniqueIgnoringCaseOnCreate) {
   create_user("Ada", "Ada.Lovelace@Example.com");
   const std::string before = snapshot();
-  for (const char* email : {"Ada.Lovelace@Example.com", "ada.lovelace@example.com",
-                            "ADA.LOVELACE@EXAMPLE.COM"}) {
+  for (const char* email :
+       {"Ada.Lovelace@Example.com", "ada.lovelace@example.com", "ADA.LOVELACE@EXAMPLE.COM"}) {
     EXPECT_TRUE(IsProblem(client_->post("/users", json::object{{"name", "B"}, {"email", email}}),
                           409, "email-taken"))
         << email;
@@ -242,8 +244,9 @@ TEST_P(UsersTest, EmailIsUniqueIgnoringCaseOnUpdate) {
   const json::object bob = create_user("Bob", "bob@example.com");
   const std::string target = fmt::format("/users/{}", id_of(bob));
   const std::string before = snapshot();
-  EXPECT_TRUE(IsProblem(client_->put(target, json::object{{"name", "Bob"}, {"email", "ADA@example.com"}}),
-                        409, "email-taken"));
+  EXPECT_TRUE(
+      IsProblem(client_->put(target, json::object{{"name", "Bob"}, {"email", "ADA@example.com"}}),
+                409, "email-taken"));
   EXPECT_TRUE(IsProblem(client_->patch(target, json::object{{"email", "Ada@Example.COM"}}), 409,
                         "email-taken"));
   EXPECT_EQ(snapshot(), before);
@@ -264,8 +267,8 @@ TEST_P(UsersTest, UnknownUserIs404ForEveryMethod) {
   for (const char* id : {"12345", "9223372036854775807"}) {
     const std::string target = fmt::format("/users/{}", id);
     EXPECT_TRUE(IsProblem(client_->get(target), 404, "not-found"));
-    EXPECT_TRUE(IsProblem(client_->put(target, json::object{{"name", "A"}, {"email", "a@b.c"}}), 404,
-                          "not-found"));
+    EXPECT_TRUE(IsProblem(client_->put(target, json::object{{"name", "A"}, {"email", "a@b.c"}}),
+                          404, "not-found"));
     EXPECT_TRUE(IsProblem(client_->patch(target, json::object{{"name", "A"}}), 404, "not-found"));
     EXPECT_TRUE(IsProblem(client_->del(target), 404, "not-found"));
     EXPECT_TRUE(IsProblem(client_->get(target + "/tasks"), 404, "not-found"));

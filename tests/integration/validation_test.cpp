@@ -24,10 +24,12 @@ class ValidationTest : public ApiTest {
   }
 
   Response post_user(json::value name, json::value email) {
-    return client_->post("/users", json::object{{"name", std::move(name)}, {"email", std::move(email)}});
+    return client_->post("/users",
+                         json::object{{"name", std::move(name)}, {"email", std::move(email)}});
   }
   Response post_task(json::value content) {
-    return client_->post("/tasks", json::object{{"content", std::move(content)}, {"user_id", user_}});
+    return client_->post("/tasks",
+                         json::object{{"content", std::move(content)}, {"user_id", user_}});
   }
   Response post_task_for(json::value user_id) {
     return client_->post("/tasks", json::object{{"content", "x"}, {"user_id", std::move(user_id)}});
@@ -42,7 +44,8 @@ TEST_P(ValidationTest, ProblemDocumentShape) {
   ASSERT_TRUE(IsValidationProblem(
       r, {{"name", "must not be empty"}, {"email", "must contain exactly one @"}}));
   const json::object body = r.object();
-  EXPECT_EQ(keys_of(body), (std::vector<std::string>{"type", "title", "status", "detail", "errors"}));
+  EXPECT_EQ(keys_of(body),
+            (std::vector<std::string>{"type", "title", "status", "detail", "errors"}));
   EXPECT_EQ(body.at("type"), "/problems/validation");
   EXPECT_EQ(body.at("title"), "Unprocessable Content");
   EXPECT_EQ(body.at("status"), 422);
@@ -51,8 +54,8 @@ TEST_P(ValidationTest, ProblemDocumentShape) {
 
 TEST_P(ValidationTest, NameLengthIsCountedInCharactersAfterTrimming) {
   EXPECT_EQ(post_user(json::value(repeat("a", 255)), json::value(unique_email())).status, 201U);
-  EXPECT_TRUE(IsValidationProblemFor(post_user(json::value(repeat("a", 256)), json::value(unique_email())),
-                                     {"name"}));
+  EXPECT_TRUE(IsValidationProblemFor(
+      post_user(json::value(repeat("a", 256)), json::value(unique_email())), {"name"}));
   // 255 two-byte characters are 510 bytes and still a valid name; 256 are not.
   const Response accented = post_user(json::value(repeat("é", 255)), json::value(unique_email()));
   ASSERT_EQ(accented.status, 201U) << accented.describe();
@@ -95,12 +98,16 @@ TEST_P(ValidationTest, NameMustBeAString) {
 }
 
 TEST_P(ValidationTest, MissingAndNullFieldsAreRejected) {
-  EXPECT_TRUE(IsValidationProblemFor(client_->post("/users", json::object{{"email", "a@b.c"}}), {"name"}));
-  EXPECT_TRUE(IsValidationProblemFor(client_->post("/users", json::object{{"name", "A"}}), {"email"}));
+  EXPECT_TRUE(
+      IsValidationProblemFor(client_->post("/users", json::object{{"email", "a@b.c"}}), {"name"}));
+  EXPECT_TRUE(
+      IsValidationProblemFor(client_->post("/users", json::object{{"name", "A"}}), {"email"}));
   EXPECT_TRUE(IsValidationProblemFor(client_->post("/users", json::object{}), {"name", "email"}));
   EXPECT_TRUE(IsValidationProblemFor(
-      client_->post("/users", json::object{{"name", nullptr}, {"email", nullptr}}), {"name", "email"}));
-  EXPECT_TRUE(IsValidationProblemFor(client_->post("/tasks", json::object{{"content", "x"}}), {"user_id"}));
+      client_->post("/users", json::object{{"name", nullptr}, {"email", nullptr}}),
+      {"name", "email"}));
+  EXPECT_TRUE(
+      IsValidationProblemFor(client_->post("/tasks", json::object{{"content", "x"}}), {"user_id"}));
   EXPECT_TRUE(IsValidationProblemFor(
       client_->post("/tasks", json::object{{"content", nullptr}, {"user_id", nullptr}}),
       {"content", "user_id"}));
@@ -108,7 +115,8 @@ TEST_P(ValidationTest, MissingAndNullFieldsAreRejected) {
   EXPECT_TRUE(IsValidationProblemFor(
       client_->patch(fmt::format("/users/{}", user_), json::object{{"name", nullptr}}), {"name"}));
   EXPECT_TRUE(IsValidationProblemFor(
-      client_->patch(fmt::format("/tasks/{}", task_), json::object{{"user_id", nullptr}}), {"user_id"}));
+      client_->patch(fmt::format("/tasks/{}", task_), json::object{{"user_id", nullptr}}),
+      {"user_id"}));
 }
 
 TEST_P(ValidationTest, EmailRules) {
@@ -137,8 +145,10 @@ TEST_P(ValidationTest, EmailRules) {
   }
   EXPECT_TRUE(IsValidationProblemFor(post_user(json::value("Ada"), json::value(7)), {"email"}));
   // At most 254 characters, counted as characters.
-  EXPECT_EQ(post_user(json::value("A"), json::value(repeat("a", 242) + "@example.com")).status, 201U);
-  EXPECT_EQ(post_user(json::value("B"), json::value(repeat("é", 242) + "@example.com")).status, 201U);
+  EXPECT_EQ(post_user(json::value("A"), json::value(repeat("a", 242) + "@example.com")).status,
+            201U);
+  EXPECT_EQ(post_user(json::value("B"), json::value(repeat("é", 242) + "@example.com")).status,
+            201U);
   EXPECT_EQ(post_user(json::value("C"), json::value("x@y")).status, 201U);
 }
 
@@ -183,7 +193,8 @@ TEST_P(ValidationTest, UserIdRules) {
     EXPECT_TRUE(IsValidationProblemFor(post_task_for(v), {"user_id"})) << to_text(v);
   }
   // Too large for any id: whether "not an id" or "no such user", it is the user_id's fault.
-  EXPECT_TRUE(IsValidationProblemFor(post_task_for(json::value("99999999999999999999")), {"user_id"}));
+  EXPECT_TRUE(
+      IsValidationProblemFor(post_task_for(json::value("99999999999999999999")), {"user_id"}));
   EXPECT_TRUE(IsValidationProblem(post_task_for(json::value(987)),
                                   {{"user_id", "user 987 does not exist"}}));
 }
@@ -204,13 +215,15 @@ TEST_P(ValidationTest, UnknownFieldsAreRejectedByName) {
                                   {{"Name", "is not a known field"}}));
   const json::object task{{"content", "x"}, {"user_id", user_}};
   EXPECT_TRUE(IsValidationProblem(client_->post("/tasks", with(task, "id")), {unknown_id}));
-  EXPECT_TRUE(IsValidationProblem(client_->put(t, with(task, "user")), {{"user", "is not a known field"}}));
+  EXPECT_TRUE(
+      IsValidationProblem(client_->put(t, with(task, "user")), {{"user", "is not a known field"}}));
   EXPECT_TRUE(IsValidationProblem(client_->patch(t, json::object{{"done", true}}),
                                   {{"done", "is not a known field"}}));
   EXPECT_TRUE(IsValidationProblemFor(
       client_->post("/users", json::object{{"name", "A"},
                                            {"email", unique_email()},
-                                           {"tasks", json::array{json::object{{"content", "x"}, {"user_id", 1}}}}}),
+                                           {"tasks", json::array{json::object{{"content", "x"},
+                                                                              {"user_id", 1}}}}}),
       {"tasks[0].user_id"}));
 }
 
@@ -218,12 +231,15 @@ TEST_P(ValidationTest, TasksOfANewUserMustBeAnArrayOfObjects) {
   for (const json::value& tasks :
        {json::value("x"), json::value(json::object{}), json::value(nullptr)}) {
     EXPECT_TRUE(IsValidationProblemFor(
-        client_->post("/users", json::object{{"name", "A"}, {"email", unique_email()}, {"tasks", tasks}}),
+        client_->post("/users",
+                      json::object{{"name", "A"}, {"email", unique_email()}, {"tasks", tasks}}),
         {"tasks"}))
         << to_text(tasks);
   }
   EXPECT_TRUE(IsValidationProblemFor(
-      client_->post("/users", json::object{{"name", "A"}, {"email", unique_email()}, {"tasks", json::array{"x"}}}),
+      client_->post(
+          "/users",
+          json::object{{"name", "A"}, {"email", unique_email()}, {"tasks", json::array{"x"}}}),
       {"tasks[0]"}));
 }
 
@@ -238,7 +254,9 @@ TEST_P(ValidationTest, ABodyThatIsNotAnObjectIs422) {
 
 TEST_P(ValidationTest, AllErrorsAreReportedAtOnce) {
   const Response r = client_->post(
-      "/users", json::object{{"name", " "}, {"email", "x"}, {"extra", 1}, {"tasks", json::array{json::object{}}}});
+      "/users",
+      json::object{
+          {"name", " "}, {"email", "x"}, {"extra", 1}, {"tasks", json::array{json::object{}}}});
   EXPECT_TRUE(IsValidationProblemFor(r, {"extra", "name", "email", "tasks[0].content"}));
 }
 
@@ -257,8 +275,10 @@ TEST_P(ValidationTest, AFailedWriteChangesNothing) {
   const std::vector<Case> cases{
       {"POST", "/users", R"({"name":"","email":"new@example.com"})", 422},
       {"POST", "/users", R"({"name":"New","email":"BOB@example.com"})", 409},
-      {"POST", "/users", R"({"name":"New","email":"new@example.com","tasks":[{"content":"a"},{}]})", 422},
-      {"POST", "/users", R"({"name":"New","email":"bob@EXAMPLE.com","tasks":[{"content":"a"}]})", 409},
+      {"POST", "/users", R"({"name":"New","email":"new@example.com","tasks":[{"content":"a"},{}]})",
+       422},
+      {"POST", "/users", R"({"name":"New","email":"bob@EXAMPLE.com","tasks":[{"content":"a"}]})",
+       409},
       {"POST", "/users", R"({"name":"New","email":"new@example.com","admin":true})", 422},
       {"POST", "/users", R"({"name":"New",)", 400},
       {"POST", "/tasks", R"({"content":"x","user_id":987})", 422},
@@ -285,14 +305,17 @@ TEST_P(ValidationTest, AFailedWriteChangesNothing) {
   for (const Case& c : cases) {
     const std::string before = snapshot();
     const Response r = client_->request(c.method, c.target, c.body);
-    EXPECT_EQ(r.status, c.status) << c.method << ' ' << c.target << ' ' << c.body << '\n' << r.describe();
+    EXPECT_EQ(r.status, c.status) << c.method << ' ' << c.target << ' ' << c.body << '\n'
+                                  << r.describe();
     EXPECT_EQ(snapshot(), before) << c.method << ' ' << c.target << ' ' << c.body;
   }
   // Wrong media type and oversized bodies fail before any work.
   const std::string before = snapshot();
-  EXPECT_EQ(client_->request("PATCH", u, R"({"name":"Changed"})", {{"Content-Type", "text/plain"}}).status,
+  EXPECT_EQ(client_->request("PATCH", u, R"({"name":"Changed"})", {{"Content-Type", "text/plain"}})
+                .status,
             415U);
-  EXPECT_EQ(client_->request("PUT", u, "{\"name\":\"" + repeat("a", 1024 * 1024) + "\"}").status, 413U);
+  EXPECT_EQ(client_->request("PUT", u, "{\"name\":\"" + repeat("a", 1024 * 1024) + "\"}").status,
+            413U);
   EXPECT_EQ(snapshot(), before);
 }
 
