@@ -40,11 +40,13 @@ bool match_template(std::string_view templ, std::string_view path, PathParams& p
 void Router::add(Route route) { routes_.push_back(std::move(route)); }
 
 Match Router::match(Verb method, std::string_view path) const {
+  // HEAD is answered by the GET route; the server sends the head of its answer only.
+  const Verb wanted = method == Verb::head ? Verb::get : method;
   bool path_known = false;
   for (const Route& route : routes_) {
     PathParams params;
     if (!match_template(route.path, path, params)) continue;
-    if (route.method == method) return Matched{&route, std::move(params)};
+    if (route.method == wanted) return Matched{&route, std::move(params)};
     path_known = true;
   }
   if (!path_known) return NoSuchPath{};
@@ -57,7 +59,7 @@ std::string Router::allowed(std::string_view path) const {
     PathParams params;
     if (!match_template(route.path, path, params)) continue;
     allow += std::string(beast_http::to_string(route.method));
-    allow += ", ";
+    allow += route.method == Verb::get ? ", HEAD, " : ", ";
   }
   if (!allow.empty()) allow += "OPTIONS";
   return allow;

@@ -141,6 +141,14 @@ struct Server::Impl {
     }
   }
 
+  // The answer to a HEAD request is the GET answer's head: its Content-Length, none of its body.
+  static awaitable<std::tuple<boost::system::error_code, std::size_t>> write(
+      beast::tcp_stream& stream, Response& res, bool head_only) {
+    if (!head_only) co_return co_await beast_http::async_write(stream, res, nothrow);
+    beast_http::response_serializer<beast_http::string_body> serializer(res);
+    co_return co_await beast_http::async_write_header(stream, serializer, nothrow);
+  }
+
   [[nodiscard]] Response too_large() const {
     return problem(Status::payload_too_large, "body-too-large",
                    fmt::format("the body exceeds the limit of {} bytes", options.body_limit));
@@ -234,7 +242,8 @@ struct Server::Impl {
       Request req;
       Response res;
       if (early) {
-        req.method(parser.get().method());
+        // By name: a request line the parser did not understand has no known verb.
+        req.method_string(parser.get().method_string());
         req.target(parser.get().target());
         res = std::move(*early);
       } else {
@@ -249,7 +258,7 @@ struct Server::Impl {
       const unsigned status = res.result_int();
 
       stream.expires_after(options.body_timeout);
-      auto [write_ec, written] = co_await beast_http::async_write(stream, res, nothrow);
+      auto [write_ec, written] = co_await write(stream, res, req.method() == Verb::head);
       const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - started)
                               .count();

@@ -31,6 +31,13 @@ TEST(Router, MatchesLiteralAndTemplatedPaths) {
   EXPECT_EQ(std::get<Matched>(m).route->name, "users.create");
 }
 
+TEST(Router, HeadIsAnsweredByTheGetRoute) {
+  const Router router = sample();
+  auto m = router.match(Verb::head, "/users/3");
+  ASSERT_TRUE(std::holds_alternative<Matched>(m));
+  EXPECT_EQ(std::get<Matched>(m).route->name, "users.get");
+}
+
 TEST(Router, UnknownPathsAreNotFound) {
   const Router router = sample();
   for (const char* path : {"/", "/user", "/users/", "/users/1/", "/users//tasks", "/users/1/tasks/2",
@@ -43,8 +50,8 @@ TEST(Router, AKnownPathWithAnotherMethodListsTheAllowedOnes) {
   const Router router = sample();
   auto m = router.match(Verb::put, "/users/7");
   ASSERT_TRUE(std::holds_alternative<WrongMethod>(m));
-  EXPECT_EQ(std::get<WrongMethod>(m).allow, "GET, DELETE, OPTIONS");
-  EXPECT_EQ(router.allowed("/users"), "GET, POST, OPTIONS");
+  EXPECT_EQ(std::get<WrongMethod>(m).allow, "GET, HEAD, DELETE, OPTIONS");
+  EXPECT_EQ(router.allowed("/users"), "GET, HEAD, POST, OPTIONS");
   EXPECT_EQ(router.allowed("/nope"), "");
 }
 

@@ -117,3 +117,19 @@ TEST(Validation, PositiveIds) {
 
 }  // namespace
 }  // namespace usertasks::models
+
+namespace usertasks::models {
+namespace {
+
+TEST(Validation, UnicodeWhiteSpaceIsTrimmedAndIsNotContent) {
+  EXPECT_EQ(trim("\u00A0\u3000 Ada\u2003\n"), "Ada");
+  EXPECT_EQ(trim("\u00A0\u3000"), "");
+  EXPECT_EQ(trim("é"), "é");
+  EXPECT_EQ(check_name(trim("\u2003\u00A0")), "must not be empty");
+  EXPECT_EQ(check_content("\u3000\u00A0"), "must not be only white space");
+  EXPECT_EQ(check_email("a\u00A0b@example.com"), "must not contain white space");
+  EXPECT_EQ(check_email("a\u0001b@example.com"), "must not contain control characters");
+}
+
+}  // namespace
+}  // namespace usertasks::models

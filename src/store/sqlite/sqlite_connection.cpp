@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_connection.hpp"
 
+#include "store/sqlite/unicode_lower.hpp"
+
 #include <sqlite3.h>
 
 #include <cctype>
@@ -52,6 +54,7 @@ SqliteConnection::SqliteConnection(const std::string& path) {
   if (rc != SQLITE_OK) fail(rc, "open " + path);
   sqlite3_extended_result_codes(db_.get(), 1);
   sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
+  install_unicode_lower(db_.get());
   exec(connection_setup);
 }
 
