@@ -30,9 +30,8 @@ int serve(const Settings& settings) {
     }
   }
   const http::Router router = build_router(*db, settings);
-  http::Server server(settings.server, [&router](http::Request& req) {
-    return http::dispatch(router, req);
-  });
+  http::Server server(settings.server,
+                      [&router](http::Request& req) { return http::dispatch(router, req); });
   const unsigned short port = server.listen();
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,
                port, settings.database.starts_with("sqlite:") ? settings.database : "postgresql");

@@ -1,12 +1,13 @@
 #include "http/query.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <boost/url/encode.hpp>
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <algorithm>
 #include <charconv>
-#include <fmt/format.h>
 
 #include "models/validation.hpp"
 

@@ -1,7 +1,8 @@
 #include "http/request.hpp"
 
-#include <boost/json/stream_parser.hpp>
 #include <fmt/format.h>
+
+#include <boost/json/stream_parser.hpp>
 
 namespace usertasks::http {
 

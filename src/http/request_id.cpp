@@ -1,8 +1,9 @@
 #include "http/request_id.hpp"
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <cstdint>
-#include <fmt/format.h>
 #include <random>
 
 namespace usertasks::http {

@@ -37,7 +37,9 @@ bool match_template(std::string_view templ, std::string_view path, PathParams& p
   return templ.empty() && path.empty();
 }
 
-void Router::add(Route route) { routes_.push_back(std::move(route)); }
+void Router::add(Route route) {
+  routes_.push_back(std::move(route));
+}
 
 Match Router::match(Verb method, std::string_view path) const {
   // HEAD is answered by the GET route; the server sends the head of its answer only.

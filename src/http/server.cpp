@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,7 +19,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
 #include <optional>
 #include <thread>
 #include <unordered_set>
@@ -201,7 +202,8 @@ struct Server::Impl {
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
       stream.expires_after(options.header_timeout);
-      auto [read_ec, ignored_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, nothrow);
+      auto [read_ec, ignored_bytes] =
+          co_await beast_http::async_read_header(stream, buffer, parser, nothrow);
       const auto started = std::chrono::steady_clock::now();
       std::string request_id = make_request_id({});
 
@@ -216,7 +218,8 @@ struct Server::Impl {
         if (read_ec != beast::error::timeout && read_ec != beast_http::error::end_of_stream &&
             read_ec != asio::error::eof && read_ec != asio::error::operation_aborted &&
             read_ec != asio::error::connection_reset) {
-          early = problem(Status::bad_request, "malformed-request", "the request is not valid HTTP/1.1");
+          early = problem(Status::bad_request, "malformed-request",
+                          "the request is not valid HTTP/1.1");
         }
         if (!early) break;
       } else {

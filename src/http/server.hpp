@@ -23,10 +23,11 @@ struct ServerOptions {
   unsigned threads = 0;  // 0: one per core
   std::size_t body_limit = 1024 * 1024;
   std::size_t header_limit = 16 * 1024;
-  std::chrono::milliseconds header_timeout{10'000};  // from a request's first byte to its last header
-  std::chrono::milliseconds body_timeout{30'000};    // to read a body, and to write a response
-  std::chrono::milliseconds idle_timeout{60'000};    // a keep-alive connection with no request
-  std::chrono::milliseconds drain_timeout{10'000};   // in-flight requests at shutdown
+  std::chrono::milliseconds header_timeout{
+      10'000};                                     // from a request's first byte to its last header
+  std::chrono::milliseconds body_timeout{30'000};  // to read a body, and to write a response
+  std::chrono::milliseconds idle_timeout{60'000};  // a keep-alive connection with no request
+  std::chrono::milliseconds drain_timeout{10'000};  // in-flight requests at shutdown
 };
 
 class Server {

@@ -1,12 +1,12 @@
 #pragma once
 // The dialect-neutral vocabulary of a schema: tables, columns, keys and indexes. Revision files,
-// the operations built from them, and (later) the models' declared schema and the live database
-// read back by `db migrate` / `db check` all speak it, so comparing two schemas is comparing
-// values.
+// the operations built from them, the models' declared schema and the live database read back by
+// `db migrate` / `db check` all speak it, so comparing two schemas is comparing values.
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -68,6 +68,22 @@ struct Index {
 
   friend bool operator==(const Index&, const Index&) = default;
 };
+
+// A whole schema. Kept in normal form (see normalize) wherever two are compared.
+struct Schema {
+  std::vector<Table> tables;
+  std::vector<Index> indexes;
+
+  [[nodiscard]] const Table* find_table(std::string_view name) const;
+  [[nodiscard]] Table* find_table(std::string_view name);
+  [[nodiscard]] const Index* find_index(std::string_view name) const;
+
+  friend bool operator==(const Schema&, const Schema&) = default;
+};
+
+// Tables and indexes by name, keys and constraints by their columns: the order a database lists
+// them in is not part of the schema. Column order is kept (it is what SELECT * returns).
+void normalize(Schema& schema);
 
 [[nodiscard]] std::string_view to_string(LogicalType type);
 [[nodiscard]] std::string_view to_string(OnDelete action);

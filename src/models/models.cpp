@@ -1,17 +1,22 @@
 #include "models/models.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json/value_from.hpp>
 #include <chrono>
 #include <ctime>
-#include <fmt/format.h>
 
 namespace usertasks::models {
 
 namespace json = boost::json;
 
-json::object to_json(const User& user) { return json::value_from(user).as_object(); }
+json::object to_json(const User& user) {
+  return json::value_from(user).as_object();
+}
 
-json::object to_json(const Task& task) { return json::value_from(task).as_object(); }
+json::object to_json(const Task& task) {
+  return json::value_from(task).as_object();
+}
 
 json::object to_json(const UserWithTasks& user) {
   json::object out = to_json(user.user);

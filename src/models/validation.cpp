@@ -1,8 +1,9 @@
 #include "models/validation.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 #include <charconv>
-#include <fmt/format.h>
 #include <limits>
 
 namespace usertasks::models {
@@ -20,11 +21,12 @@ constexpr std::size_t max_tasks_with_user = 1000;
 // block, LINE and PARAGRAPH SEPARATOR, NARROW NBSP, MEDIUM MATHEMATICAL SPACE, IDEOGRAPHIC SPACE.
 bool is_white_space(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
-// The code point that starts at text[at] (text is valid UTF-8: Boost.JSON checks it) and its length.
+// The code point that starts at text[at] (text is valid UTF-8: Boost.JSON checks it) and its
+// length.
 std::pair<char32_t, std::size_t> decode_at(std::string_view text, std::size_t at) {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
   const unsigned char lead = byte(0);
@@ -137,7 +139,8 @@ std::optional<std::string> check_name(std::string_view trimmed) {
 }
 
 std::optional<std::string> check_email(std::string_view email) {
-  if (utf8_length(email) > max_email) return fmt::format("must be at most {} characters", max_email);
+  if (utf8_length(email) > max_email)
+    return fmt::format("must be at most {} characters", max_email);
   for (std::size_t at = 0; at < email.size();) {
     const auto [c, n] = decode_at(email, at);
     if (is_white_space(c)) return "must not contain white space";

@@ -23,10 +23,10 @@ using FieldErrors = std::vector<FieldError>;
 enum class Mode { create, replace, patch };
 
 struct UserInput {
-  std::optional<std::string> name;   // trimmed
+  std::optional<std::string> name;  // trimmed
   std::optional<std::string> email;
-  std::vector<std::string> tasks;    // contents of tasks created with the user (create only)
-  bool with_tasks = false;           // the body had "tasks": the answer embeds them
+  std::vector<std::string> tasks;  // contents of tasks created with the user (create only)
+  bool with_tasks = false;         // the body had "tasks": the answer embeds them
 };
 
 struct TaskInput {

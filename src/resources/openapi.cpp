@@ -1,7 +1,8 @@
 #include "resources/openapi.hpp"
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
+
+#include <boost/json/parse.hpp>
 
 namespace usertasks::resources {
 
@@ -67,7 +68,10 @@ json::object query_parameter(std::string_view name) {
     schema = {{"type", "string"}};
     description = "embed related records";
   }
-  return {{"name", name}, {"in", "query"}, {"required", false}, {"description", description},
+  return {{"name", name},
+          {"in", "query"},
+          {"required", false},
+          {"description", description},
           {"schema", std::move(schema)}};
 }
 
@@ -99,7 +103,8 @@ json::object operation(const http::Route& route) {
     op["requestBody"] = {{"required", true},
                          {"content", content_of("application/json", route.request_schema)}};
   }
-  json::object success{{"description", std::string(http::beast_http::obsolete_reason(route.success))}};
+  json::object success{
+      {"description", std::string(http::beast_http::obsolete_reason(route.success))}};
   if (!route.response_schema.empty()) {
     success["content"] = content_of("application/json", route.response_schema);
   }
@@ -126,7 +131,8 @@ json::value openapi_document(const http::Router& router) {
       {"info",
        {{"title", "usertasks"},
         {"version", USERTASKS_VERSION},
-        {"description", "Users and their tasks: a user has many tasks, a task belongs to one user."}}},
+        {"description",
+         "Users and their tasks: a user has many tasks, a task belongs to one user."}}},
       {"paths", std::move(paths)},
       {"components", json::parse(components)}};
 }

@@ -58,9 +58,11 @@ Response not_found(std::string_view what, std::string_view id) {
 
 Response validation_failed(const models::FieldErrors& errors) {
   json::array list;
-  for (const auto& e : errors) list.push_back(json::object{{"field", e.field}, {"message", e.message}});
-  const std::string detail = errors.size() == 1 ? "1 field is invalid"
-                                                 : fmt::format("{} fields are invalid", errors.size());
+  for (const auto& e : errors)
+    list.push_back(json::object{{"field", e.field}, {"message", e.message}});
+  const std::string detail = errors.size() == 1
+                                 ? "1 field is invalid"
+                                 : fmt::format("{} fields are invalid", errors.size());
   return http::problem(Status::unprocessable_entity, "validation", detail,
                        json::object{{"errors", std::move(list)}});
 }
@@ -90,9 +92,9 @@ Response page_response(const Exchange& ex, json::array items, bool more, std::si
                        std::int64_t last_id) {
   Response res = http::json_response(Status::ok, items);
   if (more) {
-    const std::string target = http::next_page_target(
-        http::split_target(ex.request.target()).path, ex.query, static_cast<std::int64_t>(limit),
-        last_id);
+    const std::string target =
+        http::next_page_target(http::split_target(ex.request.target()).path, ex.query,
+                               static_cast<std::int64_t>(limit), last_id);
     res.set(http::Field::link, fmt::format("<{}>; rel=\"next\"", target));
   }
   return res;

@@ -69,8 +69,8 @@ Response created(const boost::json::value& body, std::string location);
 store::Page read_page(http::QueryReader& reader);
 
 // A 200 list answer; when `more`, a Link to the next page that keeps the other query parameters.
-Response page_response(const Exchange& ex, boost::json::array items, bool more,
-                       std::size_t limit, std::int64_t last_id);
+Response page_response(const Exchange& ex, boost::json::array items, bool more, std::size_t limit,
+                       std::int64_t last_id);
 
 // Resource registration, one function per resource file.
 void add_user_routes(http::Router& router, store::Database& db, const ApiOptions& options);

@@ -1,7 +1,8 @@
 // The Tasks and TaskDetail resources of the original.
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <boost/json.hpp>
 
 #include "http/request.hpp"
 #include "resources/resource.hpp"
@@ -99,10 +100,12 @@ void add_task_routes(http::Router& router, store::Database& db, const ApiOptions
         Status::created);
   route(Verb::get, "/tasks/{id}", "tasks.get", "Get a task with its user", {}, get, "",
         "TaskWithUser");
-  route(Verb::put, "/tasks/{id}", "tasks.replace", "Replace a task's content and user", {},
-        [](Exchange& ex) { return update(ex, Mode::replace); }, "TaskReplace", "Task");
-  route(Verb::patch, "/tasks/{id}", "tasks.update", "Change some of a task's fields", {},
-        [](Exchange& ex) { return update(ex, Mode::patch); }, "TaskPatch", "Task");
+  route(
+      Verb::put, "/tasks/{id}", "tasks.replace", "Replace a task's content and user", {},
+      [](Exchange& ex) { return update(ex, Mode::replace); }, "TaskReplace", "Task");
+  route(
+      Verb::patch, "/tasks/{id}", "tasks.update", "Change some of a task's fields", {},
+      [](Exchange& ex) { return update(ex, Mode::patch); }, "TaskPatch", "Task");
   route(Verb::delete_, "/tasks/{id}", "tasks.delete", "Delete a task", {}, remove, "", "",
         Status::no_content);
 }

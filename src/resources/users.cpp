@@ -1,7 +1,8 @@
 // The Users and UserDetail resources of the original, and a user's tasks.
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <boost/json.hpp>
 
 #include "http/request.hpp"
 #include "resources/resource.hpp"
@@ -50,8 +51,8 @@ awaitable<Response> create(Exchange& ex) {
   auto outcome = co_await ex.store.create_user(std::move(std::get<models::UserInput>(input)));
   if (std::holds_alternative<store::Failure>(outcome)) co_return email_taken();
   const auto& user = std::get<models::UserWithTasks>(outcome);
-  const json::value answer = with_tasks ? json::value(models::to_json(user))
-                                        : json::value(models::to_json(user.user));
+  const json::value answer =
+      with_tasks ? json::value(models::to_json(user)) : json::value(models::to_json(user.user));
   co_return created(answer, fmt::format("/users/{}", user.user.id));
 }
 
@@ -113,7 +114,8 @@ awaitable<Response> create_task(Exchange& ex) {
 
   auto outcome =
       co_await ex.store.create_task(std::move(*std::get<models::TaskInput>(input).content), *id);
-  if (std::holds_alternative<store::Failure>(outcome)) co_return not_found("user", ex.params.get("id"));
+  if (std::holds_alternative<store::Failure>(outcome))
+    co_return not_found("user", ex.params.get("id"));
   const auto& task = std::get<models::Task>(outcome);
   co_return created(models::to_json(task), fmt::format("/tasks/{}", task.id));
 }
@@ -129,10 +131,12 @@ void add_user_routes(http::Router& router, store::Database& db, const ApiOptions
         "NewUser", "UserWithTasks", Status::created);
   route(Verb::get, "/users/{id}", "users.get", "Get a user with its tasks", {}, get, "",
         "UserWithTasks");
-  route(Verb::put, "/users/{id}", "users.replace", "Replace a user's name and email", {},
-        [](Exchange& ex) { return update(ex, Mode::replace); }, "UserReplace", "User");
-  route(Verb::patch, "/users/{id}", "users.update", "Change some of a user's fields", {},
-        [](Exchange& ex) { return update(ex, Mode::patch); }, "UserPatch", "User");
+  route(
+      Verb::put, "/users/{id}", "users.replace", "Replace a user's name and email", {},
+      [](Exchange& ex) { return update(ex, Mode::replace); }, "UserReplace", "User");
+  route(
+      Verb::patch, "/users/{id}", "users.update", "Change some of a user's fields", {},
+      [](Exchange& ex) { return update(ex, Mode::patch); }, "UserPatch", "User");
   route(Verb::delete_, "/users/{id}", "users.delete", "Delete a user and its tasks", {}, remove, "",
         "", Status::no_content);
   route(Verb::get, "/users/{id}/tasks", "users.tasks.list", "List a user's tasks",

@@ -105,7 +105,8 @@ auto with_connection(Database& db, Access access, F f)
     co_await db.run(access, std::move(f));
   } else {
     std::optional<T> result;
-    co_await db.run(access, [&](Connection& c) -> awaitable<void> { result.emplace(co_await f(c)); });
+    co_await db.run(access,
+                    [&](Connection& c) -> awaitable<void> { result.emplace(co_await f(c)); });
     co_return std::move(*result);
   }
 }

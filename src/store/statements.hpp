@@ -8,18 +8,20 @@
 namespace usertasks::store::sql {
 
 #define USERTASKS_USER_COLUMNS(t) t "id, " t "name, " t "email, " t "created_at, " t "updated_at"
-#define USERTASKS_TASK_COLUMNS(t) t "id, " t "content, " t "user_id, " t "created_at, " t "updated_at"
+#define USERTASKS_TASK_COLUMNS(t) \
+  t "id, " t "content, " t "user_id, " t "created_at, " t "updated_at"
 
 inline constexpr Statement ping{"ping", "SELECT 1"};
 
 inline constexpr Statement users_page{
-    "users_page", "SELECT " USERTASKS_USER_COLUMNS("") " FROM users WHERE id > $1 ORDER BY id LIMIT $2"};
+    "users_page",
+    "SELECT " USERTASKS_USER_COLUMNS("") " FROM users WHERE id > $1 ORDER BY id LIMIT $2"};
 
 // One statement for a user and all of its tasks (the joinedload of the original).
 inline constexpr Statement user_with_tasks{
     "user_with_tasks",
-    "SELECT " USERTASKS_USER_COLUMNS("u.") ", " USERTASKS_TASK_COLUMNS("t.")
-    " FROM users u LEFT JOIN tasks t ON t.user_id = u.id WHERE u.id = $1 ORDER BY t.id"};
+    "SELECT " USERTASKS_USER_COLUMNS("u.") ", " USERTASKS_TASK_COLUMNS(
+        "t.") " FROM users u LEFT JOIN tasks t ON t.user_id = u.id WHERE u.id = $1 ORDER BY t.id"};
 
 // The select-in half of include=tasks: every task of the users of one page. $1 is a JSON array.
 inline constexpr Statement tasks_of_users{
@@ -40,7 +42,8 @@ inline constexpr Statement user_update{
     "WHERE id = $1 RETURNING " USERTASKS_USER_COLUMNS("")};
 
 // The tasks go with the user through ON DELETE CASCADE, in this statement's own transaction.
-inline constexpr Statement user_delete{"user_delete", "DELETE FROM users WHERE id = $1 RETURNING id"};
+inline constexpr Statement user_delete{"user_delete",
+                                       "DELETE FROM users WHERE id = $1 RETURNING id"};
 
 // A page of one user's tasks, and whether the user exists, in one statement: no row at all means
 // no such user; a row with a NULL task means a user without (more) tasks.
@@ -51,12 +54,13 @@ inline constexpr Statement user_tasks_page{
     " WHERE u.id = $1 ORDER BY t.id LIMIT $3"};
 
 inline constexpr Statement tasks_page{
-    "tasks_page", "SELECT " USERTASKS_TASK_COLUMNS("") " FROM tasks WHERE id > $1 ORDER BY id LIMIT $2"};
+    "tasks_page",
+    "SELECT " USERTASKS_TASK_COLUMNS("") " FROM tasks WHERE id > $1 ORDER BY id LIMIT $2"};
 
 inline constexpr Statement tasks_page_of_user{
     "tasks_page_of_user",
-    "SELECT " USERTASKS_TASK_COLUMNS("")
-    " FROM tasks WHERE user_id = $3 AND id > $1 ORDER BY id LIMIT $2"};
+    "SELECT " USERTASKS_TASK_COLUMNS(
+        "") " FROM tasks WHERE user_id = $3 AND id > $1 ORDER BY id LIMIT $2"};
 
 inline constexpr Statement tasks_with_user_page{
     "tasks_with_user_page",
@@ -71,9 +75,8 @@ inline constexpr Statement tasks_with_user_page_of_user{
 
 // A task with its user in one statement.
 inline constexpr Statement task_with_user{
-    "task_with_user",
-    "SELECT " USERTASKS_TASK_COLUMNS("t.") ", " USERTASKS_USER_COLUMNS("u.")
-    " FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id = $1"};
+    "task_with_user", "SELECT " USERTASKS_TASK_COLUMNS("t.") ", " USERTASKS_USER_COLUMNS(
+                          "u.") " FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id = $1"};
 
 inline constexpr Statement task_insert{
     "task_insert",
@@ -85,7 +88,8 @@ inline constexpr Statement task_update{
     "UPDATE tasks SET content = COALESCE($2, content), user_id = COALESCE($3, user_id), "
     "updated_at = $4 WHERE id = $1 RETURNING " USERTASKS_TASK_COLUMNS("")};
 
-inline constexpr Statement task_delete{"task_delete", "DELETE FROM tasks WHERE id = $1 RETURNING id"};
+inline constexpr Statement task_delete{"task_delete",
+                                       "DELETE FROM tasks WHERE id = $1 RETURNING id"};
 
 #undef USERTASKS_USER_COLUMNS
 #undef USERTASKS_TASK_COLUMNS

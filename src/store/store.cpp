@@ -51,7 +51,9 @@ std::vector<Value> params(Args&&... args) {
   return values;
 }
 
-Value fetch_limit(Page page) { return static_cast<std::int64_t>(page.limit + 1); }
+Value fetch_limit(Page page) {
+  return static_cast<std::int64_t>(page.limit + 1);
+}
 
 }  // namespace
 
@@ -69,18 +71,20 @@ awaitable<Rows> Store::exec_page(Connection& c, TaskFilter filter, Page page, co
 }
 
 awaitable<PageOf<User>> Store::list_users(Page page) {
-  co_return co_await with_connection(db_, Access::read, [&](Connection& c) -> awaitable<PageOf<User>> {
-    Rows rows = co_await exec(c, sql::users_page, params(page.after, fetch_limit(page)));
-    co_return page_of<User>(rows, page.limit, [](Row& r) { return user_at(r, 0); });
-  });
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<User>> {
+        Rows rows = co_await exec(c, sql::users_page, params(page.after, fetch_limit(page)));
+        co_return page_of<User>(rows, page.limit, [](Row& r) { return user_at(r, 0); });
+      });
 }
 
 awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<PageOf<UserWithTasks>> {
         Rows rows = co_await exec(c, sql::users_page, params(page.after, fetch_limit(page)));
-        auto result = page_of<UserWithTasks>(rows, page.limit,
-                                             [](Row& r) { return UserWithTasks{user_at(r, 0), {}}; });
+        auto result = page_of<UserWithTasks>(rows, page.limit, [](Row& r) {
+          return UserWithTasks{user_at(r, 0), {}};
+        });
         if (result.items.empty()) co_return result;
 
         std::string ids = "[";
@@ -126,7 +130,8 @@ awaitable<Outcome<UserWithTasks>> Store::create_user(models::UserInput input) {
           UserWithTasks result{user_at(rows.front(), 0), {}};
           result.tasks.reserve(input.tasks.size());
           for (std::string& content : input.tasks) {
-            Rows t = co_await exec(c, sql::task_insert, params(std::move(content), result.user.id, now));
+            Rows t =
+                co_await exec(c, sql::task_insert, params(std::move(content), result.user.id, now));
             result.tasks.push_back(task_at(t.front(), 0));
           }
           co_return result;
@@ -141,8 +146,9 @@ awaitable<Outcome<User>> Store::update_user(std::int64_t id, models::UserInput i
   try {
     co_return co_await with_connection(
         db_, Access::write, [&](Connection& c) -> awaitable<Outcome<User>> {
-          Rows rows = co_await exec(c, sql::user_update, params(id, optional_text(input.name), optional_text(input.email),
-                                     models::utc_now()));
+          Rows rows = co_await exec(
+              c, sql::user_update,
+              params(id, optional_text(input.name), optional_text(input.email), models::utc_now()));
           if (rows.empty()) co_return Failure::not_found;
           co_return user_at(rows.front(), 0);
         });
@@ -161,7 +167,8 @@ awaitable<bool> Store::delete_user(std::int64_t id) {
 awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_id, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
-        Rows rows = co_await exec(c, sql::user_tasks_page, params(user_id, page.after, fetch_limit(page)));
+        Rows rows =
+            co_await exec(c, sql::user_tasks_page, params(user_id, page.after, fetch_limit(page)));
         if (rows.empty()) co_return std::nullopt;
         if (rows.front().is_null(1)) co_return PageOf<Task>{};
         co_return page_of<Task>(rows, page.limit, [](Row& r) { return task_at(r, 1); });
@@ -169,10 +176,11 @@ awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_
 }
 
 awaitable<PageOf<Task>> Store::list_tasks(TaskFilter filter, Page page) {
-  co_return co_await with_connection(db_, Access::read, [&](Connection& c) -> awaitable<PageOf<Task>> {
-    Rows rows = co_await exec_page(c, filter, page, sql::tasks_page, sql::tasks_page_of_user);
-    co_return page_of<Task>(rows, page.limit, [](Row& r) { return task_at(r, 0); });
-  });
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<Task>> {
+        Rows rows = co_await exec_page(c, filter, page, sql::tasks_page, sql::tasks_page_of_user);
+        co_return page_of<Task>(rows, page.limit, [](Row& r) { return task_at(r, 0); });
+      });
 }
 
 awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, Page page) {
@@ -197,10 +205,12 @@ awaitable<std::optional<TaskWithUser>> Store::get_task_with_user(std::int64_t id
 
 awaitable<Outcome<Task>> Store::create_task(std::string content, std::int64_t user_id) {
   try {
-    co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
-      Rows rows = co_await exec(c, sql::task_insert, params(std::move(content), user_id, models::utc_now()));
-      co_return task_at(rows.front(), 0);
-    });
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
+          Rows rows = co_await exec(c, sql::task_insert,
+                                    params(std::move(content), user_id, models::utc_now()));
+          co_return task_at(rows.front(), 0);
+        });
   } catch (const ConstraintViolation& e) {
     if (e.kind() != ConstraintViolation::Kind::foreign_key) throw;
   }
@@ -209,12 +219,15 @@ awaitable<Outcome<Task>> Store::create_task(std::string content, std::int64_t us
 
 awaitable<Outcome<Task>> Store::update_task(std::int64_t id, models::TaskInput input) {
   try {
-    co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
-      const Value user = input.user_id ? Value(*input.user_id) : Value(std::monostate{});
-      Rows rows = co_await exec(c, sql::task_update, params(id, optional_text(input.content), user, models::utc_now()));
-      if (rows.empty()) co_return Failure::not_found;
-      co_return task_at(rows.front(), 0);
-    });
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
+          const Value user = input.user_id ? Value(*input.user_id) : Value(std::monostate{});
+          Rows rows =
+              co_await exec(c, sql::task_update,
+                            params(id, optional_text(input.content), user, models::utc_now()));
+          if (rows.empty()) co_return Failure::not_found;
+          co_return task_at(rows.front(), 0);
+        });
   } catch (const ConstraintViolation& e) {
     if (e.kind() != ConstraintViolation::Kind::foreign_key) throw;
   }

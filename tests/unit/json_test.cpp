@@ -1,5 +1,6 @@
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 #include <regex>
 
 #include "http/message.hpp"
@@ -14,9 +15,10 @@ namespace json = boost::json;
 TEST(Json, UserKeysComeInTheContractsOrder) {
   const models::User user{7, "Ada", "ada@example.com", "2026-11-24T03:57:28.634676Z",
                           "2026-11-24T03:57:28.634676Z"};
-  EXPECT_EQ(json::serialize(models::to_json(user)),
-            R"({"id":7,"name":"Ada","email":"ada@example.com",)"
-            R"("created_at":"2026-11-24T03:57:28.634676Z","updated_at":"2026-11-24T03:57:28.634676Z"})");
+  EXPECT_EQ(
+      json::serialize(models::to_json(user)),
+      R"({"id":7,"name":"Ada","email":"ada@example.com",)"
+      R"("created_at":"2026-11-24T03:57:28.634676Z","updated_at":"2026-11-24T03:57:28.634676Z"})");
 }
 
 TEST(Json, TaskWithItsUserAndUserWithItsTasks) {
@@ -31,8 +33,8 @@ TEST(Json, TaskWithItsUserAndUserWithItsTasks) {
 }
 
 TEST(Json, TimestampsAreRfc3339WithMicroseconds) {
-  EXPECT_TRUE(std::regex_match(models::utc_now(),
-                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")));
+  EXPECT_TRUE(
+      std::regex_match(models::utc_now(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")));
 }
 
 TEST(Json, ProblemDocuments) {
@@ -42,9 +44,10 @@ TEST(Json, ProblemDocuments) {
   EXPECT_EQ(res.body(),
             R"({"type":"/problems/validation","title":"Unprocessable Content","status":422,)"
             R"("detail":"1 field is invalid","errors":[]})");
-  EXPECT_EQ(json::parse(http::problem(http::Status::payload_too_large, "body-too-large", "x").body())
-                .at("title"),
-            "Content Too Large");
+  EXPECT_EQ(
+      json::parse(http::problem(http::Status::payload_too_large, "body-too-large", "x").body())
+          .at("title"),
+      "Content Too Large");
 }
 
 TEST(Json, BodiesMustBeDeclaredAndValidJson) {

@@ -1,6 +1,7 @@
+#include "http/query.hpp"
+
 #include <gtest/gtest.h>
 
-#include "http/query.hpp"
 #include "http/request.hpp"
 
 namespace usertasks::http {
@@ -41,7 +42,8 @@ TEST(Query, ReadsIntegersWithinBounds) {
 }
 
 TEST(Query, RejectsOutOfRangeLimits) {
-  for (const char* bad : {"limit=0", "limit=1001", "limit=-1", "limit=1e3", "limit=", "limit=%201"}) {
+  for (const char* bad :
+       {"limit=0", "limit=1001", "limit=-1", "limit=1e3", "limit=", "limit=%201"}) {
     const Query q = *parse_query(bad);
     QueryReader reader(q);
     reader.integer("limit", 1, 1000, 100);

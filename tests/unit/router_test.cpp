@@ -1,12 +1,13 @@
-#include <gtest/gtest.h>
-
 #include "http/router.hpp"
+
+#include <gtest/gtest.h>
 
 namespace usertasks::http {
 namespace {
 
 Handler nothing() {
-  return [](Request&, const PathParams&) -> boost::asio::awaitable<Response> { co_return Response{}; };
+  return
+      [](Request&, const PathParams&) -> boost::asio::awaitable<Response> { co_return Response{}; };
 }
 
 Router sample() {
@@ -40,8 +41,8 @@ TEST(Router, HeadIsAnsweredByTheGetRoute) {
 
 TEST(Router, UnknownPathsAreNotFound) {
   const Router router = sample();
-  for (const char* path : {"/", "/user", "/users/", "/users/1/", "/users//tasks", "/users/1/tasks/2",
-                           "users", "", "/tasks"}) {
+  for (const char* path : {"/", "/user", "/users/", "/users/1/", "/users//tasks",
+                           "/users/1/tasks/2", "users", "", "/tasks"}) {
     EXPECT_TRUE(std::holds_alternative<NoSuchPath>(router.match(Verb::get, path))) << path;
   }
 }

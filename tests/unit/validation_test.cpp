@@ -1,7 +1,8 @@
-#include <boost/json/parse.hpp>
+#include "models/validation.hpp"
+
 #include <gtest/gtest.h>
 
-#include "models/validation.hpp"
+#include <boost/json/parse.hpp>
 
 namespace usertasks::models {
 namespace {
@@ -43,7 +44,8 @@ TEST(Validation, RequiredFieldsAndNulls) {
   EXPECT_EQ(user_errors(R"({"email": null})", Mode::patch),
             (FieldErrors{{"email", "must not be null"}}));
   EXPECT_TRUE(user_errors(R"({})", Mode::patch).empty());
-  EXPECT_EQ(user_errors(R"({"name": "A"})", Mode::replace), (FieldErrors{{"email", "is required"}}));
+  EXPECT_EQ(user_errors(R"({"name": "A"})", Mode::replace),
+            (FieldErrors{{"email", "is required"}}));
 }
 
 TEST(Validation, BodyMustBeAnObject) {
@@ -89,12 +91,12 @@ TEST(Validation, UserIdAcceptsIntegersAndDigitStrings) {
 }
 
 TEST(Validation, TasksCreatedWithAUserAreValidatedByPosition) {
-  const FieldErrors errors =
-      user_errors(R"({"name": "A", "email": "a@b", "tasks": [{"content": "ok"}, {"content": ""}, 3]})");
+  const FieldErrors errors = user_errors(
+      R"({"name": "A", "email": "a@b", "tasks": [{"content": "ok"}, {"content": ""}, 3]})");
   EXPECT_EQ(errors, (FieldErrors{{"tasks[1].content", "must not be empty"},
                                  {"tasks[2]", "must be an object"}}));
-  auto ok = validate_user(json::parse(R"({"name": "A", "email": "a@b", "tasks": [{"content": "x"}]})"),
-                          Mode::create);
+  auto ok = validate_user(
+      json::parse(R"({"name": "A", "email": "a@b", "tasks": [{"content": "x"}]})"), Mode::create);
   ASSERT_TRUE(std::holds_alternative<UserInput>(ok));
   EXPECT_TRUE(std::get<UserInput>(ok).with_tasks);
   EXPECT_EQ(std::get<UserInput>(ok).tasks, std::vector<std::string>{"x"});

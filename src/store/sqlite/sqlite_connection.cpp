@@ -1,16 +1,20 @@
 #include "store/sqlite/sqlite_connection.hpp"
 
-#include "store/sqlite/unicode_lower.hpp"
-
 #include <sqlite3.h>
 
 #include <cctype>
 #include <string>
 
+#include "store/sqlite/unicode_lower.hpp"
+
 namespace usertasks::store::sqlite {
 
-void CloseDb::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-void FinalizeStmt::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+void CloseDb::operator()(sqlite3* db) const {
+  sqlite3_close_v2(db);
+}
+void FinalizeStmt::operator()(sqlite3_stmt* stmt) const {
+  sqlite3_finalize(stmt);
+}
 
 std::string to_sqlite_placeholders(std::string_view sql) {
   std::string out;
@@ -143,7 +147,8 @@ Rows SqliteConnection::run(const Statement& statement, std::span<const Value> pa
           break;
         default: {
           const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-          values.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          values.emplace_back(
+              std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
         }
       }
     }

@@ -23,9 +23,13 @@ SqliteDatabase::SqliteDatabase(const std::string& path, unsigned workers)
   idle_.push_back(std::make_unique<SqliteConnection>(path_));
 }
 
-SqliteDatabase::~SqliteDatabase() { close(); }
+SqliteDatabase::~SqliteDatabase() {
+  close();
+}
 
-void SqliteDatabase::close() { workers_.join(); }
+void SqliteDatabase::close() {
+  workers_.join();
+}
 
 std::unique_ptr<SqliteConnection> SqliteDatabase::acquire() {
   {

@@ -1,10 +1,10 @@
 #include "store/sqlite/unicode_lower.hpp"
 
+#include <locale.h>
 #include <sqlite3.h>
 
 #include <clocale>
 #include <cwctype>
-#include <locale.h>
 #include <stdexcept>
 #include <string>
 
@@ -75,7 +75,8 @@ void install_unicode_lower(sqlite3* db) {
   const int rc = sqlite3_create_function_v2(db, "lower", 1,
                                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                             nullptr, lower_function, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) throw std::runtime_error("cannot install lower(): " + std::string(sqlite3_errstr(rc)));
+  if (rc != SQLITE_OK)
+    throw std::runtime_error("cannot install lower(): " + std::string(sqlite3_errstr(rc)));
 }
 
 }  // namespace usertasks::store::sqlite
