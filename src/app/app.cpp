@@ -21,7 +21,6 @@ http::Router build_router(store::Database& db, const Settings& settings) {
 }
 
 int serve(const Settings& settings) {
-  configure_logging(settings.log_level);
   auto db = store::open_database(settings.database, settings.pool);
   if (settings.migrate) {
     migrate::Migrator migrator(*db);
