@@ -92,15 +92,15 @@ TEST_P(ErrorsTest, IdsThatAreNotPositiveIntegersAre404) {
 
 TEST_P(ErrorsTest, AKnownPathWithAnotherMethodIs405WithAllow) {
   const std::vector<std::tuple<std::string, std::string, std::set<std::string>>> cases{
-      {"DELETE", "/users", {"GET", "POST", "OPTIONS"}},
-      {"PUT", "/users", {"GET", "POST", "OPTIONS"}},
-      {"POST", "/users/1", {"GET", "PUT", "PATCH", "DELETE", "OPTIONS"}},
-      {"DELETE", "/users/1/tasks", {"GET", "POST", "OPTIONS"}},
-      {"PATCH", "/tasks", {"GET", "POST", "OPTIONS"}},
-      {"POST", "/tasks/1", {"GET", "PUT", "PATCH", "DELETE", "OPTIONS"}},
-      {"POST", "/healthz", {"GET", "OPTIONS"}},
-      {"DELETE", "/openapi.json", {"GET", "OPTIONS"}},
-      {"BREW", "/users", {"GET", "POST", "OPTIONS"}},
+      {"DELETE", "/users", {"GET", "HEAD", "POST", "OPTIONS"}},
+      {"PUT", "/users", {"GET", "HEAD", "POST", "OPTIONS"}},
+      {"POST", "/users/1", {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}},
+      {"DELETE", "/users/1/tasks", {"GET", "HEAD", "POST", "OPTIONS"}},
+      {"PATCH", "/tasks", {"GET", "HEAD", "POST", "OPTIONS"}},
+      {"POST", "/tasks/1", {"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}},
+      {"POST", "/healthz", {"GET", "HEAD", "OPTIONS"}},
+      {"DELETE", "/openapi.json", {"GET", "HEAD", "OPTIONS"}},
+      {"BREW", "/users", {"GET", "HEAD", "POST", "OPTIONS"}},
   };
   for (const auto& [method, target, allow] : cases) {
     const Response r = client_->request(method, target, method == "POST" ? "{}" : "");
