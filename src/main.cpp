@@ -40,7 +40,8 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
   serve->add_option("--threads", s.threads, "I/O threads (0: one per core)")
       ->envname("USERTASKS_THREADS")
       ->capture_default_str();
-  serve->add_option("--pool", settings.pool, "Database connections (SQLite: worker threads)")
+  serve->add_option("--pool", settings.database_options.pool,
+                    "Database connections (SQLite: worker threads)")
       ->envname("USERTASKS_POOL")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
@@ -66,6 +67,9 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
          "USERTASKS_BODY_TIMEOUT_MS");
   millis("--idle-timeout-ms", s.idle_timeout, "Time a keep-alive connection may sit idle",
          "USERTASKS_IDLE_TIMEOUT_MS");
+  millis("--pool-timeout-ms", settings.database_options.pool_timeout,
+         "Time a request waits for a database connection before a 503",
+         "USERTASKS_POOL_TIMEOUT_MS");
   millis("--drain-timeout-ms", s.drain_timeout, "Time in-flight requests get at shutdown",
          "USERTASKS_DRAIN_TIMEOUT_MS");
   serve->add_option("--log-level", settings.log_level, "trace, debug, info, warn, error or off")
@@ -165,6 +169,7 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   }
   try {
+    app::configure_logging(settings.log_level);
     return command();
   } catch (const std::exception& e) {
     std::cerr << "usertasks: " << e.what() << '\n';

@@ -21,7 +21,7 @@ http::Router build_router(store::Database& db, const Settings& settings) {
 }
 
 int serve(const Settings& settings) {
-  auto db = store::open_database(settings.database, settings.pool);
+  auto db = store::open_database(settings.database, settings.database_options);
   if (settings.migrate) {
     migrate::Migrator migrator(*db);
     for (const std::string& line : run_sync(migrator.upgrade())) {

@@ -11,7 +11,7 @@ namespace usertasks::app {
 
 struct Settings {
   std::string database = "sqlite:usertasks.db";
-  unsigned pool = 4;  // database connections (SQLite: worker threads)
+  store::DatabaseOptions database_options;
   bool migrate = false;
   bool statement_count_header = false;
   std::string log_level = "info";

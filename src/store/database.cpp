@@ -1,12 +1,19 @@
 #include "store/database.hpp"
 
+#include <algorithm>
+
+#include "store/postgres/postgres_database.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 
 namespace usertasks::store {
 
-bool Row::is_null(std::size_t i) const { return std::holds_alternative<std::monostate>(values_.at(i)); }
+bool Row::is_null(std::size_t i) const {
+  return std::holds_alternative<std::monostate>(values_.at(i));
+}
 
-std::int64_t Row::integer(std::size_t i) const { return std::get<std::int64_t>(values_.at(i)); }
+std::int64_t Row::integer(std::size_t i) const {
+  return std::get<std::int64_t>(values_.at(i));
+}
 
 bool Row::boolean(std::size_t i) const {
   const Value& v = values_.at(i);
@@ -14,16 +21,26 @@ bool Row::boolean(std::size_t i) const {
   return std::get<std::int64_t>(v) != 0;
 }
 
-const std::string& Row::text(std::size_t i) const { return std::get<std::string>(values_.at(i)); }
+const std::string& Row::text(std::size_t i) const {
+  return std::get<std::string>(values_.at(i));
+}
 
-std::string Row::take_text(std::size_t i) { return std::move(std::get<std::string>(values_.at(i))); }
+std::string Row::take_text(std::size_t i) {
+  return std::move(std::get<std::string>(values_.at(i)));
+}
 
-std::unique_ptr<Database> open_database(const std::string& url, unsigned workers) {
+std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options) {
   constexpr std::string_view sqlite_scheme = "sqlite:";
   if (url.starts_with(sqlite_scheme)) {
-    return std::make_unique<sqlite::SqliteDatabase>(url.substr(sqlite_scheme.size()), workers);
+    return std::make_unique<sqlite::SqliteDatabase>(url.substr(sqlite_scheme.size()),
+                                                    options.pool);
   }
-  throw std::invalid_argument("unsupported database URL (expected sqlite:PATH): " + url);
+  // postgresql://, postgres:// or a keyword string: libpq's to read, so that everything it
+  // supports (several hosts, target_session_attrs, TLS, service files) works as documented.
+  postgres::PoolOptions pool;
+  pool.size = std::max(1U, options.pool);
+  pool.acquire_timeout = options.pool_timeout;
+  return std::make_unique<postgres::PostgresDatabase>(url, pool);
 }
 
 }  // namespace usertasks::store

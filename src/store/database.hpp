@@ -3,6 +3,7 @@
 // PostgreSQL drivers implement it; nothing above store/ sees a driver handle.
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -93,8 +94,17 @@ class Database {
   virtual void close() = 0;
 };
 
+struct DatabaseOptions {
+  unsigned pool = 4;  // connections (SQLite: worker threads, each with its connection)
+  // How long a request waits for a free connection before it gets Unavailable (PostgreSQL).
+  std::chrono::milliseconds pool_timeout{5000};
+};
+
 // Opens `url`: "sqlite:PATH", "sqlite::memory:", or a PostgreSQL URL / keyword string.
-std::unique_ptr<Database> open_database(const std::string& url, unsigned workers);
+std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options);
+inline std::unique_ptr<Database> open_database(const std::string& url, unsigned pool) {
+  return open_database(url, DatabaseOptions{.pool = pool});
+}
 
 // The result-returning form of Database::run.
 template <class F>

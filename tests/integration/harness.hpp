@@ -49,6 +49,11 @@ std::vector<std::string> backend_names();
 // The process-wide instance of a backend, created on first use.
 Backend& backend(const std::string& name);
 
+class PgCluster;
+// The cluster behind the "postgresql" backend (started on first use), for tests that stop and
+// restart the database under a running service.
+PgCluster& postgres_cluster();
+
 // The name of a suite instance: its backend's.
 std::string backend_test_name(const ::testing::TestParamInfo<std::string>& param);
 

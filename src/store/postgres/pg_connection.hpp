@@ -1,0 +1,105 @@
+#pragma once
+// One libpq connection behind store::Connection, driven without blocking: libpq runs in
+// non-blocking mode and the driver awaits its socket with Asio. Statements are prepared lazily,
+// once per connection; pipeline mode carries a deferred BEGIN and a first-time Parse in the same
+// round trip as the statement that needs them.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "store/database.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace usertasks::store::postgres {
+
+struct FinishConn {
+  void operator()(pg_conn* conn) const;
+};
+struct ClearResult {
+  void operator()(pg_result* result) const;
+};
+using ConnHandle = std::unique_ptr<pg_conn, FinishConn>;
+using ResultHandle = std::unique_ptr<pg_result, ClearResult>;
+
+// Checks that libpq can parse `conninfo` (a URL or keyword string) and returns the `options`
+// value a connection should start with: the caller's own, then UTC and ISO dates for the session,
+// so that timestamptz values print as timestamp_to_rfc3339 expects. Throws std::invalid_argument.
+std::string session_options(const std::string& conninfo);
+
+class PgConnection final : public Connection {
+ public:
+  // Connects on the calling coroutine's executor; throws Unavailable when the server cannot be
+  // reached within `timeout` (libpq's connect_timeout does not apply to PQconnectPoll).
+  static awaitable<std::unique_ptr<PgConnection>> connect(const std::string& conninfo,
+                                                          std::chrono::milliseconds timeout);
+  ~PgConnection() override;
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  awaitable<Rows> execute(const Statement& statement, std::span<const Value> params) override;
+  awaitable<void> execute_script(std::string_view sql) override;
+  [[nodiscard]] Dialect dialect() const override { return Dialect::postgresql; }
+
+  // Transactions for Database::run. BEGIN is not sent here: it travels with the first statement.
+  void begin() { begin_pending_ = true; }
+  awaitable<void> commit();
+  // Never throws: a connection that cannot roll back is marked broken, so it is not reused.
+  awaitable<void> rollback();
+
+  // The socket is awaited on the executor of whoever borrows the connection: attach when
+  // borrowed, detach (on that same thread) before it goes back to the pool.
+  void attach(const boost::asio::any_io_executor& executor);
+  void detach();
+
+  // For an idle connection about to be lent: reads whatever the server sent meanwhile (a shutdown
+  // notice, EOF) without waiting; false when the connection must not be used.
+  [[nodiscard]] bool still_good();
+  // Whether this connection may go back to the pool: open, idle, no transaction, nothing in flight.
+  [[nodiscard]] bool reusable() const;
+
+  // Round trips so far (each send-then-await-results counts one); tests use it to check batching.
+  [[nodiscard]] std::uint64_t round_trips() const { return round_trips_; }
+
+ private:
+  class Errors;
+  struct Prepared {
+    std::string name;
+    bool ready = false;
+  };
+
+  explicit PgConnection(ConnHandle conn);
+
+  awaitable<void> finish_connect(std::chrono::steady_clock::time_point deadline);
+  awaitable<void> wait(boost::asio::posix::descriptor_base::wait_type type);
+  awaitable<void> flush();
+  awaitable<ResultHandle> next_result();
+  // Reads one command's results (up to libpq's null); rows go to `rows` when given, the last
+  // command tag to `tag`. False when the command failed or was skipped.
+  awaitable<bool> collect(Errors& errors, Rows* rows, std::string* tag = nullptr);
+  awaitable<void> end_pipeline();
+  awaitable<std::string> simple(std::string_view sql);
+
+  Prepared& prepared(const Statement& statement);
+  void check_sent(int ok, std::string_view what);
+  [[noreturn]] void connection_lost(std::string_view what);
+
+  ConnHandle conn_;
+  std::optional<boost::asio::posix::stream_descriptor> socket_;
+  std::unordered_map<const Statement*, Prepared> statements_;
+  std::unordered_set<std::string> names_;
+  bool begin_pending_ = false;
+  bool in_flight_ = false;  // set while a command is on the wire; left set if that is abandoned
+  bool broken_ = false;
+  std::uint64_t round_trips_ = 0;
+};
+
+}  // namespace usertasks::store::postgres
