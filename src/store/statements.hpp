@@ -83,6 +83,18 @@ inline constexpr Statement task_insert{
     "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) "
     "RETURNING " USERTASKS_TASK_COLUMNS("")};
 
+// Every task created with a user, in one statement whatever their number. $1 is a JSON array of
+// contents; ids are assigned in its order (the store sorts the RETURNING rows by id).
+inline constexpr Statement tasks_insert_many{
+    "tasks_insert_many",
+    "INSERT INTO tasks (content, user_id, created_at, updated_at) "
+    "SELECT c.value, $2::bigint, $3::timestamptz, $3::timestamptz "
+    "FROM json_array_elements_text($1::json) WITH ORDINALITY AS c(value, n) ORDER BY c.n "
+    "RETURNING " USERTASKS_TASK_COLUMNS(""),
+    "INSERT INTO tasks (content, user_id, created_at, updated_at) "
+    "SELECT value, $2, $3, $3 FROM json_each($1) ORDER BY key "
+    "RETURNING " USERTASKS_TASK_COLUMNS("")};
+
 inline constexpr Statement task_update{
     "task_update",
     "UPDATE tasks SET content = COALESCE($2, content), user_id = COALESCE($3, user_id), "

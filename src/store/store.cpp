@@ -1,5 +1,8 @@
 #include "store/store.hpp"
 
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include "store/statements.hpp"
@@ -128,12 +131,13 @@ awaitable<Outcome<UserWithTasks>> Store::create_user(models::UserInput input) {
           const std::string now = models::utc_now();
           Rows rows = co_await exec(c, sql::user_insert, params(*input.name, *input.email, now));
           UserWithTasks result{user_at(rows.front(), 0), {}};
-          result.tasks.reserve(input.tasks.size());
-          for (std::string& content : input.tasks) {
-            Rows t =
-                co_await exec(c, sql::task_insert, params(std::move(content), result.user.id, now));
-            result.tasks.push_back(task_at(t.front(), 0));
-          }
+          if (input.tasks.empty()) co_return result;
+          boost::json::array contents(input.tasks.begin(), input.tasks.end());
+          Rows task_rows = co_await exec(c, sql::tasks_insert_many,
+                                         params(boost::json::serialize(contents), result.user.id, now));
+          result.tasks.reserve(task_rows.size());
+          for (Row& r : task_rows) result.tasks.push_back(task_at(r, 0));
+          std::ranges::sort(result.tasks, {}, &Task::id);
           co_return result;
         });
   } catch (const ConstraintViolation& e) {

@@ -122,6 +122,22 @@ TEST_P(RelationsTest, ARecordWithItsRelationIsOneStatement) {
   EXPECT_EQ(statement_count(r), 1) << r.describe();
 }
 
+TEST_P(RelationsTest, AUserCreatedWithTasksIsTwoStatementsWhateverTheirNumber) {
+  json::array tasks;
+  for (int i = 0; i < 40; ++i) tasks.push_back(json::object{{"content", fmt::format("task {}", i)}});
+  const Response r = client_->post(
+      "/users", json::object{{"name", "Many"}, {"email", "many@example.com"}, {"tasks", tasks}});
+  ASSERT_EQ(r.status, 201U) << r.describe();
+  EXPECT_EQ(statement_count(r), 2) << r.describe();
+  const json::object body = r.object();
+  const json::array& created = body.at("tasks").as_array();
+  ASSERT_EQ(created.size(), 40U);
+  for (std::size_t i = 0; i < created.size(); ++i) {
+    EXPECT_EQ(created[i].at("content").as_string(), fmt::format("task {}", i));
+    if (i > 0) EXPECT_GT(id_of(created[i]), id_of(created[i - 1]));
+  }
+}
+
 TEST_P(RelationsTest, APageWithEmbedsIsTwoStatementsAtMost) {
   // More users than the page holds, each with tasks: an N+1 would show as ~50 statements.
   for (int i = 0; i < 55; ++i) create_user_with_tasks(fmt::format("u{}", i), 2);
