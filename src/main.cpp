@@ -76,6 +76,9 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
       ->envname("USERTASKS_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  serve->add_option("--api-token", settings.api_token,
+                    "Require Authorization: Bearer TOKEN on every route but /healthz")
+      ->envname("USERTASKS_API_TOKEN");
   serve->add_flag("--statement-count-header", settings.statement_count_header,
                   "Report the SQL statements each request ran in X-Statement-Count (for tests)");
   serve->callback([&] { command = [&settings] { return app::serve(settings); }; });

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/run_sync.hpp"
+#include "http/auth.hpp"
 #include "http/request.hpp"
 #include "migrate/migrator.hpp"
 #include "resources/resource.hpp"
@@ -29,8 +30,11 @@ int serve(const Settings& settings) {
     }
   }
   const http::Router router = build_router(*db, settings);
-  http::Server server(settings.server,
-                      [&router](http::Request& req) { return http::dispatch(router, req); });
+  const http::BearerAuth auth(settings.api_token);
+  http::Server server(settings.server, [&](http::Request& req) -> http::awaitable<http::Response> {
+    if (auto refused = auth.check(req)) co_return std::move(*refused);
+    co_return co_await http::dispatch(router, req);
+  });
   const unsigned short port = server.listen();
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,
                port, settings.database.starts_with("sqlite:") ? settings.database : "postgresql");

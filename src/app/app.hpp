@@ -15,6 +15,7 @@ struct Settings {
   bool migrate = false;
   bool statement_count_header = false;
   std::string log_level = "info";
+  std::string api_token;  // when set, every route but /healthz needs it as a Bearer token
   http::ServerOptions server;
 };
 
