@@ -2,6 +2,7 @@
 // The HTTP message types every layer above the socket works with, and the helpers that build
 // responses. Beast's heavy headers stay in http/.
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
@@ -11,6 +12,7 @@
 namespace usertasks::http {
 
 namespace beast_http = boost::beast::http;
+using boost::asio::awaitable;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 using Status = beast_http::status;
