@@ -9,8 +9,10 @@
 
 #include "app/app.hpp"
 #include "app/run_sync.hpp"
+#include "migrate/autogen.hpp"
 #include "migrate/migrator.hpp"
 #include "migrate/report.hpp"
+#include "models/schema.hpp"
 
 namespace {
 
@@ -132,6 +134,44 @@ void add_db(CLI::App& cli, app::Settings& settings, Command& command) {
         const migrate::Status status = app::run_sync(m.status());
         return print_lines(migrate::history_lines(m.history(), status.current));
       }));
+
+  static std::string message;
+  static std::string directory = "migrations";
+  CLI::App* generate = db->add_subcommand(
+      "migrate", "Write the next revision: the models compared with the database");
+  generate->add_option("-m,--message", message, "what the revision does")->required();
+  generate->add_option("--dir", directory, "where to write it")->capture_default_str();
+  generate->callback(with_migrator([](migrate::Migrator& m) {
+    const migrate::Comparison changes =
+        app::run_sync(migrate::compare_database(m, models::declared_schema()));
+    if (changes.empty()) {
+      std::cout << "no changes detected\n";
+      return 0;
+    }
+    for (const auto& line : migrate::comparison_lines(changes))
+      std::cout << "detected " << line << '\n';
+    const auto path = migrate::write_revision_file(
+        directory, migrate::new_revision(m.history(), message, changes.operations));
+    std::cout << "wrote " << path << " (review it, rebuild, then `db upgrade`)\n";
+    return 0;
+  }));
+
+  db->add_subcommand("check", "Fail when the models and the database at head differ")
+      ->callback(with_migrator([](migrate::Migrator& m) {
+        const migrate::CheckResult result =
+            app::run_sync(migrate::check(m, models::declared_schema()));
+        print_lines(result.lines);
+        return result.ok ? 0 : 1;
+      }));
+
+  static std::string stamp_target;
+  CLI::App* stamp = db->add_subcommand("stamp", "Record REV as applied without running anything");
+  stamp->add_option("revision", stamp_target, "a revision id, head, or base")->required();
+  stamp->callback(with_migrator([](migrate::Migrator& m) {
+    app::run_sync(m.stamp(stamp_target));
+    std::cout << "stamped " << stamp_target << '\n';
+    return 0;
+  }));
 }
 
 void add_routes(CLI::App& cli, app::Settings& settings, Command& command) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+#include <type_traits>
+
+#include "migrate/introspect.hpp"
 
 namespace usertasks::migrate {
 
@@ -85,6 +88,12 @@ std::string SqlDialect::column_definition(const Column& column) const {
   return sql;
 }
 
+std::string SqlDialect::foreign_key_clause(const ForeignKey& key) const {
+  return "FOREIGN KEY (" + identifier_list(key.columns) + ") REFERENCES " +
+         identifier(key.references) + " (" + identifier_list(key.ref_columns) + ")" +
+         on_delete_clause(key.on_delete);
+}
+
 std::vector<std::string> SqlDialect::create_table(const Table& table) const {
   std::vector<std::string> parts;
   const auto key_count = std::count_if(table.columns.begin(), table.columns.end(),
@@ -103,10 +112,7 @@ std::vector<std::string> SqlDialect::create_table(const Table& table) const {
   }
   for (const auto& fk : table.foreign_keys) {
     std::string part = fk.name ? "CONSTRAINT " + identifier(*fk.name) + " " : "";
-    part += "FOREIGN KEY (" + identifier_list(fk.columns) + ") REFERENCES " +
-            identifier(fk.references) + " (" + identifier_list(fk.ref_columns) + ")" +
-            on_delete_clause(fk.on_delete);
-    parts.push_back(std::move(part));
+    parts.push_back(part + foreign_key_clause(fk));
   }
   std::string sql = "CREATE TABLE " + identifier(table.name) + " (";
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -125,8 +131,8 @@ std::vector<std::string> SqlDialect::add_column(const std::string& table,
   return {"ALTER TABLE " + identifier(table) + " ADD COLUMN " + column_definition(column)};
 }
 
-std::vector<std::string> SqlDialect::drop_column(const std::string& table,
-                                                 const Column& column) const {
+std::vector<std::string> SqlDialect::drop_column(const std::string& table, const Column& column,
+                                                 const Schema& /*before*/) const {
   return {"ALTER TABLE " + identifier(table) + " DROP COLUMN " + identifier(column.name)};
 }
 
@@ -148,9 +154,70 @@ std::vector<std::string> SqlDialect::drop_index(const Index& index) const {
   return {"DROP INDEX " + identifier(index.name)};
 }
 
-std::vector<std::string> SqlDialect::render(const Operation& operation) const {
+std::vector<std::string> SqlDialect::alter_column(const AlterColumn& op) const {
+  if (op.from.name != op.to.name || op.from.primary_key != op.to.primary_key ||
+      op.from.identity != op.to.identity) {
+    throw std::invalid_argument("alter_column " + op.table + "." + op.from.name +
+                                " can change only the type, nullability and default");
+  }
+  const std::string prefix =
+      "ALTER TABLE " + identifier(op.table) + " ALTER COLUMN " + identifier(op.to.name) + " ";
+  std::vector<std::string> statements;
+  // The old default may not convert to the new type: drop it first, set the new one after.
+  const bool default_changes = op.from.default_value != op.to.default_value;
+  if (op.from.default_value && (default_changes || op.from.type != op.to.type)) {
+    statements.push_back(prefix + "DROP DEFAULT");
+  }
+  if (op.from.type != op.to.type) {
+    const std::string type = column_type(op.to.type);
+    statements.push_back(prefix + "TYPE " + type + " USING " + identifier(op.to.name) +
+                         "::" + type);
+  }
+  if (op.to.default_value && (default_changes || op.from.type != op.to.type)) {
+    statements.push_back(prefix + "SET DEFAULT " + literal(*op.to.default_value));
+  }
+  if (op.from.nullable != op.to.nullable) {
+    statements.push_back(prefix + (op.to.nullable ? "DROP NOT NULL" : "SET NOT NULL"));
+  }
+  return statements;
+}
+
+std::vector<std::string> SqlDialect::change_table(const Operation& operation,
+                                                  const Schema& /*before*/) const {
+  const auto alter = [this](const std::string& table) {
+    return "ALTER TABLE " + identifier(table) + " ";
+  };
+  return std::visit(
+      [&](const auto& op) -> std::vector<std::string> {
+        using Op = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<Op, AlterColumn>) {
+          return alter_column(op);
+        } else if constexpr (std::is_same_v<Op, AddForeignKey>) {
+          return {alter(op.table) + "ADD CONSTRAINT " +
+                  identifier(constraint_name(op.table, op.key)) + " " + foreign_key_clause(op.key)};
+        } else if constexpr (std::is_same_v<Op, DropForeignKey>) {
+          return {alter(op.table) + "DROP CONSTRAINT " +
+                  identifier(constraint_name(op.table, op.key))};
+        } else if constexpr (std::is_same_v<Op, AddUnique>) {
+          return {alter(op.table) + "ADD CONSTRAINT " +
+                  identifier(constraint_name(op.table, op.constraint)) + " UNIQUE (" +
+                  identifier_list(op.constraint.columns) + ")"};
+        } else if constexpr (std::is_same_v<Op, DropUnique>) {
+          return {alter(op.table) + "DROP CONSTRAINT " +
+                  identifier(constraint_name(op.table, op.constraint))};
+        } else {
+          throw std::logic_error("change_table: not a table change");
+        }
+      },
+      operation);
+}
+
+std::vector<std::string> SqlDialect::render(const Operation& operation,
+                                            const Schema& before) const {
   struct Visitor {
     const SqlDialect& d;
+    const Schema& before;
+    const Operation& operation;
     std::vector<std::string> operator()(const CreateTable& op) const {
       return d.create_table(op.table);
     }
@@ -161,7 +228,7 @@ std::vector<std::string> SqlDialect::render(const Operation& operation) const {
       return d.add_column(op.table, op.column);
     }
     std::vector<std::string> operator()(const DropColumn& op) const {
-      return d.drop_column(op.table, op.column);
+      return d.drop_column(op.table, op.column, before);
     }
     std::vector<std::string> operator()(const CreateIndex& op) const {
       return d.create_index(op.index);
@@ -169,69 +236,31 @@ std::vector<std::string> SqlDialect::render(const Operation& operation) const {
     std::vector<std::string> operator()(const DropIndex& op) const {
       return d.drop_index(op.index);
     }
+    std::vector<std::string> operator()(const AlterColumn&) const {
+      return d.change_table(operation, before);
+    }
+    std::vector<std::string> operator()(const AddForeignKey&) const {
+      return d.change_table(operation, before);
+    }
+    std::vector<std::string> operator()(const DropForeignKey&) const {
+      return d.change_table(operation, before);
+    }
+    std::vector<std::string> operator()(const AddUnique&) const {
+      return d.change_table(operation, before);
+    }
+    std::vector<std::string> operator()(const DropUnique&) const {
+      return d.change_table(operation, before);
+    }
     std::vector<std::string> operator()(const RawSql& op) const {
       const std::string& text = d.raw_text(op.forward);
       if (text.empty()) return {};
       return {text};
     }
   };
-  return std::visit(Visitor{*this}, operation);
+  return std::visit(Visitor{*this, before, operation}, operation);
 }
 
 namespace {
-
-class SqliteDialect final : public SqlDialect {
- public:
-  [[nodiscard]] store::Dialect id() const override { return store::Dialect::sqlite; }
-  [[nodiscard]] std::string_view name() const override { return "sqlite"; }
-  [[nodiscard]] std::string_view lock_statement() const override { return {}; }
-
-  [[nodiscard]] const store::Statement& version_table_exists() const override {
-    static constexpr store::Statement statement{"migrate_version_table_exists",
-                                                "SELECT count(*) FROM sqlite_master WHERE type = "
-                                                "'table' AND name = 'usertasks_migrations'"};
-    return statement;
-  }
-
- protected:
-  [[nodiscard]] std::string column_type(LogicalType type) const override {
-    switch (type) {
-      case LogicalType::bigint:
-      case LogicalType::boolean:
-        return "INTEGER";
-      case LogicalType::text:
-      case LogicalType::timestamp:  // RFC 3339 text from the application, which sorts as time
-        return "TEXT";
-    }
-    throw std::invalid_argument("unknown logical type");
-  }
-
-  // A rowid alias: the fastest key SQLite has. Not AUTOINCREMENT, which costs a table write per
-  // insert to avoid reusing the ids of deleted rows at the end of the table; ids are never reused
-  // while a row holds them, which is all the API promises.
-  [[nodiscard]] std::string identity_definition() const override { return "INTEGER PRIMARY KEY"; }
-
-  [[nodiscard]] std::string boolean_literal(bool value) const override { return value ? "1" : "0"; }
-
-  [[nodiscard]] const std::string& raw_text(const DialectSql& sql) const override {
-    return sql.sqlite;
-  }
-
-  // SQLite's ALTER TABLE ADD COLUMN refuses these; say so before any statement of the revision
-  // runs rather than half-way through it.
-  [[nodiscard]] std::vector<std::string> add_column(const std::string& table,
-                                                    const Column& column) const override {
-    if (column.primary_key || column.identity) {
-      throw std::invalid_argument("sqlite cannot add primary key column " + table + "." +
-                                  column.name);
-    }
-    if (!column.nullable && !column.default_value) {
-      throw std::invalid_argument("sqlite cannot add NOT NULL column " + table + "." + column.name +
-                                  " without a default");
-    }
-    return SqlDialect::add_column(table, column);
-  }
-};
 
 class PostgresqlDialect final : public SqlDialect {
  public:
@@ -252,7 +281,10 @@ class PostgresqlDialect final : public SqlDialect {
     return statement;
   }
 
- protected:
+  [[nodiscard]] store::awaitable<Schema> introspect(store::Connection& c) const override {
+    return introspect_postgresql(c);
+  }
+
   [[nodiscard]] std::string column_type(LogicalType type) const override {
     switch (type) {
       case LogicalType::bigint:
@@ -267,6 +299,7 @@ class PostgresqlDialect final : public SqlDialect {
     throw std::invalid_argument("unknown logical type");
   }
 
+ protected:
   // BY DEFAULT rather than ALWAYS, so that data can be copied in with its ids.
   [[nodiscard]] std::string identity_definition() const override {
     return "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
@@ -282,11 +315,6 @@ class PostgresqlDialect final : public SqlDialect {
 };
 
 }  // namespace
-
-const SqlDialect& sqlite_dialect() {
-  static const SqliteDialect dialect;
-  return dialect;
-}
 
 const SqlDialect& postgresql_dialect() {
   static const PostgresqlDialect dialect;

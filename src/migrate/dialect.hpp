@@ -21,9 +21,26 @@ class SqlDialect {
   // The key used for this dialect in revision files ("sqlite", "postgresql").
   [[nodiscard]] virtual std::string_view name() const = 0;
 
-  // The statements that carry out `operation`, in order, without trailing semicolons. Throws
-  // std::invalid_argument for an operation this database cannot express.
-  [[nodiscard]] std::vector<std::string> render(const Operation& operation) const;
+  // The statements that carry out `operation`, in order, without trailing semicolons. `before` is
+  // the schema the operation runs on (normal form); only operations that SQLite carries out by
+  // rebuilding a table need it. Throws std::invalid_argument for an operation this database
+  // cannot express.
+  [[nodiscard]] std::vector<std::string> render(const Operation& operation,
+                                                const Schema& before = {}) const;
+
+  // Reads the live schema back (normal form), leaving out the version table and the database's
+  // own tables. Logical types are the dialect's best guess (SQLite's INTEGER may be a boolean);
+  // compare() settles them against the revisions' schema.
+  [[nodiscard]] virtual store::awaitable<Schema> introspect(
+      store::Connection& connection) const = 0;
+
+  // After a migration's statements and before its commit: a statement listing rows that break a
+  // foreign key (SQLite defers those checks while it rebuilds tables); nullptr when the database
+  // checks keys itself.
+  [[nodiscard]] virtual const store::Statement* foreign_key_check() const { return nullptr; }
+
+  // The SQL type of a logical type here; two columns whose types render alike are the same.
+  [[nodiscard]] virtual std::string column_type(LogicalType type) const = 0;
 
   // Runs first in every migration transaction so that concurrent upgraders serialize. Empty when
   // the transaction itself already does (SQLite's BEGIN IMMEDIATE takes the write lock).
@@ -37,7 +54,6 @@ class SqlDialect {
   [[nodiscard]] std::string identifier(std::string_view name) const;
 
  protected:
-  [[nodiscard]] virtual std::string column_type(LogicalType type) const = 0;
   // The whole definition after the column name of a database-assigned primary key.
   [[nodiscard]] virtual std::string identity_definition() const = 0;
   [[nodiscard]] virtual std::string boolean_literal(bool value) const = 0;
@@ -47,14 +63,20 @@ class SqlDialect {
   [[nodiscard]] virtual std::vector<std::string> drop_table(const Table& table) const;
   [[nodiscard]] virtual std::vector<std::string> add_column(const std::string& table,
                                                             const Column& column) const;
-  [[nodiscard]] virtual std::vector<std::string> drop_column(const std::string& table,
-                                                             const Column& column) const;
   [[nodiscard]] virtual std::vector<std::string> create_index(const Index& index) const;
   [[nodiscard]] virtual std::vector<std::string> drop_index(const Index& index) const;
+  [[nodiscard]] virtual std::vector<std::string> drop_column(const std::string& table,
+                                                             const Column& column,
+                                                             const Schema& before) const;
+  // Type, nullability and default changes; foreign keys and unique constraints added or dropped.
+  [[nodiscard]] virtual std::vector<std::string> change_table(const Operation& operation,
+                                                              const Schema& before) const;
+  [[nodiscard]] std::vector<std::string> alter_column(const AlterColumn& op) const;
 
   [[nodiscard]] std::string column_definition(const Column& column) const;
   [[nodiscard]] std::string literal(const DefaultValue& value) const;
   [[nodiscard]] std::string identifier_list(const std::vector<std::string>& names) const;
+  [[nodiscard]] std::string foreign_key_clause(const ForeignKey& key) const;
 };
 
 [[nodiscard]] const SqlDialect& sqlite_dialect();

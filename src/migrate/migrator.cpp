@@ -29,12 +29,6 @@ std::string mismatch_message(const ChecksumMismatch& m) {
          ". Restore the file; to change the schema, add a new revision";
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 }  // namespace
 
 Status compute_status(const std::vector<Revision>& chain, std::vector<AppliedRevision> applied) {
@@ -62,11 +56,38 @@ Status compute_status(const std::vector<Revision>& chain, std::vector<AppliedRev
   return status;
 }
 
+namespace {
+
+// Follows `operation` where it can. One that does not fit (say, a column added to a table that raw
+// SQL created) leaves the schema as it was: only a table rebuild needs it, and says what it lacks.
+void follow(Schema& schema, const Operation& operation) {
+  try {
+    apply(schema, operation);
+  } catch (const std::invalid_argument&) {
+  }
+}
+
+}  // namespace
+
+Schema schema_at(const std::vector<Revision>& chain, std::size_t count) {
+  Schema schema;
+  for (std::size_t i = 0; i < count && i < chain.size(); ++i) {
+    for (const auto& operation : chain[i].operations) follow(schema, operation);
+  }
+  return schema;
+}
+
 std::vector<std::string> render_revision(const Revision& revision, const SqlDialect& dialect,
-                                         bool reverse) {
+                                         bool reverse, const Schema& before) {
   std::vector<std::string> statements;
+  // Each operation is rendered against the schema as the operations before it left it.
+  Schema schema = before;
+  if (reverse) {
+    for (const auto& operation : revision.operations) follow(schema, operation);
+  }
   auto add = [&](const Operation& operation) {
-    for (auto& sql : dialect.render(operation)) statements.push_back(std::move(sql));
+    for (auto& sql : dialect.render(operation, schema)) statements.push_back(std::move(sql));
+    follow(schema, operation);
   };
   try {
     if (!reverse) {
@@ -98,8 +119,8 @@ std::size_t Migrator::position(std::string_view id) const {
   if (it == chain_.end()) {
     std::vector<std::string> ids;
     for (const auto& r : chain_) ids.push_back(r.id);
-    throw MigrationError("unknown revision \"" + std::string(id) +
-                         "\" (known: " + (ids.empty() ? std::string("none") : join(ids)) + ")");
+    throw MigrationError("unknown revision \"" + std::string(id) + "\" (known: " +
+                         (ids.empty() ? std::string("none") : comma_list(ids)) + ")");
   }
   return static_cast<std::size_t>(it - chain_.begin());
 }
@@ -126,7 +147,7 @@ store::awaitable<Status> Migrator::checked_status(std::string_view action) {
   }
   if (!status.unknown.empty()) {
     throw MigrationError("cannot " + std::string(action) + ": the database has revision(s) " +
-                         join(status.unknown) +
+                         comma_list(status.unknown) +
                          " that this binary does not know (was it migrated by a newer version?)");
   }
   co_return status;
@@ -144,6 +165,18 @@ store::awaitable<void> Migrator::run_statements(store::Connection& connection, c
       throw MigrationError(std::string(action) + " revision " + step.revision->id + " (" +
                            step.revision->file + ") failed at statement " + std::to_string(i + 1) +
                            ": " + sql.substr(0, sql.find('\n')) + ": " + e.what());
+    }
+  }
+  if (const store::Statement* check = dialect_.foreign_key_check()) {
+    const store::Rows violations = co_await connection.execute(*check, {});
+    if (!violations.empty()) {
+      std::string rows;
+      for (const auto& row : violations) {
+        rows += "\n  " + row.text(0) + " rowid " + std::to_string(row.integer(1)) +
+                " has no row in " + row.text(2);
+      }
+      throw MigrationError(std::string(action) + " revision " + step.revision->id +
+                           " breaks foreign keys:" + rows);
     }
   }
 }
@@ -224,7 +257,7 @@ store::awaitable<std::vector<std::string>> Migrator::upgrade(std::string target)
     if (std::find(status.pending.begin(), status.pending.end(), r.id) == status.pending.end()) {
       continue;
     }
-    steps.push_back({&r, render_revision(r, dialect_, false)});
+    steps.push_back({&r, render_revision(r, dialect_, false, schema_at(chain_, i))});
   }
   for (const auto& step : steps) {
     if (co_await apply(step)) done.push_back(step.revision->id);
@@ -262,13 +295,36 @@ store::awaitable<std::vector<std::string>> Migrator::downgrade(std::string targe
 
   std::vector<Step> steps;
   for (auto i = applied.size(); i > keep; --i) {
-    steps.push_back({applied[i - 1], render_revision(*applied[i - 1], dialect_, true)});
+    const Revision& r = *applied[i - 1];
+    steps.push_back({&r, render_revision(r, dialect_, true, schema_at(chain_, position(r.id)))});
   }
   std::vector<std::string> done;
   for (const auto& step : steps) {
     if (co_await revert(step)) done.push_back(step.revision->id);
   }
   co_return done;
+}
+
+store::awaitable<void> Migrator::stamp(std::string target) {
+  std::size_t count = 0;  // how many revisions of the chain end up recorded
+  if (target == "head") {
+    count = chain_.size();
+  } else if (target != "base") {
+    count = position(target) + 1;
+  }
+  co_await database_.run(store::Access::write, [&](store::Connection& c) -> store::awaitable<void> {
+    co_await version_table::lock_and_create(c, dialect_);
+    for (const auto& row : co_await version_table::read_all(c)) {
+      co_await version_table::forget(c, row.revision);
+    }
+    for (std::size_t i = 0; i < count; ++i) co_await version_table::record(c, chain_[i]);
+  });
+}
+
+store::awaitable<Schema> Migrator::introspect() {
+  co_return co_await store::with_connection(
+      database_, store::Access::read,
+      [this](store::Connection& c) -> store::awaitable<Schema> { return dialect_.introspect(c); });
 }
 
 }  // namespace usertasks::migrate

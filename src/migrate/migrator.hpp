@@ -40,10 +40,16 @@ struct Status {
 [[nodiscard]] Status compute_status(const std::vector<Revision>& chain,
                                     std::vector<AppliedRevision> applied);
 
+// The schema the first `count` revisions of `chain` build (raw SQL aside), in normal form: what a
+// database at that revision has, and the context a SQLite table rebuild is rendered in.
+[[nodiscard]] Schema schema_at(const std::vector<Revision>& chain, std::size_t count);
+
 // The statements that apply (or, with `reverse`, revert) `revision` on `dialect`, in order.
-// Throws IrreversibleOperation or std::invalid_argument when that cannot be done.
+// `before` is the schema before the revision (forward), see schema_at. Throws
+// IrreversibleOperation or MigrationError when that cannot be done.
 [[nodiscard]] std::vector<std::string> render_revision(const Revision& revision,
-                                                       const SqlDialect& dialect, bool reverse);
+                                                       const SqlDialect& dialect, bool reverse,
+                                                       const Schema& before = {});
 
 class Migrator {
  public:
@@ -70,6 +76,15 @@ class Migrator {
   // Reverts applied revisions, newest first, down to `target`: a revision id (which stays
   // applied), "-N" for the last N, or "base" for all. Returns the ids reverted, in that order.
   store::awaitable<std::vector<std::string>> downgrade(std::string target);
+
+  // Sets the version table to exactly the revisions up to `target` (an id, "head" or "base")
+  // without running any of them: for a database whose schema was made some other way.
+  store::awaitable<void> stamp(std::string target);
+
+  // The live schema, read back (see SqlDialect::introspect).
+  store::awaitable<Schema> introspect();
+
+  [[nodiscard]] const SqlDialect& dialect() const { return dialect_; }
 
  private:
   struct Step {

@@ -51,6 +51,22 @@ Operation DropIndex::reverse() const {
   return CreateIndex{index};
 }
 
+Operation AlterColumn::reverse() const {
+  return AlterColumn{table, to, from};
+}
+Operation AddForeignKey::reverse() const {
+  return DropForeignKey{table, key};
+}
+Operation DropForeignKey::reverse() const {
+  return AddForeignKey{table, key};
+}
+Operation AddUnique::reverse() const {
+  return DropUnique{table, constraint};
+}
+Operation DropUnique::reverse() const {
+  return AddUnique{table, constraint};
+}
+
 Operation RawSql::reverse() const {
   if (!backward)
     throw IrreversibleOperation("sql operation has no \"reverse\" and cannot be undone");
@@ -63,6 +79,11 @@ Operation reverse(const Operation& operation) {
 
 namespace {
 
+std::string describe_key(const std::string& table, const ForeignKey& key) {
+  return table + " (" + comma_list(key.columns) + ") -> " + key.references + " (" +
+         comma_list(key.ref_columns) + ") on delete " + std::string(to_string(key.on_delete));
+}
+
 struct Describe {
   std::string operator()(const CreateTable& op) const { return "create_table " + op.table.name; }
   std::string operator()(const DropTable& op) const { return "drop_table " + op.table.name; }
@@ -74,6 +95,28 @@ struct Describe {
   }
   std::string operator()(const CreateIndex& op) const { return "create_index " + op.index.name; }
   std::string operator()(const DropIndex& op) const { return "drop_index " + op.index.name; }
+  std::string operator()(const AlterColumn& op) const {
+    std::string changes;
+    auto add = [&](const std::string& change) {
+      changes += (changes.empty() ? "" : ", ") + change;
+    };
+    if (op.from.type != op.to.type) add("type " + std::string(to_string(op.to.type)));
+    if (op.from.nullable != op.to.nullable) add(op.to.nullable ? "nullable" : "not null");
+    if (op.from.default_value != op.to.default_value) add("default");
+    return "alter_column " + op.table + "." + op.to.name + (changes.empty() ? "" : ": " + changes);
+  }
+  std::string operator()(const AddForeignKey& op) const {
+    return "add_foreign_key " + describe_key(op.table, op.key);
+  }
+  std::string operator()(const DropForeignKey& op) const {
+    return "drop_foreign_key " + describe_key(op.table, op.key);
+  }
+  std::string operator()(const AddUnique& op) const {
+    return "add_unique " + op.table + " (" + comma_list(op.constraint.columns) + ")";
+  }
+  std::string operator()(const DropUnique& op) const {
+    return "drop_unique " + op.table + " (" + comma_list(op.constraint.columns) + ")";
+  }
   std::string operator()(const RawSql&) const { return "sql"; }
 };
 

@@ -45,6 +45,13 @@ struct Revision {
 // Throws RevisionParseError; never anything else for bad input.
 [[nodiscard]] Revision parse_revision(std::string_view text, std::string_view file);
 
+// The text of a revision file holding `operations`, in the format parse_revision reads back to the
+// same values: what `db migrate` writes. One operation per line where it fits, for review.
+[[nodiscard]] std::string write_revision(const std::string& id,
+                                         const std::optional<std::string>& parent,
+                                         const std::string& message,
+                                         const std::vector<Operation>& operations);
+
 // Orders revisions from base to head, checking that they form one chain: unique ids, one root,
 // every parent known, no revision with two children, none unreachable. Throws MigrationError
 // listing every problem found.

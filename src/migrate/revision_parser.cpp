@@ -189,6 +189,30 @@ OnDelete parse_on_delete(const Fields& f) {
   fail(f.at("on_delete"), "expected one of cascade, restrict, set null, set default, no action");
 }
 
+ForeignKey parse_foreign_key(const json::value& v, const std::string& path) {
+  const Fields k(v, path, {"name", "columns", "references", "ref_columns", "on_delete"});
+  ForeignKey fk;
+  if (k.find("name") != nullptr) fk.name = k.name("name");
+  fk.columns = k.names("columns");
+  if (fk.columns.empty()) fail(k.at("columns"), "expected at least one column");
+  fk.references = k.name("references");
+  fk.ref_columns = k.names("ref_columns");
+  if (fk.ref_columns.size() != fk.columns.size()) {
+    fail(k.at("ref_columns"), "expected as many columns as \"columns\"");
+  }
+  fk.on_delete = parse_on_delete(k);
+  return fk;
+}
+
+UniqueConstraint parse_unique(const json::value& v, const std::string& path) {
+  const Fields u(v, path, {"name", "columns"});
+  UniqueConstraint constraint;
+  if (u.find("name") != nullptr) constraint.name = u.name("name");
+  constraint.columns = u.names("columns");
+  if (constraint.columns.empty()) fail(u.at("columns"), "expected at least one column");
+  return constraint;
+}
+
 Table parse_table(const Fields& f) {
   Table t;
   t.name = f.name("name");
@@ -214,29 +238,15 @@ Table parse_table(const Fields& f) {
   };
   if (const json::array* fks = f.optional_array("foreign_keys")) {
     for (std::size_t i = 0; i < fks->size(); ++i) {
-      const std::string path = item(f.at("foreign_keys"), i);
-      const Fields k((*fks)[i], path,
-                     {"name", "columns", "references", "ref_columns", "on_delete"});
-      ForeignKey fk;
-      if (k.find("name") != nullptr) fk.name = k.name("name");
-      fk.columns = k.names("columns");
-      check_columns(fk.columns, k.at("columns"));
-      fk.references = k.name("references");
-      fk.ref_columns = k.names("ref_columns");
-      if (fk.ref_columns.size() != fk.columns.size()) {
-        fail(k.at("ref_columns"), "expected as many columns as \"columns\"");
-      }
-      fk.on_delete = parse_on_delete(k);
+      ForeignKey fk = parse_foreign_key((*fks)[i], item(f.at("foreign_keys"), i));
+      check_columns(fk.columns, item(f.at("foreign_keys"), i) + ".columns");
       t.foreign_keys.push_back(std::move(fk));
     }
   }
   if (const json::array* uniques = f.optional_array("unique")) {
     for (std::size_t i = 0; i < uniques->size(); ++i) {
-      const Fields u((*uniques)[i], item(f.at("unique"), i), {"name", "columns"});
-      UniqueConstraint constraint;
-      if (u.find("name") != nullptr) constraint.name = u.name("name");
-      constraint.columns = u.names("columns");
-      check_columns(constraint.columns, u.at("columns"));
+      UniqueConstraint constraint = parse_unique((*uniques)[i], item(f.at("unique"), i));
+      check_columns(constraint.columns, item(f.at("unique"), i) + ".columns");
       t.unique.push_back(std::move(constraint));
     }
   }
@@ -307,6 +317,31 @@ Operation parse_operation(const json::value& v, const std::string& path) {
     if (op == "create_index") return CreateIndex{index};
     return DropIndex{index};
   }
+  if (op == "alter_column") {
+    const Fields f(v, path, {"op", "table", "from", "to"});
+    AlterColumn alter{f.name("table"), parse_column(f.required("from"), f.at("from")),
+                      parse_column(f.required("to"), f.at("to"))};
+    if (alter.from.name != alter.to.name) fail(f.at("to.name"), "must equal from.name");
+    if (alter.from.primary_key != alter.to.primary_key ||
+        alter.from.identity != alter.to.identity) {
+      fail(f.at("to"), "alter_column cannot change primary_key or identity");
+    }
+    return alter;
+  }
+  if (op == "add_foreign_key" || op == "drop_foreign_key") {
+    const Fields f(v, path, {"op", "table", "foreign_key"});
+    std::string table = f.name("table");
+    ForeignKey key = parse_foreign_key(f.required("foreign_key"), f.at("foreign_key"));
+    if (op == "add_foreign_key") return AddForeignKey{std::move(table), std::move(key)};
+    return DropForeignKey{std::move(table), std::move(key)};
+  }
+  if (op == "add_unique" || op == "drop_unique") {
+    const Fields f(v, path, {"op", "table", "unique"});
+    std::string table = f.name("table");
+    UniqueConstraint unique = parse_unique(f.required("unique"), f.at("unique"));
+    if (op == "add_unique") return AddUnique{std::move(table), std::move(unique)};
+    return DropUnique{std::move(table), std::move(unique)};
+  }
   if (op == "sql") {
     RawSql raw{parse_dialect_sql(v, path, true), std::nullopt};
     if (const json::value* r = object->if_contains("reverse"); r != nullptr && !r->is_null()) {
@@ -317,7 +352,8 @@ Operation parse_operation(const json::value& v, const std::string& path) {
   fail(path + ".op",
        "unknown operation \"" + std::string(op) +
            "\" (expected create_table, drop_table, add_column, drop_column, create_index, "
-           "drop_index or sql)");
+           "drop_index, alter_column, add_foreign_key, drop_foreign_key, add_unique, "
+           "drop_unique or sql)");
 }
 
 Revision parse(std::string_view text, std::string_view file) {

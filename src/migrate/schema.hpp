@@ -85,6 +85,9 @@ struct Schema {
 // them in is not part of the schema. Column order is kept (it is what SELECT * returns).
 void normalize(Schema& schema);
 
+// "a, b, c": names as messages list them.
+[[nodiscard]] std::string comma_list(const std::vector<std::string>& names);
+
 [[nodiscard]] std::string_view to_string(LogicalType type);
 [[nodiscard]] std::string_view to_string(OnDelete action);
 

@@ -1,0 +1,188 @@
+// `usertasks db migrate / check / stamp` (and the older upgrade, downgrade, current, history)
+// through the binary, on every backend: the commands an operator and CI run.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "app/run_sync.hpp"
+#include "harness.hpp"
+#include "migrate/autogen.hpp"
+#include "models/schema.hpp"
+#include "store/database.hpp"
+
+namespace usertasks::testing {
+namespace {
+
+::testing::AssertionResult Has(const CommandResult& r, int code, const std::string& part) {
+  if (r.exit_code == code && r.output.find(part) != std::string::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "exit " << r.exit_code << " (expected " << code
+                                       << "), output without \"" << part << "\":\n"
+                                       << r.output;
+}
+
+class MigrateCli : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    Backend& b = backend(GetParam());
+    if (const std::string why = b.unavailable_reason(); !why.empty()) {
+      GTEST_SKIP() << b.name() << " is not available: " << why;
+    }
+    url_ = b.fresh_database_url();
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = scratch_directory() / ("revisions-" + GetParam() + "-" + info->name());
+    std::filesystem::remove_all(dir_);
+  }
+
+  CommandResult db(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--database", url_, "db"});
+    return run_usertasks(args);
+  }
+
+  // Changes the live schema behind the migrations' back.
+  void drift(const std::string& sql) {
+    auto database = store::open_database(url_, 1);
+    app::run_sync(database->run(
+        store::Access::write,
+        [&](store::Connection& c) -> store::awaitable<void> { co_await c.execute_script(sql); }));
+    database->close();
+  }
+
+  std::vector<std::string> written() const {
+    std::vector<std::string> files;
+    if (!std::filesystem::exists(dir_)) return files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+      files.push_back(entry.path().filename().string());
+    }
+    return files;
+  }
+
+  std::string url_;
+  std::filesystem::path dir_;
+};
+
+TEST_P(MigrateCli, CheckPassesOnlyAtHead) {
+  EXPECT_TRUE(Has(db({"check"}), 1, "not at head"));
+  EXPECT_TRUE(Has(db({"migrate", "-m", "x", "--dir", dir_.string()}), 1, "db upgrade"));
+  EXPECT_TRUE(Has(db({"upgrade"}), 0, "applied 0001"));
+  EXPECT_TRUE(Has(db({"check"}), 0, "no differences"));
+  EXPECT_TRUE(
+      Has(db({"migrate", "-m", "nothing", "--dir", dir_.string()}), 0, "no changes detected"));
+  EXPECT_TRUE(written().empty());
+}
+
+TEST_P(MigrateCli, MigrateWritesWhatTheDatabaseLacks) {
+  ASSERT_EQ(db({"upgrade"}).exit_code, 0);
+  drift("ALTER TABLE tasks ADD COLUMN extra TEXT");
+  drift("DROP INDEX tasks_user_id_idx");
+  const CommandResult check = db({"check"});
+  EXPECT_TRUE(Has(check, 1, "drop_column tasks.extra"));
+  EXPECT_TRUE(Has(check, 1, "create_index tasks_user_id_idx"));
+
+  const CommandResult migrate = db({"migrate", "-m", "Undo the drift", "--dir", dir_.string()});
+  EXPECT_TRUE(Has(migrate, 0, "detected drop_column tasks.extra"));
+  const std::vector<migrate::Revision> embedded = migrate::embedded_chain();
+  const std::string file = migrate::new_revision(embedded, "Undo the drift", {}).file;
+  ASSERT_EQ(written(), std::vector<std::string>{file});
+  std::ifstream in(dir_ / file);
+  std::stringstream text;
+  text << in.rdbuf();
+  const migrate::Revision revision = migrate::parse_revision(text.str(), file);
+  EXPECT_EQ(revision.parent, embedded.back().id);
+  ASSERT_EQ(revision.operations.size(), 2U);
+  EXPECT_EQ(migrate::describe(revision.operations[0]), "drop_column tasks.extra");
+  EXPECT_EQ(migrate::describe(revision.operations[1]), "create_index tasks_user_id_idx");
+  // A second run does not overwrite the revision not yet compiled in.
+  EXPECT_TRUE(Has(db({"migrate", "-m", "again", "--dir", dir_.string()}), 1, "already exists"));
+
+  // Applied (as a rebuilt binary would), the database matches the models again; this binary
+  // does not know the new revision, and check says so.
+  auto database = store::open_database(url_, 1);
+  std::vector<migrate::Revision> chain = migrate::embedded_chain();
+  chain.push_back(revision);
+  migrate::Migrator migrator(*database, chain);
+  app::run_sync(migrator.upgrade());
+  EXPECT_TRUE(app::run_sync(migrate::check(migrator, models::declared_schema())).ok);
+  database->close();
+  EXPECT_TRUE(
+      Has(db({"check"}), 1, "revision " + revision.id + " is applied but unknown to this binary"));
+}
+
+TEST_P(MigrateCli, StampSetsTheVersionTableOnly) {
+  EXPECT_TRUE(Has(db({"stamp", "head"}), 0, "stamped head"));
+  EXPECT_TRUE(Has(db({"current"}), 0, " (head)"));
+  EXPECT_TRUE(Has(db({"check"}), 1, "create_table users"));  // nothing was created
+  EXPECT_TRUE(Has(db({"stamp", "base"}), 0, "stamped base"));
+  EXPECT_TRUE(Has(db({"current"}), 0, "<base>"));
+  EXPECT_TRUE(Has(db({"upgrade"}), 0, "applied 0001"));
+  EXPECT_TRUE(Has(db({"stamp", "nope"}), 1, "unknown revision \"nope\""));
+  const std::string head = migrate::embedded_chain().back().id;
+  EXPECT_TRUE(Has(db({"stamp", head}), 0, "stamped " + head));
+  EXPECT_TRUE(Has(db({"check"}), 0, "no differences"));
+}
+
+TEST_P(MigrateCli, DowngradeHistoryAndCurrentStillWork) {
+  ASSERT_EQ(db({"upgrade"}).exit_code, 0);
+  const CommandResult history = db({"history"});
+  EXPECT_TRUE(Has(history, 0, " (head) (current), "));
+  EXPECT_TRUE(Has(history, 0, "<base> -> 0001"));
+  EXPECT_TRUE(Has(db({"downgrade", "base"}), 0, "reverted 0001"));
+  EXPECT_TRUE(Has(db({"current"}), 0, "<base>"));
+  EXPECT_TRUE(Has(db({"upgrade"}), 0, "applied 0001"));
+  EXPECT_TRUE(Has(db({"check"}), 0, "no differences"));
+}
+
+// Every kind of change the comparison makes, generated, applied and reverted on this database,
+// in-process (the binary only knows the models it was built with).
+TEST_P(MigrateCli, EveryKindOfChangeAppliesAndReverts) {
+  ASSERT_EQ(db({"upgrade"}).exit_code, 0);
+  auto database = store::open_database(url_, 1);
+  migrate::Migrator migrator(*database);
+  app::run_sync(
+      database->run(store::Access::write, [&](store::Connection& c) -> store::awaitable<void> {
+        co_await c.execute_script(
+            "INSERT INTO users (name, email, created_at, updated_at) "
+            "VALUES ('a', 'a@x.org', '2026-01-01T00:00:00Z', "
+            "'2026-01-01T00:00:00Z')");
+        co_await c.execute_script(
+            "INSERT INTO tasks (content, user_id, created_at, updated_at) "
+            "VALUES ('c', 1, '2026-01-01T00:00:00Z', "
+            "'2026-01-01T00:00:00Z')");
+      }));
+  const migrate::Schema before = app::run_sync(migrator.introspect());
+
+  migrate::Schema declared = models::declared_schema();
+  migrate::Table& tasks = *declared.find_table("tasks");
+  tasks.columns.push_back({"archived", migrate::LogicalType::boolean, false,
+                           migrate::DefaultValue{false}, false, false});
+  tasks.columns[1].nullable = true;                               // content
+  tasks.columns[1].default_value = std::string("todo");           // content
+  tasks.foreign_keys[0].on_delete = migrate::OnDelete::restrict;  // user_id
+  tasks.unique.push_back({std::nullopt, {"user_id", "content"}});
+  declared.indexes.push_back({"tasks_archived_idx", "tasks", {"archived", "user_id"}, {}, false});
+  declared.indexes.push_back({"tasks_content_lower_idx", "tasks", {}, {"lower(content)"}, false});
+  migrate::normalize(declared);
+
+  const migrate::Comparison changes = app::run_sync(migrate::compare_database(migrator, declared));
+  const auto generated = migrate::new_revision(migrator.history(), "all", changes.operations);
+  std::vector<migrate::Revision> chain = migrator.history();
+  chain.push_back(migrate::parse_revision(generated.text, generated.file));
+  migrate::Migrator next(*database, chain);
+  EXPECT_EQ(app::run_sync(next.upgrade()).size(), 1U);
+  const migrate::Comparison after = app::run_sync(migrate::compare_database(next, declared));
+  EXPECT_TRUE(after.empty()) << ::testing::PrintToString(migrate::comparison_lines(after));
+
+  EXPECT_EQ(app::run_sync(next.downgrade("-1")).size(), 1U);
+  EXPECT_EQ(app::run_sync(migrator.introspect()), before);
+  database->close();
+  EXPECT_TRUE(Has(db({"check"}), 0, "no differences"));
+}
+
+USERTASKS_INSTANTIATE_FOR_ALL_BACKENDS(MigrateCli);
+
+}  // namespace
+}  // namespace usertasks::testing
