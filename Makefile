@@ -52,6 +52,9 @@ test: test-deps
 	cmake --preset $(PRESET)
 	cmake --build --preset $(PRESET)
 	ctest --preset $(PRESET) --output-on-failure
+	@# The models and the migrations must agree (PostgreSQL: the MigrateCli integration tests).
+	rm -f $(BUILD_DIR)/check.db && $(BINARY) --database sqlite:$(BUILD_DIR)/check.db db upgrade
+	$(BINARY) --database sqlite:$(BUILD_DIR)/check.db db check
 
 asan:
 	$(MAKE) test PRESET=asan

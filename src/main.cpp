@@ -1,9 +1,10 @@
 // usertasks: the service (serve), its database migrations (db ...), and its route table (routes).
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <functional>
-#include <fmt/format.h>
 #include <iostream>
 #include <thread>
 
@@ -35,15 +36,18 @@ int print_lines(const std::vector<std::string>& lines) {
 void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
   CLI::App* serve = cli.add_subcommand("serve", "Serve the HTTP API");
   auto& s = settings.server;
-  serve->add_option("--host", s.host, "Address to listen on")->envname("USERTASKS_HOST")->capture_default_str();
+  serve->add_option("--host", s.host, "Address to listen on")
+      ->envname("USERTASKS_HOST")
+      ->capture_default_str();
   serve->add_option("--port", s.port, "Port to listen on (0: any free port)")
       ->envname("USERTASKS_PORT")
       ->capture_default_str();
   serve->add_option("--threads", s.threads, "I/O threads (0: one per core)")
       ->envname("USERTASKS_THREADS")
       ->capture_default_str();
-  serve->add_option("--pool", settings.database_options.pool,
-                    "Database connections (SQLite: worker threads)")
+  serve
+      ->add_option("--pool", settings.database_options.pool,
+                   "Database connections (SQLite: worker threads)")
       ->envname("USERTASKS_POOL")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
@@ -57,8 +61,9 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
       ->capture_default_str();
   auto millis = [&](const char* name, std::chrono::milliseconds& value, const char* help,
                     const char* env) {
-    serve->add_option_function<long>(
-             name, [&value](long ms) { value = std::chrono::milliseconds(ms); }, help)
+    serve
+        ->add_option_function<long>(
+            name, [&value](long ms) { value = std::chrono::milliseconds(ms); }, help)
         ->envname(env)
         ->check(CLI::Range(1L, 3'600'000L))
         ->default_str(std::to_string(value.count()));
@@ -78,8 +83,9 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
       ->envname("USERTASKS_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
-  serve->add_option("--api-token", settings.api_token,
-                    "Require Authorization: Bearer TOKEN on every route but /healthz")
+  serve
+      ->add_option("--api-token", settings.api_token,
+                   "Require Authorization: Bearer TOKEN on every route but /healthz")
       ->envname("USERTASKS_API_TOKEN");
   serve->add_flag("--statement-count-header", settings.statement_count_header,
                   "Report the SQL statements each request ran in X-Statement-Count (for tests)");
@@ -105,7 +111,8 @@ void add_db(CLI::App& cli, app::Settings& settings, Command& command) {
   };
 
   CLI::App* upgrade = db->add_subcommand("upgrade", "Apply revisions up to REV (default: head)");
-  upgrade->add_option("revision", upgrade_target, "head, a revision id, or +N")->default_val("head");
+  upgrade->add_option("revision", upgrade_target, "head, a revision id, or +N")
+      ->default_val("head");
   upgrade->callback(with_migrator([](migrate::Migrator& m) {
     const auto applied = app::run_sync(m.upgrade(upgrade_target));
     if (applied.empty()) std::cout << "already at " << upgrade_target << ", nothing to apply\n";
@@ -114,7 +121,8 @@ void add_db(CLI::App& cli, app::Settings& settings, Command& command) {
   }));
 
   CLI::App* downgrade = db->add_subcommand("downgrade", "Revert revisions down to REV");
-  downgrade->add_option("revision", downgrade_target, "a revision id (kept), -N, or base")->default_val("-1");
+  downgrade->add_option("revision", downgrade_target, "a revision id (kept), -N, or base")
+      ->default_val("-1");
   downgrade->callback(with_migrator([](migrate::Migrator& m) {
     const auto reverted = app::run_sync(m.downgrade(downgrade_target));
     if (reverted.empty()) std::cout << "nothing to revert\n";
@@ -175,18 +183,21 @@ void add_db(CLI::App& cli, app::Settings& settings, Command& command) {
 }
 
 void add_routes(CLI::App& cli, app::Settings& settings, Command& command) {
-  cli.add_subcommand("routes", "Print the route table")->callback([&] { command = [&settings] {
-    // The table does not depend on the database; an in-memory one stands behind the handlers.
-    auto db = store::open_database("sqlite::memory:", 1);
-    const http::Router router = app::build_router(*db, settings);
-    std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", "METHOD", "PATH", "NAME", "SUMMARY");
-    for (const http::Route& r : router.routes()) {
-      std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", std::string(http::beast_http::to_string(r.method)),
-                               r.path, r.name, r.summary);
-    }
-    db->close();
-    return 0;
-  }; });
+  cli.add_subcommand("routes", "Print the route table")->callback([&] {
+    command = [&settings] {
+      // The table does not depend on the database; an in-memory one stands behind the handlers.
+      auto db = store::open_database("sqlite::memory:", 1);
+      const http::Router router = app::build_router(*db, settings);
+      std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", "METHOD", "PATH", "NAME", "SUMMARY");
+      for (const http::Route& r : router.routes()) {
+        std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n",
+                                 std::string(http::beast_http::to_string(r.method)), r.path, r.name,
+                                 r.summary);
+      }
+      db->close();
+      return 0;
+    };
+  });
 }
 
 }  // namespace

@@ -75,6 +75,15 @@ std::int64_t QueryReader::integer(std::string_view name, std::int64_t low, std::
   return n;
 }
 
+std::optional<bool> QueryReader::boolean(std::string_view name) {
+  const std::string* value = find(name);
+  if (value == nullptr) return std::nullopt;
+  if (*value == "true") return true;
+  if (*value == "false") return false;
+  fail(name, "must be true or false");
+  return std::nullopt;
+}
+
 bool QueryReader::equals(std::string_view name, std::string_view value) {
   const std::string* given = find(name);
   if (given == nullptr) return false;

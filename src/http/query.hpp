@@ -38,6 +38,8 @@ class QueryReader {
   // An integer in [low, high]; `fallback` when absent.
   std::int64_t integer(std::string_view name, std::int64_t low, std::int64_t high,
                        std::int64_t fallback);
+  // "true" or "false"; nullopt when absent or bad.
+  std::optional<bool> boolean(std::string_view name);
   // True when the parameter is present with exactly `value`; any other value is a problem.
   bool equals(std::string_view name, std::string_view value);
 

@@ -23,11 +23,12 @@ BOOST_DESCRIBE_STRUCT(User, (), (id, name, email, created_at, updated_at))
 struct Task {
   std::int64_t id = 0;
   std::string content;
+  bool done = false;
   std::int64_t user_id = 0;
   std::string created_at;
   std::string updated_at;
 };
-BOOST_DESCRIBE_STRUCT(Task, (), (id, content, user_id, created_at, updated_at))
+BOOST_DESCRIBE_STRUCT(Task, (), (id, content, done, user_id, created_at, updated_at))
 
 struct UserWithTasks {
   User user;

@@ -27,9 +27,12 @@ migrate::Schema build() {
   // A user's tasks go with the user.
   schema.tables.push_back(
       {"tasks",
-       {identity("id"), required("content", LogicalType::text),
-        required("user_id", LogicalType::bigint), required("created_at", LogicalType::timestamp),
-        required("updated_at", LogicalType::timestamp)},
+       {identity("id"),
+        required("content", LogicalType::text),
+        required("user_id", LogicalType::bigint),
+        required("created_at", LogicalType::timestamp),
+        required("updated_at", LogicalType::timestamp),
+        {"done", LogicalType::boolean, false, migrate::DefaultValue{false}, false, false}},
        {{std::nullopt, {"user_id"}, "users", {"id"}, migrate::OnDelete::cascade}},
        {}});
   // Emails are unique regardless of case: an index on the expression, which a unique constraint

@@ -224,13 +224,20 @@ Validated<TaskInput> validate_task(const json::value& body, Mode mode, bool user
   Fields fields(body.as_object(), "", errors);
   const bool required = mode != Mode::patch;
   if (user_id_in_path) {
-    fields.reject_unknown({"content"});
+    fields.reject_unknown({"content", "done"});
   } else {
-    fields.reject_unknown({"content", "user_id"});
+    fields.reject_unknown({"content", "done", "user_id"});
   }
 
   TaskInput input;
   input.content = fields.string("content", required, check_content);
+  if (const json::value* done = fields.get("done", false)) {
+    if (done->is_bool()) {
+      input.done = done->get_bool();
+    } else {
+      fields.add("done", "must be true or false");
+    }
+  }
   if (!user_id_in_path) {
     if (const json::value* v = fields.get("user_id", required)) {
       input.user_id = user_id_value(*v);

@@ -32,6 +32,7 @@ struct UserInput {
 struct TaskInput {
   std::optional<std::string> content;
   std::optional<std::int64_t> user_id;
+  std::optional<bool> done;  // optional everywhere; absent on PUT keeps the task's value
   bool operator==(const TaskInput&) const = default;
 };
 

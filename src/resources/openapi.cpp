@@ -18,9 +18,10 @@ constexpr std::string_view components = R"json({
         "email": {"type": "string", "maxLength": 254},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"}}},
-    "Task": {"type": "object", "required": ["id", "content", "user_id", "created_at", "updated_at"],
+    "Task": {"type": "object", "required": ["id", "content", "done", "user_id", "created_at", "updated_at"],
       "properties": {"id": {"type": "integer", "format": "int64", "minimum": 1},
         "content": {"type": "string", "minLength": 1, "maxLength": 10000},
+        "done": {"type": "boolean"},
         "user_id": {"type": "integer", "format": "int64", "minimum": 1},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"}}},
@@ -30,19 +31,23 @@ constexpr std::string_view components = R"json({
       {"type": "object", "properties": {"user": {"$ref": "#/components/schemas/User"}}}]},
     "NewUser": {"type": "object", "additionalProperties": false, "required": ["name", "email"],
       "properties": {"name": {"type": "string"}, "email": {"type": "string"},
-        "tasks": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/NewUserTask"}}}},
+        "tasks": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/TaskContent"}}}},
     "UserReplace": {"type": "object", "additionalProperties": false, "required": ["name", "email"],
       "properties": {"name": {"type": "string"}, "email": {"type": "string"}}},
     "UserPatch": {"type": "object", "additionalProperties": false,
       "properties": {"name": {"type": "string"}, "email": {"type": "string"}}},
-    "NewUserTask": {"type": "object", "additionalProperties": false, "required": ["content"],
+    "TaskContent": {"type": "object", "additionalProperties": false, "required": ["content"],
       "properties": {"content": {"type": "string"}}},
+    "NewUserTask": {"type": "object", "additionalProperties": false, "required": ["content"],
+      "properties": {"content": {"type": "string"}, "done": {"type": "boolean", "default": false}}},
     "UserId": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}]},
     "NewTask": {"type": "object", "additionalProperties": false, "required": ["content", "user_id"],
-      "properties": {"content": {"type": "string"}, "user_id": {"$ref": "#/components/schemas/UserId"}}},
+      "properties": {"content": {"type": "string"}, "done": {"type": "boolean", "default": false},
+        "user_id": {"$ref": "#/components/schemas/UserId"}}},
     "TaskReplace": {"$ref": "#/components/schemas/NewTask"},
     "TaskPatch": {"type": "object", "additionalProperties": false,
-      "properties": {"content": {"type": "string"}, "user_id": {"$ref": "#/components/schemas/UserId"}}},
+      "properties": {"content": {"type": "string"}, "done": {"type": "boolean"},
+        "user_id": {"$ref": "#/components/schemas/UserId"}}},
     "Health": {"type": "object", "properties": {"status": {"type": "string"}}},
     "OpenAPI": {"type": "object"},
     "Problem": {"type": "object", "required": ["type", "title", "status"],
@@ -64,6 +69,9 @@ json::object query_parameter(std::string_view name) {
   } else if (name == "user_id") {
     schema = {{"type", "integer"}, {"minimum", 1}};
     description = "only the tasks of this user";
+  } else if (name == "done") {
+    schema = {{"type", "boolean"}};
+    description = "only the tasks done (true) or not done (false)";
   } else if (name == "include") {
     schema = {{"type", "string"}};
     description = "embed related records";

@@ -21,7 +21,7 @@ Response no_such_user(std::int64_t user_id) {
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
   const store::Page page = read_page(reader);
-  const store::TaskFilter filter{reader.id("user_id")};
+  const store::TaskFilter filter{reader.id("user_id"), reader.boolean("done")};
   const bool with_user = reader.equals("include", "user");
   if (reader.problem()) co_return bad_query(*reader.problem());
 
@@ -50,7 +50,8 @@ awaitable<Response> create(Exchange& ex) {
 
   auto& task_input = std::get<models::TaskInput>(input);
   const std::int64_t user_id = *task_input.user_id;
-  auto outcome = co_await ex.store.create_task(std::move(*task_input.content), user_id);
+  auto outcome = co_await ex.store.create_task(std::move(*task_input.content), user_id,
+                                               task_input.done.value_or(false));
   if (std::holds_alternative<store::Failure>(outcome)) co_return no_such_user(user_id);
   const auto& task = std::get<models::Task>(outcome);
   co_return created(models::to_json(task), fmt::format("/tasks/{}", task.id));
@@ -95,7 +96,7 @@ void add_task_routes(http::Router& router, store::Database& db, const ApiOptions
   using http::Verb;
   RouteAdder route(router, db, options);
   route(Verb::get, "/tasks", "tasks.list", "List tasks, optionally of one user, with their users",
-        {"limit", "after", "user_id", "include"}, list, "", "[TaskWithUser]");
+        {"limit", "after", "user_id", "done", "include"}, list, "", "[TaskWithUser]");
   route(Verb::post, "/tasks", "tasks.create", "Create a task", {}, create, "NewTask", "Task",
         Status::created);
   route(Verb::get, "/tasks/{id}", "tasks.get", "Get a task with its user", {}, get, "",

@@ -112,8 +112,9 @@ awaitable<Response> create_task(Exchange& ex) {
                                      /*user_id_in_path=*/true);
   if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
 
-  auto outcome =
-      co_await ex.store.create_task(std::move(*std::get<models::TaskInput>(input).content), *id);
+  auto& task_input = std::get<models::TaskInput>(input);
+  auto outcome = co_await ex.store.create_task(std::move(*task_input.content), *id,
+                                               task_input.done.value_or(false));
   if (std::holds_alternative<store::Failure>(outcome))
     co_return not_found("user", ex.params.get("id"));
   const auto& task = std::get<models::Task>(outcome);

@@ -32,8 +32,7 @@ std::string Row::take_text(std::size_t i) {
 std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options) {
   constexpr std::string_view sqlite_scheme = "sqlite:";
   if (url.starts_with(sqlite_scheme)) {
-    return std::make_unique<sqlite::SqliteDatabase>(url.substr(sqlite_scheme.size()),
-                                                    options.pool);
+    return std::make_unique<sqlite::SqliteDatabase>(url.substr(sqlite_scheme.size()), options.pool);
   }
   // postgresql://, postgres:// or a keyword string: libpq's to read, so that everything it
   // supports (several hosts, target_session_attrs, TLS, service files) works as documented.

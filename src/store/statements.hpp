@@ -9,7 +9,7 @@ namespace usertasks::store::sql {
 
 #define USERTASKS_USER_COLUMNS(t) t "id, " t "name, " t "email, " t "created_at, " t "updated_at"
 #define USERTASKS_TASK_COLUMNS(t) \
-  t "id, " t "content, " t "user_id, " t "created_at, " t "updated_at"
+  t "id, " t "content, " t "done, " t "user_id, " t "created_at, " t "updated_at"
 
 inline constexpr Statement ping{"ping", "SELECT 1"};
 
@@ -53,25 +53,34 @@ inline constexpr Statement user_tasks_page{
     " FROM users u LEFT JOIN tasks t ON t.user_id = u.id AND t.id > $2"
     " WHERE u.id = $1 ORDER BY t.id LIMIT $3"};
 
+// Pages of tasks: $1 after, $2 limit, $3 done (NULL: either), and $4 the user of the
+// `_of_user` forms, which the tasks(user_id) index serves.
+// The CAST gives PostgreSQL the parameter's type, which `$3 IS NULL` alone does not.
+#define USERTASKS_DONE_FILTER(t) \
+  " AND (CAST($3 AS BOOLEAN) IS NULL OR " t "done = CAST($3 AS BOOLEAN))"
+
 inline constexpr Statement tasks_page{
     "tasks_page",
-    "SELECT " USERTASKS_TASK_COLUMNS("") " FROM tasks WHERE id > $1 ORDER BY id LIMIT $2"};
+    "SELECT " USERTASKS_TASK_COLUMNS("") " FROM tasks WHERE id > $1" USERTASKS_DONE_FILTER(
+        "") " ORDER BY id LIMIT $2"};
 
 inline constexpr Statement tasks_page_of_user{
-    "tasks_page_of_user",
-    "SELECT " USERTASKS_TASK_COLUMNS(
-        "") " FROM tasks WHERE user_id = $3 AND id > $1 ORDER BY id LIMIT $2"};
+    "tasks_page_of_user", "SELECT " USERTASKS_TASK_COLUMNS("") " FROM tasks WHERE user_id = $4"
+    " AND id > $1" USERTASKS_DONE_FILTER("") " ORDER BY id LIMIT $2"};
 
 inline constexpr Statement tasks_with_user_page{
     "tasks_with_user_page",
-    "SELECT " USERTASKS_TASK_COLUMNS("t.") ", " USERTASKS_USER_COLUMNS("u.")
-    " FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id > $1 ORDER BY t.id LIMIT $2"};
+    "SELECT " USERTASKS_TASK_COLUMNS("t.") ", " USERTASKS_USER_COLUMNS(
+        "u.") " FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id > "
+              "$1" USERTASKS_DONE_FILTER("t.") " ORDER BY t.id LIMIT $2"};
 
 inline constexpr Statement tasks_with_user_page_of_user{
     "tasks_with_user_page_of_user",
     "SELECT " USERTASKS_TASK_COLUMNS("t.") ", " USERTASKS_USER_COLUMNS("u.")
-    " FROM tasks t JOIN users u ON u.id = t.user_id"
-    " WHERE t.user_id = $3 AND t.id > $1 ORDER BY t.id LIMIT $2"};
+    " FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.user_id = $4 AND t.id > $1"
+    USERTASKS_DONE_FILTER("t.") " ORDER BY t.id LIMIT $2"};
+
+#undef USERTASKS_DONE_FILTER
 
 // A task with its user in one statement.
 inline constexpr Statement task_with_user{
@@ -80,8 +89,8 @@ inline constexpr Statement task_with_user{
 
 inline constexpr Statement task_insert{
     "task_insert",
-    "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) "
-    "RETURNING " USERTASKS_TASK_COLUMNS("")};
+    "INSERT INTO tasks (content, done, user_id, created_at, updated_at) "
+    "VALUES ($1, $4, $2, $3, $3) RETURNING " USERTASKS_TASK_COLUMNS("")};
 
 // Every task created with a user, in one statement whatever their number. $1 is a JSON array of
 // contents; ids are assigned in its order (the store sorts the RETURNING rows by id).
@@ -98,7 +107,8 @@ inline constexpr Statement tasks_insert_many{
 inline constexpr Statement task_update{
     "task_update",
     "UPDATE tasks SET content = COALESCE($2, content), user_id = COALESCE($3, user_id), "
-    "updated_at = $4 WHERE id = $1 RETURNING " USERTASKS_TASK_COLUMNS("")};
+    "done = COALESCE($5, done), updated_at = $4 WHERE id = $1 RETURNING " USERTASKS_TASK_COLUMNS(
+        "")};
 
 inline constexpr Statement task_delete{"task_delete",
                                        "DELETE FROM tasks WHERE id = $1 RETURNING id"};

@@ -1,9 +1,10 @@
 #include "store/store.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "store/statements.hpp"
 
@@ -17,7 +18,7 @@ using models::UserWithTasks;
 namespace {
 
 constexpr std::size_t user_columns = 5;
-constexpr std::size_t task_columns = 5;
+constexpr std::size_t task_columns = 6;
 
 User user_at(Row& row, std::size_t at) {
   return User{row.integer(at), row.take_text(at + 1), row.take_text(at + 2), row.take_text(at + 3),
@@ -25,8 +26,8 @@ User user_at(Row& row, std::size_t at) {
 }
 
 Task task_at(Row& row, std::size_t at) {
-  return Task{row.integer(at), row.take_text(at + 1), row.integer(at + 2), row.take_text(at + 3),
-              row.take_text(at + 4)};
+  return Task{row.integer(at),     row.take_text(at + 1), row.boolean(at + 2),
+              row.integer(at + 3), row.take_text(at + 4), row.take_text(at + 5)};
 }
 
 Value optional_text(const std::optional<std::string>& s) {
@@ -65,10 +66,11 @@ awaitable<Rows> Store::exec(Connection& c, const Statement& s, std::vector<Value
   co_return co_await c.execute(s, params);
 }
 
-// A page of tasks, of every user or of the one the filter names ($3).
+// A page of tasks, of every user or of the one the filter names ($4), done or not ($3).
 awaitable<Rows> Store::exec_page(Connection& c, TaskFilter filter, Page page, const Statement& all,
                                  const Statement& of_user) {
   std::vector<Value> values = params(page.after, fetch_limit(page));
+  values.push_back(filter.done ? Value(*filter.done) : Value(std::monostate{}));
   if (filter.user_id) values.emplace_back(*filter.user_id);
   co_return co_await exec(c, filter.user_id ? of_user : all, std::move(values));
 }
@@ -133,8 +135,9 @@ awaitable<Outcome<UserWithTasks>> Store::create_user(models::UserInput input) {
           UserWithTasks result{user_at(rows.front(), 0), {}};
           if (input.tasks.empty()) co_return result;
           boost::json::array contents(input.tasks.begin(), input.tasks.end());
-          Rows task_rows = co_await exec(c, sql::tasks_insert_many,
-                                         params(boost::json::serialize(contents), result.user.id, now));
+          Rows task_rows =
+              co_await exec(c, sql::tasks_insert_many,
+                            params(boost::json::serialize(contents), result.user.id, now));
           result.tasks.reserve(task_rows.size());
           for (Row& r : task_rows) result.tasks.push_back(task_at(r, 0));
           std::ranges::sort(result.tasks, {}, &Task::id);
@@ -207,12 +210,12 @@ awaitable<std::optional<TaskWithUser>> Store::get_task_with_user(std::int64_t id
       });
 }
 
-awaitable<Outcome<Task>> Store::create_task(std::string content, std::int64_t user_id) {
+awaitable<Outcome<Task>> Store::create_task(std::string content, std::int64_t user_id, bool done) {
   try {
     co_return co_await with_connection(
         db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
           Rows rows = co_await exec(c, sql::task_insert,
-                                    params(std::move(content), user_id, models::utc_now()));
+                                    params(std::move(content), user_id, models::utc_now(), done));
           co_return task_at(rows.front(), 0);
         });
   } catch (const ConstraintViolation& e) {
@@ -226,9 +229,10 @@ awaitable<Outcome<Task>> Store::update_task(std::int64_t id, models::TaskInput i
     co_return co_await with_connection(
         db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
           const Value user = input.user_id ? Value(*input.user_id) : Value(std::monostate{});
-          Rows rows =
-              co_await exec(c, sql::task_update,
-                            params(id, optional_text(input.content), user, models::utc_now()));
+          const Value done = input.done ? Value(*input.done) : Value(std::monostate{});
+          Rows rows = co_await exec(
+              c, sql::task_update,
+              params(id, optional_text(input.content), user, models::utc_now(), done));
           if (rows.empty()) co_return Failure::not_found;
           co_return task_at(rows.front(), 0);
         });

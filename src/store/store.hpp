@@ -32,6 +32,7 @@ struct PageOf {
 
 struct TaskFilter {
   std::optional<std::int64_t> user_id;
+  std::optional<bool> done;
 };
 
 // One Store per request: it counts the statements the request runs (tests assert no N+1 with it).
@@ -52,7 +53,8 @@ class Store {
   awaitable<PageOf<models::Task>> list_tasks(TaskFilter filter, Page page);
   awaitable<PageOf<models::TaskWithUser>> list_tasks_with_user(TaskFilter filter, Page page);
   awaitable<std::optional<models::TaskWithUser>> get_task_with_user(std::int64_t id);
-  awaitable<Outcome<models::Task>> create_task(std::string content, std::int64_t user_id);
+  awaitable<Outcome<models::Task>> create_task(std::string content, std::int64_t user_id,
+                                               bool done = false);
   awaitable<Outcome<models::Task>> update_task(std::int64_t id, models::TaskInput input);
   awaitable<bool> delete_task(std::int64_t id);
 

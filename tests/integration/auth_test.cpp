@@ -13,7 +13,9 @@ TEST_P(AuthTest, RequestsWithoutTheTokenAre401AndChangeNothing) {
   Backend& b = backend(GetParam());
   if (const std::string why = b.unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
   ServerProcess server(ServerConfig{.database_url = b.fresh_database_url(),
-                                    .extra_args = {"--api-token", "s3cret"}});
+                                    .extra_args = {"--api-token", "s3cret"},
+                                    .migrate = Migrate::flag,
+                                    .threads = 2});
   Client client(server.port());
 
   const Response refused =
@@ -29,11 +31,10 @@ TEST_P(AuthTest, RequestsWithoutTheTokenAre401AndChangeNothing) {
   const Response listed = client.request("GET", "/users", "", token);
   ASSERT_EQ(listed.status, 200U) << listed.describe();
   EXPECT_EQ(listed.body, "[]");  // the refused POST created nothing
-  EXPECT_EQ(client
-                .request("POST", "/users", R"({"name": "Ada", "email": "ada@example.com"})",
-                         token)
-                .status,
-            201U);
+  EXPECT_EQ(
+      client.request("POST", "/users", R"({"name": "Ada", "email": "ada@example.com"})", token)
+          .status,
+      201U);
   EXPECT_EQ(server.log().find("s3cret"), std::string::npos) << "the token must not be logged";
 }
 

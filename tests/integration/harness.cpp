@@ -1,7 +1,5 @@
 #include "harness.hpp"
 
-#include "pg_cluster.hpp"
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -28,6 +26,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "pg_cluster.hpp"
 
 namespace usertasks::testing {
 
@@ -517,8 +517,8 @@ const std::vector<std::string>& user_keys() {
 }
 
 const std::vector<std::string>& task_keys() {
-  static const std::vector<std::string> keys{"id", "content", "user_id", "created_at",
-                                             "updated_at"};
+  static const std::vector<std::string> keys{"id",      "content",    "done",
+                                             "user_id", "created_at", "updated_at"};
   return keys;
 }
 

@@ -65,6 +65,40 @@ class MigrateCli : public ::testing::TestWithParam<std::string> {
   std::filesystem::path dir_;
 };
 
+// Revision 0002 adds tasks.done: a database with data upgrades with its data intact (every task
+// not done), and downgrading drops the column and keeps the rest.
+TEST_P(MigrateCli, TheDoneRevisionKeepsTheDataBothWays) {
+  ASSERT_TRUE(Has(db({"upgrade", "0001"}), 0, "applied 0001"));
+  drift(
+      "INSERT INTO users (name, email, created_at, updated_at) VALUES "
+      "('Ada', 'ada@example.com', '2026-01-02T03:04:05.000006Z', '2026-01-02T03:04:05.000006Z');"
+      "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES "
+      "('write report', 1, '2026-01-02T03:04:05.000006Z', '2026-01-02T03:04:05.000006Z')");
+  ASSERT_TRUE(Has(db({"upgrade"}), 0, "applied 0002"));
+  {
+    ServerProcess server(ServerConfig{
+        .database_url = url_, .extra_args = {}, .migrate = Migrate::none, .threads = 2});
+    Client client(server.port());
+    const Response task = client.get("/tasks/1");
+    ASSERT_EQ(task.status, 200U) << task.describe();
+    EXPECT_EQ(task.object().at("done"), false);
+    EXPECT_EQ(task.object().at("content"), "write report");
+    EXPECT_EQ(task.object().at("created_at"), "2026-01-02T03:04:05.000006Z");
+    EXPECT_EQ(client.patch("/tasks/1", json::object{{"done", true}}).status, 200U);
+  }
+  ASSERT_TRUE(Has(db({"downgrade", "-1"}), 0, "reverted 0002"));
+  EXPECT_THROW(drift("UPDATE tasks SET done = NULL"), std::exception);
+  drift("UPDATE tasks SET content = content || '!' WHERE user_id = 1");
+  ASSERT_TRUE(Has(db({"upgrade"}), 0, "applied 0002"));
+  ServerProcess server(
+      ServerConfig{.database_url = url_, .extra_args = {}, .migrate = Migrate::none, .threads = 2});
+  Client client(server.port());
+  const json::object user = client.get("/users/1").object();
+  EXPECT_EQ(user.at("email"), "ada@example.com");
+  EXPECT_EQ(user.at("tasks").as_array().at(0).at("content"), "write report!");
+  EXPECT_EQ(user.at("tasks").as_array().at(0).at("done"), false);
+}
+
 TEST_P(MigrateCli, CheckPassesOnlyAtHead) {
   EXPECT_TRUE(Has(db({"check"}), 1, "not at head"));
   EXPECT_TRUE(Has(db({"migrate", "-m", "x", "--dir", dir_.string()}), 1, "db upgrade"));

@@ -26,7 +26,10 @@ unsigned wait_for_ok(Client& client, std::string_view target) {
 TEST(DatabaseRecovery, PostgresStoppedUnderTheServiceGives503sThenRecoversWithoutARestart) {
   if (const std::string why = PgCluster::unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
   PgCluster& cluster = postgres_cluster();
-  ServerProcess server(ServerConfig{.database_url = cluster.fresh_database()});
+  ServerProcess server(ServerConfig{.database_url = cluster.fresh_database(),
+                                    .extra_args = {},
+                                    .migrate = Migrate::flag,
+                                    .threads = 2});
   Client client(server.port());
   const Response created =
       client.post("/users", json::object{{"name", "Ada"}, {"email", "ada@example.com"}});
@@ -58,7 +61,10 @@ TEST(DatabaseRecovery, PostgresStoppedUnderTheServiceGives503sThenRecoversWithou
 TEST(DatabaseRecovery, PostgresKilledUnderTheServiceComesBack) {
   if (const std::string why = PgCluster::unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
   PgCluster& cluster = postgres_cluster();
-  ServerProcess server(ServerConfig{.database_url = cluster.fresh_database()});
+  ServerProcess server(ServerConfig{.database_url = cluster.fresh_database(),
+                                    .extra_args = {},
+                                    .migrate = Migrate::flag,
+                                    .threads = 2});
   Client client(server.port());
   ASSERT_EQ(client.get("/healthz").status, 200U);
 

@@ -124,7 +124,8 @@ TEST_P(RelationsTest, ARecordWithItsRelationIsOneStatement) {
 
 TEST_P(RelationsTest, AUserCreatedWithTasksIsTwoStatementsWhateverTheirNumber) {
   json::array tasks;
-  for (int i = 0; i < 40; ++i) tasks.push_back(json::object{{"content", fmt::format("task {}", i)}});
+  for (int i = 0; i < 40; ++i)
+    tasks.push_back(json::object{{"content", fmt::format("task {}", i)}});
   const Response r = client_->post(
       "/users", json::object{{"name", "Many"}, {"email", "many@example.com"}, {"tasks", tasks}});
   ASSERT_EQ(r.status, 201U) << r.describe();
@@ -134,7 +135,9 @@ TEST_P(RelationsTest, AUserCreatedWithTasksIsTwoStatementsWhateverTheirNumber) {
   ASSERT_EQ(created.size(), 40U);
   for (std::size_t i = 0; i < created.size(); ++i) {
     EXPECT_EQ(created[i].at("content").as_string(), fmt::format("task {}", i));
-    if (i > 0) EXPECT_GT(id_of(created[i]), id_of(created[i - 1]));
+    if (i > 0) {
+      EXPECT_GT(id_of(created[i]), id_of(created[i - 1]));
+    }
   }
 }
 

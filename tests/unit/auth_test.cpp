@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "http/auth.hpp"
+
+#include <gtest/gtest.h>
 
 namespace usertasks::http {
 namespace {
@@ -30,8 +30,8 @@ TEST(Auth, ATokenIsRequiredButNotForHealthOrPreflights) {
   EXPECT_FALSE(auth.check(request(Verb::get, "/healthz")));
   EXPECT_FALSE(auth.check(request(Verb::get, "/healthz?x=1")));
   EXPECT_FALSE(auth.check(request(Verb::options, "/users")));
-  for (const char* wrong : {"", "Bearer", "Bearer ", "Bearer s3cre", "Basic s3cret", "bearer s3cret",
-                            "Bearer  s3cret"}) {
+  for (const char* wrong : {"", "Bearer", "Bearer ", "Bearer s3cre", "Basic s3cret",
+                            "bearer s3cret", "Bearer  s3cret"}) {
     const auto refused = auth.check(request(Verb::get, "/users", wrong));
     ASSERT_TRUE(refused) << wrong;
     EXPECT_EQ(refused->result(), Status::unauthorized);

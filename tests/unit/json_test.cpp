@@ -23,9 +23,10 @@ TEST(Json, UserKeysComeInTheContractsOrder) {
 
 TEST(Json, TaskWithItsUserAndUserWithItsTasks) {
   const models::User user{7, "Ada", "a@b", "t1", "t2"};
-  const models::Task task{3, "write report", 7, "t3", "t4"};
+  const models::Task task{3, "write report", false, 7, "t3", "t4"};
   EXPECT_EQ(json::serialize(models::to_json(models::TaskWithUser{task, user})),
-            R"({"id":3,"content":"write report","user_id":7,"created_at":"t3","updated_at":"t4",)"
+            R"({"id":3,"content":"write report","done":false,"user_id":7,"created_at":"t3",)"
+            R"("updated_at":"t4",)"
             R"("user":{"id":7,"name":"Ada","email":"a@b","created_at":"t1","updated_at":"t2"}})");
   const auto with_tasks = models::to_json(models::UserWithTasks{user, {task, task}});
   EXPECT_EQ(with_tasks.at("tasks").as_array().size(), 2U);
