@@ -11,6 +11,7 @@
 
 #include "http/message.hpp"
 #include "http/query.hpp"
+#include "http/request.hpp"
 #include "http/router.hpp"
 #include "models/validation.hpp"
 #include "store/store.hpp"
@@ -64,6 +65,19 @@ Response not_found(std::string_view what, std::string_view id);
 Response validation_failed(const models::FieldErrors& errors);
 Response bad_query(const http::QueryProblem& problem);
 Response created(const boost::json::value& body, std::string location);
+
+// The body, parsed and validated by `validate` (one of models::validate_*), or the answer to give
+// instead: 415, 400 or 422.
+template <class Validate>
+auto read_body(const Exchange& ex, Validate validate) -> std::variant<
+    std::variant_alternative_t<0, std::invoke_result_t<Validate, const boost::json::value&>>,
+    Response> {
+  auto body = http::json_body(ex.request);
+  if (auto* res = std::get_if<Response>(&body)) return std::move(*res);
+  auto input = validate(std::get<boost::json::value>(body));
+  if (auto* errors = std::get_if<models::FieldErrors>(&input)) return validation_failed(*errors);
+  return std::move(std::get<0>(input));
+}
 
 // limit (1..1000, default 100) and after (default 0) from the query.
 store::Page read_page(http::QueryReader& reader);

@@ -43,10 +43,9 @@ awaitable<Response> list(Exchange& ex) {
 }
 
 awaitable<Response> create(Exchange& ex) {
-  auto body = http::json_body(ex.request);
-  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
-  auto input = models::validate_task(std::get<json::value>(body), Mode::create);
-  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+  auto input =
+      read_body(ex, [&](const json::value& b) { return models::validate_task(b, Mode::create); });
+  if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
   auto& task_input = std::get<models::TaskInput>(input);
   const std::int64_t user_id = *task_input.user_id;
@@ -68,10 +67,8 @@ awaitable<Response> get(Exchange& ex) {
 awaitable<Response> update(Exchange& ex, Mode mode) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("task", ex.params.get("id"));
-  auto body = http::json_body(ex.request);
-  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
-  auto input = models::validate_task(std::get<json::value>(body), mode);
-  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+  auto input = read_body(ex, [&](const json::value& b) { return models::validate_task(b, mode); });
+  if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
   const auto user_id = std::get<models::TaskInput>(input).user_id;
   auto outcome = co_await ex.store.update_task(*id, std::move(std::get<models::TaskInput>(input)));

@@ -42,10 +42,9 @@ awaitable<Response> list(Exchange& ex) {
 }
 
 awaitable<Response> create(Exchange& ex) {
-  auto body = http::json_body(ex.request);
-  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
-  auto input = models::validate_user(std::get<json::value>(body), Mode::create);
-  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+  auto input =
+      read_body(ex, [&](const json::value& b) { return models::validate_user(b, Mode::create); });
+  if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
   const bool with_tasks = std::get<models::UserInput>(input).with_tasks;
   auto outcome = co_await ex.store.create_user(std::move(std::get<models::UserInput>(input)));
@@ -67,10 +66,8 @@ awaitable<Response> get(Exchange& ex) {
 awaitable<Response> update(Exchange& ex, Mode mode) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
-  auto body = http::json_body(ex.request);
-  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
-  auto input = models::validate_user(std::get<json::value>(body), mode);
-  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+  auto input = read_body(ex, [&](const json::value& b) { return models::validate_user(b, mode); });
+  if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
   auto outcome = co_await ex.store.update_user(*id, std::move(std::get<models::UserInput>(input)));
   if (auto* failure = std::get_if<store::Failure>(&outcome)) {
@@ -106,11 +103,10 @@ awaitable<Response> list_tasks(Exchange& ex) {
 awaitable<Response> create_task(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
-  auto body = http::json_body(ex.request);
-  if (auto* res = std::get_if<Response>(&body)) co_return std::move(*res);
-  auto input = models::validate_task(std::get<json::value>(body), Mode::create,
-                                     /*user_id_in_path=*/true);
-  if (auto* errors = std::get_if<models::FieldErrors>(&input)) co_return validation_failed(*errors);
+  auto input = read_body(ex, [&](const json::value& b) {
+    return models::validate_task(b, Mode::create, /*user_id_in_path=*/true);
+  });
+  if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
   auto& task_input = std::get<models::TaskInput>(input);
   auto outcome = co_await ex.store.create_task(std::move(*task_input.content), *id,

@@ -13,6 +13,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
+ServerConfig on_fresh_database(PgCluster& cluster) {
+  return ServerConfig{.database_url = cluster.fresh_database(),
+                      .extra_args = {},
+                      .migrate = Migrate::flag,
+                      .threads = 2};
+}
+
 // Polls `target` until it answers 200, for a bounded number of tries; returns the last status.
 unsigned wait_for_ok(Client& client, std::string_view target) {
   unsigned status = 0;
@@ -26,10 +33,7 @@ unsigned wait_for_ok(Client& client, std::string_view target) {
 TEST(DatabaseRecovery, PostgresStoppedUnderTheServiceGives503sThenRecoversWithoutARestart) {
   if (const std::string why = PgCluster::unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
   PgCluster& cluster = postgres_cluster();
-  ServerProcess server(ServerConfig{.database_url = cluster.fresh_database(),
-                                    .extra_args = {},
-                                    .migrate = Migrate::flag,
-                                    .threads = 2});
+  ServerProcess server(on_fresh_database(cluster));
   Client client(server.port());
   const Response created =
       client.post("/users", json::object{{"name", "Ada"}, {"email", "ada@example.com"}});
@@ -61,10 +65,7 @@ TEST(DatabaseRecovery, PostgresStoppedUnderTheServiceGives503sThenRecoversWithou
 TEST(DatabaseRecovery, PostgresKilledUnderTheServiceComesBack) {
   if (const std::string why = PgCluster::unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
   PgCluster& cluster = postgres_cluster();
-  ServerProcess server(ServerConfig{.database_url = cluster.fresh_database(),
-                                    .extra_args = {},
-                                    .migrate = Migrate::flag,
-                                    .threads = 2});
+  ServerProcess server(on_fresh_database(cluster));
   Client client(server.port());
   ASSERT_EQ(client.get("/healthz").status, 200U);
 
