@@ -12,7 +12,8 @@ PORT ?= 8080
 
 BUILD_PACKAGES := g++ make cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev \
   libboost-url1.81-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev
-TEST_PACKAGES := libgtest-dev libgmock-dev postgresql-15 clang-format
+TEST_PACKAGES := libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 clang-format
+BENCH_PACKAGES := wrk postgresql-15 postgresql-client-15 sqlite3 libbenchmark-dev curl
 
 .PHONY: all build run test deps test-deps asan tsan format format-check clean
 
@@ -67,6 +68,16 @@ format:
 
 format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
+
+# The benchmark against the database's own ceiling (docs/performance.md); not part of `make test`.
+# Builds only what it runs (the release binary and bench/), so a test being edited cannot stop it.
+#   make bench [ARGS=--scale] [BENCH_SECONDS=10]
+.PHONY: bench
+bench: deps
+	$(call install_missing,$(BENCH_PACKAGES))
+	cmake --preset release
+	cmake --build --preset release --target usertasks bench_sql sqlite_ceiling bench_micro
+	BENCH_SECONDS=$(or $(BENCH_SECONDS),10) bench/run.sh $(ARGS)
 
 clean:
 	rm -rf build

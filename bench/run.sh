@@ -1,0 +1,457 @@
+#!/usr/bin/env bash
+# The usertasks benchmark: the service against its database's own ceiling. See docs/performance.md.
+#
+#   bench/run.sh [--scale] [--backend postgresql|sqlite|all] [--no-micro]
+#
+# For each backend: seed 10,000 users with 10 tasks each (--scale: 100,000 users, 1,000,000
+# tasks), serve them with build/release/usertasks on a free loopback port, load each endpoint with
+# wrk (64 connections, 2 threads, BENCH_SECONDS each, random ids), then run the same SQL without
+# the service for as long (pgbench -M prepared on PostgreSQL, bench/sqlite_ceiling on SQLite),
+# measure the server's memory idle and holding 1,000 keep-alive connections, and print and write
+# bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Then the micro-benchmarks. Everything runs on
+# 127.0.0.1 and in a temporary directory; the cluster and the servers are stopped on exit.
+#
+# Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_HOLD (1000),
+# BENCH_BUILD_DIR (build/release).
+set -euo pipefail
+shopt -s inherit_errexit # a failure inside $(…) stops the run too
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BENCH_BUILD_DIR:-$ROOT/build/release}
+BIN=$BUILD/usertasks
+BENCH_BIN=$BUILD/bench
+DURATION=${BENCH_SECONDS:-10}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+HOLD=${BENCH_HOLD:-1000}
+POOL=4 # the service's default --pool, and so the SQLite ceiling's threads
+PG_BIN=/usr/lib/postgresql/15/bin
+
+USERS=10000
+TASKS_PER_USER=10
+SCALE=""
+BACKENDS=(postgresql sqlite)
+MICRO=1
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --scale) USERS=100000 SCALE="-scale" ;;
+    --backend)
+      shift
+      case ${1:-} in
+        all) BACKENDS=(postgresql sqlite) ;;
+        postgresql | sqlite) BACKENDS=("$1") ;;
+        *) echo "run.sh: --backend postgresql|sqlite|all" >&2 && exit 2 ;;
+      esac
+      ;;
+    --no-micro) MICRO=0 ;;
+    -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" && exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2 && exit 2 ;;
+  esac
+  shift
+done
+TASKS=$((USERS * TASKS_PER_USER))
+
+for tool in wrk curl python3; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed (make bench installs it)" >&2; exit 1; }
+done
+for program in "$BIN" "$BENCH_BIN/bench_sql" "$BENCH_BIN/sqlite_ceiling"; do
+  [[ -x $program ]] || { echo "run.sh: $program is missing; build the release preset first" >&2; exit 1; }
+done
+
+# The endpoints: label, wrk endpoint (bench/wrk.lua), ceiling op (pgbench script / sqlite_ceiling),
+# target ratio to the ceiling.
+ENDPOINTS=(
+  "GET /users/{id}|user|user_with_tasks|0.6"
+  "GET /tasks/{id}|task|task_with_user|0.6"
+  "GET /tasks?user_id={id}&limit=100|tasks_of_user|tasks_page_of_user|0.6"
+  "GET /users?include=tasks&limit=50&after={id}|users_with_tasks|users_page_with_tasks|0.6"
+  "POST /tasks|post_task|task_insert|0.8"
+  "PATCH /tasks/{id}|patch_task|task_update|0.8"
+  "GET /healthz|healthz|ping|0.6"
+)
+
+WORK=$(mktemp -d /tmp/usertasks-bench-XXXXXX)
+PG_DIR=""
+PG_PORT=""
+PG_AS=()
+SERVER_PID=""
+SERVER_PORT=""
+
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 150); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+cleanup() {
+  local status=$?
+  stop_server
+  if [[ -n $PG_DIR && -f $PG_DIR/data/postmaster.pid ]]; then
+    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  [[ -n $PG_DIR ]] && rm -rf "$PG_DIR"
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# start_server DATABASE LOG_LEVEL LOG_FILE: serves DATABASE on a free port; sets SERVER_PID/PORT.
+start_server() {
+  SERVER_PORT=$(free_port)
+  "$BIN" --database "$1" serve --host 127.0.0.1 --port "$SERVER_PORT" --log-level "$2" \
+    >"$3" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    if curl -sf -m 1 "http://127.0.0.1:$SERVER_PORT/healthz" >/dev/null; then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "run.sh: the server did not come up; its log:" >&2
+  cat "$3" >&2
+  exit 1
+}
+
+# field LINE NAME: the value of NAME=… in a "KEY k=v …" line.
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+# run_wrk ENDPOINT: one wrk run; prints its BENCH line.
+run_wrk() {
+  BENCH_ENDPOINT=$1 BENCH_USERS=$USERS BENCH_TASKS=$TASKS \
+    timeout $((DURATION + 60)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
+    -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:$SERVER_PORT" >"$WORK/wrk.out" 2>&1 || {
+    cat "$WORK/wrk.out" >&2
+    exit 1
+  }
+  grep '^BENCH ' "$WORK/wrk.out"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+pg_start() {
+  PG_DIR=$(mktemp -d /tmp/usertasks-bench-pg-XXXXXX)
+  mkdir "$PG_DIR/socket"
+  PG_PORT=$(free_port)
+  if [[ $(id -u) -eq 0 ]]; then # initdb refuses root: the server runs as postgres
+    chown -R postgres: "$PG_DIR"
+    PG_AS=(/usr/sbin/runuser -u postgres --)
+  else
+    PG_AS=(env)
+  fi
+  (cd / && "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 \
+    --locale=C.UTF-8 --no-sync --no-instructions >"$WORK/initdb.log" 2>&1) || {
+    cat "$WORK/initdb.log" >&2
+    exit 1
+  }
+  # Throwaway data: no fsync. Enough connections for pgbench's 64 and the service's pool.
+  "${PG_AS[@]}" tee -a "$PG_DIR/data/postgresql.conf" >/dev/null <<EOF
+
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_DIR/socket'
+fsync = off
+full_page_writes = off
+shared_buffers = 128MB
+max_connections = 100
+max_wal_size = 1GB
+logging_collector = off
+log_min_messages = warning
+EOF
+  (cd / && "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
+    >/dev/null) || {
+    cat "$PG_DIR/server.log" >&2
+    exit 1
+  }
+  export PGHOST=$PG_DIR/socket PGPORT=$PG_PORT PGUSER=postgres
+  psql -q -X -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE bench" >/dev/null
+}
+
+pg_seed() {
+  "$BIN" --database "host=$PGHOST port=$PGPORT user=postgres dbname=bench" db upgrade >/dev/null
+  psql -q -X -v ON_ERROR_STOP=1 -d bench <<EOF
+INSERT INTO users (name, email, created_at, updated_at)
+  SELECT 'user ' || g, 'user' || g || '@example.com', now(), now()
+  FROM generate_series(1, $USERS) g;
+-- A user's tasks are spread over the table, as tasks made over time would be.
+INSERT INTO tasks (content, user_id, created_at, updated_at)
+  SELECT 'task number ' || g, (g - 1) % $USERS + 1, now(), now()
+  FROM generate_series(1, $TASKS) g;
+VACUUM ANALYZE;
+EOF
+}
+
+# pg_script OP: writes the pgbench script of OP (the service's statements, by bench_sql) to
+# $WORK/OP.sql.
+pg_script() {
+  local sql=$BENCH_BIN/bench_sql
+  {
+    case $1 in
+      ping) "$sql" ping --pgbench ;;
+      user_with_tasks)
+        echo "\\set id random(1, $USERS)"
+        "$sql" user_with_tasks --pgbench
+        ;;
+      task_with_user)
+        echo "\\set id random(1, $TASKS)"
+        "$sql" task_with_user --pgbench
+        ;;
+      tasks_page_of_user)
+        echo "\\set user_id random(1, $USERS)"
+        "$sql" tasks_page_of_user --pgbench --set after=0 --set limit=101 --set done=NULL
+        ;;
+      users_page_with_tasks)
+        # The page is users after+1 … after+50 (ids are dense), which the select-in gets as the
+        # JSON array the service builds from the page.
+        echo "\\set after random(0, $((USERS - 50)))"
+        "$sql" users_page --pgbench --set limit=51
+        echo ";"
+        "$sql" tasks_of_users --pgbench \
+          --set 'ids=(SELECT json_agg(g)::text FROM generate_series(:after + 1, :after + 50) g)'
+        ;;
+      task_insert)
+        echo "\\set user_id random(1, $USERS)"
+        echo "BEGIN;"
+        "$sql" task_insert --pgbench --set created_at=:now --set updated_at=:now --set done=false
+        echo ";"
+        echo "COMMIT"
+        ;;
+      task_update)
+        echo "\\set id random(1, $TASKS)"
+        echo "BEGIN;"
+        "$sql" task_update --pgbench --set updated_at=:now --set user_id=NULL --set done=NULL
+        echo ";"
+        echo "COMMIT"
+        ;;
+      *) echo "run.sh: no pgbench script for $1" >&2 && exit 1 ;;
+    esac
+    echo ";"
+  } >"$WORK/$1.sql"
+}
+
+# pg_ceiling OP CLIENTS: pgbench on OP's script; prints "CEILING op=… ops_per_s=… …".
+pg_ceiling() {
+  pg_script "$1"
+  local content="benchmark task"
+  [[ $1 == task_update ]] && content="updated by the benchmark"
+  timeout $((DURATION + 60)) pgbench -n -M prepared -c "$2" -j "$THREADS" \
+    -T "$DURATION" -f "$WORK/$1.sql" -D "content=$content" \
+    -D "now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)" bench >"$WORK/pgbench.out" 2>&1 || {
+    cat "$WORK/$1.sql" "$WORK/pgbench.out" >&2
+    exit 1
+  }
+  local tps latency failed
+  tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$WORK/pgbench.out")
+  latency=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench.out")
+  failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$WORK/pgbench.out")
+  echo "CEILING op=$1 clients=$2 ops_per_s=$tps latency_avg_ms=${latency:-?} failed=${failed:-0}"
+}
+
+# ---------------------------------------------------------------- SQLite
+
+sqlite_seed() {
+  local now
+  now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+  SQLITE_DB=$WORK/bench.db
+  "$BIN" --database "sqlite:$SQLITE_DB" db upgrade >/dev/null
+  # ASCII emails only: the sqlite3 shell's lower() agrees with the service's for them.
+  sqlite3 -bail "$SQLITE_DB" <<EOF
+BEGIN;
+WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < $USERS)
+INSERT INTO users (name, email, created_at, updated_at)
+  SELECT 'user ' || i, 'user' || i || '@example.com', '$now', '$now' FROM g;
+WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < $TASKS)
+INSERT INTO tasks (content, user_id, created_at, updated_at)
+  SELECT 'task number ' || i, (i - 1) % $USERS + 1, '$now', '$now' FROM g;
+COMMIT;
+ANALYZE;
+EOF
+}
+
+sqlite_ceiling() {
+  timeout $((DURATION + 60)) "$BENCH_BIN/sqlite_ceiling" --db "$SQLITE_DB" --op "$1" \
+    --threads "$POOL" --seconds "$DURATION" --users "$USERS" --tasks "$TASKS"
+}
+
+# ---------------------------------------------------------------- one backend
+
+machine() {
+  local cpu mem
+  cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+  mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+  echo "$(nproc) CPUs ($cpu), $mem RAM, $(uname -sr)"
+}
+
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=""
+if [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+  DIRTY=" (working tree with uncommitted changes)"
+fi
+DATE=$(date -u +%Y-%m-%d)
+mkdir -p "$ROOT/bench/results"
+
+# bench_backend postgresql|sqlite
+bench_backend() {
+  local backend=$1 database
+  local load_before load_after rss_fresh rss_after hold_line
+  echo "== $backend: seeding $USERS users, $TASKS tasks"
+  load_before=$(load)
+  if [[ $backend == postgresql ]]; then
+    pg_start
+    pg_seed
+    database="host=$PGHOST port=$PGPORT user=postgres dbname=bench"
+  else
+    sqlite_seed
+    database="sqlite:$SQLITE_DB"
+  fi
+
+  start_server "$database" warn "$WORK/server.log"
+  sleep 0.5
+  rss_fresh=$(rss_kib "$SERVER_PID")
+
+  local rows="" notes="" entry label endpoint op target line ceiling rps p50 p99 non2xx errors
+  local ratio ok ceiling_rate ceiling_pool pool_rate best
+  for entry in "${ENDPOINTS[@]}"; do
+    IFS='|' read -r label endpoint op target <<<"$entry"
+    echo "-- $label"
+    line=$(run_wrk "$endpoint")
+    echo "   service: $line"
+    pool_rate="—"
+    if [[ $backend == postgresql ]]; then
+      ceiling=$(pg_ceiling "$op" "$CONNECTIONS")
+      # Also with as many clients as the service has connections: on 2 cores, 64 backends can
+      # be slower than 4.
+      ceiling_pool=$(pg_ceiling "$op" "$POOL")
+      echo "   ceiling: $ceiling"
+      echo "   ceiling: $ceiling_pool"
+      pool_rate=$(field "$ceiling_pool" ops_per_s)
+    else
+      ceiling=$(sqlite_ceiling "$op")
+      echo "   ceiling: $ceiling"
+    fi
+    rps=$(field "$line" rps)
+    p50=$(field "$line" p50_ms)
+    p99=$(field "$line" p99_ms)
+    non2xx=$(field "$line" non2xx)
+    errors=$(field "$line" errors)
+    ceiling_rate=$(field "$ceiling" ops_per_s)
+    best=$(awk -v a="$ceiling_rate" -v b="$pool_rate" 'BEGIN { print (b + 0 > a + 0 ? b : a) }')
+    ratio=$(awk -v a="$rps" -v b="$best" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    ok=$(awk -v r="$ratio" -v t="$target" -v p="$p99" \
+      'BEGIN { print (r >= t ? "yes" : "no") " / " (p <= 10 ? "yes" : "no") }')
+    [[ $pool_rate == "—" ]] || pool_rate=$(printf '%.0f' "$pool_rate")
+    rows+="| \`$label\` | $(printf '%.0f' "$rps") | $p50 | $p99 | $(printf '%.0f' "$ceiling_rate") | $pool_rate | $ratio | ≥ $target: $ok | $((non2xx + errors)) |"$'\n'
+    if ((non2xx + errors > 0)); then
+      notes+="- \`$label\`: $non2xx answers not 2xx, $errors socket errors; the server's last log line: \`$(tail -n 1 "$WORK/server.log" | cut -c1-300)\`"$'\n'
+    fi
+  done
+
+  sleep 1
+  rss_after=$(rss_kib "$SERVER_PID")
+  hold_line=$(timeout 120 python3 "$ROOT/bench/hold_connections.py" --port "$SERVER_PORT" \
+    --pid "$SERVER_PID" --count "$HOLD") || true
+  echo "   $hold_line"
+  local hold_rss
+  hold_rss=$(field "$hold_line" rss_kib)
+  stop_server
+
+  # The same server with its default logging (one access-log line per request, to a file).
+  echo "-- with --log-level info"
+  start_server "$database" info "$WORK/server-info.log"
+  local info_rows=""
+  for entry in "${ENDPOINTS[0]}" "${ENDPOINTS[4]}"; do
+    IFS='|' read -r label endpoint op target <<<"$entry"
+    line=$(run_wrk "$endpoint")
+    echo "   $label: $line"
+    info_rows+="| \`$label\` | $(printf '%.0f' "$(field "$line" rps)") | $(field "$line" p50_ms) | $(field "$line" p99_ms) |"$'\n'
+  done
+  stop_server
+  load_after=$(load)
+
+  if [[ $backend == postgresql ]]; then
+    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=""
+  fi
+
+  local ceiling_name file
+  if [[ $backend == postgresql ]]; then
+    ceiling_name="pgbench -n -M prepared -c $CONNECTIONS -j $THREADS -T $DURATION, the same statements (and again with -c $POOL)"
+  else
+    ceiling_name="bench/sqlite_ceiling, the same statements on the same file from $POOL threads (the service's pool)"
+  fi
+  file=$ROOT/bench/results/$DATE-$COMMIT-$backend$SCALE.md
+  {
+    echo "# usertasks on $backend, $DATE"
+    echo
+    echo "- commit: $COMMIT$DIRTY"
+    echo "- machine: $(machine)"
+    echo "- load average (1, 5, 15 min) before: $load_before; after: $load_after"
+    echo "- data: $USERS users, $TASKS tasks; wrk $CONNECTIONS connections, $THREADS threads, ${DURATION} s per endpoint, random ids"
+    echo "- service: build/release/usertasks serve --log-level warn (pool $POOL, one io thread per core)"
+    echo "- ceiling: $ceiling_name"
+    echo
+    echo "| endpoint | req/s | p50 ms | p99 ms | ceiling/s | ceiling/s, $POOL clients | ratio | target ratio / p99 ≤ 10 ms | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|---:|"
+    printf '%s' "$rows"
+    echo
+    echo "ratio: req/s over the higher ceiling. errors: answers not 2xx plus socket errors."
+    [[ -z $notes ]] || printf '\n%s' "$notes"
+    echo
+    echo "With the default \`--log-level info\` (an access-log line per request, to a file):"
+    echo
+    echo "| endpoint | req/s | p50 ms | p99 ms |"
+    echo "|---|---:|---:|---:|"
+    printf '%s' "$info_rows"
+    echo
+    echo "Resident memory (VmRSS) of the server: $((rss_fresh / 1024)) MiB idle after start," \
+      "$((rss_after / 1024)) MiB idle after the load," \
+      "$((${hold_rss:-0} / 1024)) MiB holding $HOLD keep-alive connections" \
+      "($(field "$hold_line" answered) of them answered, $(field "$hold_line" still_open) still open)."
+  } >"$file"
+  echo
+  cat "$file"
+  echo
+  echo "written to ${file#"$ROOT"/}"
+}
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+for backend in "${BACKENDS[@]}"; do
+  bench_backend "$backend"
+done
+
+if [[ $MICRO -eq 1 ]]; then
+  if [[ -x $BENCH_BIN/bench_micro ]]; then
+    echo "== micro-benchmarks"
+    file=$ROOT/bench/results/$DATE-$COMMIT-micro.md
+    timeout 600 "$BENCH_BIN/bench_micro" --benchmark_min_time=0.2 >"$WORK/micro.out" 2>&1
+    {
+      echo "# usertasks micro-benchmarks, $DATE"
+      echo
+      echo "- commit: $COMMIT$DIRTY"
+      echo "- machine: $(machine)"
+      echo "- load average: $(load)"
+      echo
+      echo '```'
+      cat "$WORK/micro.out"
+      echo '```'
+    } >"$file"
+    cat "$WORK/micro.out"
+    echo "written to ${file#"$ROOT"/}"
+  else
+    echo "bench_micro was not built (libbenchmark-dev missing): no micro-benchmarks"
+  fi
+fi
