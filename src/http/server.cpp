@@ -40,6 +40,8 @@ namespace {
 constexpr std::size_t linger_bytes = 64 * 1024 * 1024;
 constexpr std::chrono::seconds linger_time{5};
 
+constexpr std::string_view request_id_field = "X-Request-Id";
+
 void add_cors(Response& res) {
   res.set("Access-Control-Allow-Origin", "*");
   res.set("Access-Control-Expose-Headers", "Location, Link, X-Request-Id, Retry-After");
@@ -150,6 +152,23 @@ struct Server::Impl {
     co_return co_await beast_http::async_write_header(stream, serializer, nothrow);
   }
 
+  // The answer to a request whose headers could not be read, or nullopt when there is nobody to
+  // answer (the peer closed, reset or stalled past the header timeout).
+  [[nodiscard]] std::optional<Response> answer_to_header_error(boost::system::error_code ec) const {
+    if (ec == beast_http::error::header_limit) {
+      return problem(Status::request_header_fields_too_large, "headers-too-large",
+                     fmt::format("request headers exceed {} bytes", options.header_limit));
+    }
+    // The parser compares Content-Length with the limit as soon as the headers are in.
+    if (ec == beast_http::error::body_limit) return too_large();
+    if (ec == beast::error::timeout || ec == beast_http::error::end_of_stream ||
+        ec == asio::error::eof || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset) {
+      return std::nullopt;
+    }
+    return problem(Status::bad_request, "malformed-request", "the request is not valid HTTP/1.1");
+  }
+
   [[nodiscard]] Response too_large() const {
     return problem(Status::payload_too_large, "body-too-large",
                    fmt::format("the body exceeds the limit of {} bytes", options.body_limit));
@@ -208,22 +227,11 @@ struct Server::Impl {
       std::string request_id = make_request_id({});
 
       std::optional<Response> early;
-      if (read_ec == beast_http::error::header_limit) {
-        early = problem(Status::request_header_fields_too_large, "headers-too-large",
-                        fmt::format("request headers exceed {} bytes", options.header_limit));
-      } else if (read_ec == beast_http::error::body_limit) {
-        // The parser compares Content-Length with the limit as soon as the headers are in.
-        early = too_large();
-      } else if (read_ec) {
-        if (read_ec != beast::error::timeout && read_ec != beast_http::error::end_of_stream &&
-            read_ec != asio::error::eof && read_ec != asio::error::operation_aborted &&
-            read_ec != asio::error::connection_reset) {
-          early = problem(Status::bad_request, "malformed-request",
-                          "the request is not valid HTTP/1.1");
-        }
-        if (!early) break;
+      if (read_ec) {
+        early = answer_to_header_error(read_ec);
+        if (!early) break;  // the peer went away or stalled: nobody to answer
       } else {
-        request_id = make_request_id(parser.get()["X-Request-Id"]);
+        request_id = make_request_id(parser.get()[request_id_field]);
       }
 
       if (!early) {
@@ -256,7 +264,7 @@ struct Server::Impl {
       const bool keep_alive = !early && req.keep_alive() && !stopping.load();
       res.keep_alive(keep_alive);
       add_cors(res);
-      res.set("X-Request-Id", request_id);
+      res.set(request_id_field, request_id);
       const std::size_t bytes = res.body().size();
       const unsigned status = res.result_int();
 
