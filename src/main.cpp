@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   }
   try {
-    app::configure_logging(settings.log_level);
+    const app::Logging logging(settings.log_level);
     return command();
   } catch (const std::exception& e) {
     std::cerr << "usertasks: " << e.what() << '\n';
