@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   }
   try {
-    const app::Logging logging(settings.log_level);
+    app::configure_logging(settings.log_level);
     return command();
   } catch (const std::exception& e) {
     std::cerr << "usertasks: " << e.what() << '\n';

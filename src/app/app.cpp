@@ -1,7 +1,5 @@
 #include "app/app.hpp"
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "app/run_sync.hpp"
@@ -12,21 +10,10 @@
 
 namespace usertasks::app {
 
-Logging::Logging(const std::string& level) {
-  // Formatting the line and writing it happen on a logging thread of their own: done on the io
-  // threads, the access log cost 40 % of GET /users/{id} on SQLite (docs/performance.md). A full
-  // queue blocks the caller rather than dropping lines.
-  constexpr std::size_t queue_size = 8192;
-  spdlog::init_thread_pool(queue_size, 1);
-  auto logger = std::make_shared<spdlog::async_logger>(
-      "usertasks", std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool(),
-      spdlog::async_overflow_policy::block);
-  spdlog::set_default_logger(std::move(logger));
+void configure_logging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
 }
-
-Logging::~Logging() { spdlog::shutdown(); }
 
 http::Router build_router(store::Database& db, const Settings& settings) {
   http::Router router;

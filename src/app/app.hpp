@@ -25,14 +25,6 @@ http::Router build_router(store::Database& db, const Settings& settings);
 // `usertasks serve`: runs until SIGINT/SIGTERM; returns the process exit code.
 int serve(const Settings& settings);
 
-// The process's logging, for as long as this object lives: its destructor writes out what is
-// still queued.
-class Logging {
- public:
-  explicit Logging(const std::string& level);
-  ~Logging();
-  Logging(const Logging&) = delete;
-  Logging& operator=(const Logging&) = delete;
-};
+void configure_logging(const std::string& level);
 
 }  // namespace usertasks::app
