@@ -11,29 +11,15 @@
 #include "migrate/autogen.hpp"
 #include "migrate/dialect.hpp"
 #include "models/schema.hpp"
+#include "sqlite_file_fixture.hpp"
 
 namespace usertasks::migrate {
 namespace {
 
 using app::run_sync;
 
-class AutogenDatabase : public ::testing::Test {
+class AutogenDatabase : public usertasks::testing::SqliteFileTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("usertasks_autogen_" + std::string(info->name()) + "_" +
-             std::to_string(std::random_device{}()) + ".db");
-    db_ = store::open_database("sqlite:" + path_.string(), 2);
-  }
-
-  void TearDown() override {
-    db_->close();
-    db_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_.string() + suffix);
-  }
-
   Schema introspect() { return run_sync(Migrator(*db_).introspect()); }
 
   void script(const std::string& sql) {
@@ -64,9 +50,6 @@ class AutogenDatabase : public ::testing::Test {
     EXPECT_EQ(run_sync(next.upgrade()).size(), 1U);
     return chain;
   }
-
-  std::filesystem::path path_;
-  std::unique_ptr<store::Database> db_;
 };
 
 TEST_F(AutogenDatabase, AtHeadTheDatabaseMatchesTheModels) {

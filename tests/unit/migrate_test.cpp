@@ -16,6 +16,7 @@
 #include "migrate/migrator.hpp"
 #include "migrate/report.hpp"
 #include "migrate/revision.hpp"
+#include "sqlite_file_fixture.hpp"
 
 namespace usertasks::migrate {
 namespace {
@@ -328,24 +329,8 @@ constexpr store::Statement version_rows{
 constexpr store::Statement task_columns{"test_task_columns",
                                         "SELECT name FROM pragma_table_info('tasks') ORDER BY cid"};
 
-class MigrateDatabase : public ::testing::Test {
+class MigrateDatabase : public usertasks::testing::SqliteFileTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("usertasks_migrate_" + std::string(info->name()) + "_" +
-             std::to_string(std::random_device{}()) + ".db");
-    db_ = store::open_database("sqlite:" + path_.string(), 2);
-  }
-
-  void TearDown() override {
-    db_->close();
-    db_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) {
-      std::filesystem::remove(path_.string() + suffix);
-    }
-  }
-
   std::vector<std::string> names(const store::Statement& statement) {
     return run_sync(store::with_connection(
         *db_, store::Access::read,
@@ -368,9 +353,6 @@ class MigrateDatabase : public ::testing::Test {
   static std::vector<Revision> three_revisions() {
     return {embedded_chain().front(), revision(add_done_text), revision(raw_sql_text)};
   }
-
-  std::filesystem::path path_;
-  std::unique_ptr<store::Database> db_;
 };
 
 using Ids = std::vector<std::string>;
