@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "statement_roles.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
 #include "store/statements.hpp"
 
 namespace {
@@ -136,10 +137,8 @@ sqlite3* open(const std::string& path) {
     fail(db, "open " + path);
   }
   sqlite3_busy_timeout(db, 5000);
-  if (sqlite3_exec(db,
-                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                   " PRAGMA foreign_keys = ON;",
-                   nullptr, nullptr, nullptr) != SQLITE_OK) {
+  const std::string setup(usertasks::store::sqlite::connection_setup);
+  if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     fail(db, "pragmas");
   }
   return db;

@@ -38,13 +38,6 @@ std::string to_sqlite_placeholders(std::string_view sql) {
 
 namespace {
 
-// Connection-level settings: WAL lets readers run beside the one writer; NORMAL sync keeps every
-// committed transaction across a crash of the process (the WAL is written before COMMIT returns).
-constexpr std::string_view connection_setup =
-    "PRAGMA journal_mode = WAL;"
-    "PRAGMA synchronous = NORMAL;"
-    "PRAGMA foreign_keys = ON;";
-
 constexpr int busy_timeout_ms = 5000;
 
 }  // namespace
