@@ -23,6 +23,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "http/access_log.hpp"
 #include "http/request_id.hpp"
 
 namespace usertasks::http {
@@ -69,6 +70,7 @@ struct Server::Impl {
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   std::atomic<bool> stopping{false};
+  const bool log_requests = access_log_enabled();  // the log level is set before the server
   std::atomic<std::size_t> open{0};
 
   Impl(ServerOptions o, App a)
@@ -273,8 +275,15 @@ struct Server::Impl {
       const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - started)
                               .count();
-      spdlog::info("{} \"{} {}\" {} {} {}us id={}", peer, std::string(req.method_string()),
-                   std::string(req.target()), status, bytes, micros, request_id);
+      if (log_requests) {
+        log_access(stream.get_executor(), {.peer = peer,
+                                           .method = req.method_string(),
+                                           .target = req.target(),
+                                           .status = status,
+                                           .bytes = bytes,
+                                           .duration = std::chrono::microseconds(micros),
+                                           .request_id = request_id});
+      }
       if (write_ec) break;
       if (early) {
         co_await linger(stream, buffer);
@@ -311,9 +320,13 @@ void Server::run() {
   asio::co_spawn(s.workers.front()->context, s.accept_loop(), asio::detached);
   std::vector<std::jthread> threads;
   for (std::size_t i = 1; i < s.workers.size(); ++i) {
-    threads.emplace_back([w = s.workers[i].get()] { w->context.run(); });
+    threads.emplace_back([w = s.workers[i].get()] {
+      w->context.run();
+      flush_access_log();
+    });
   }
   s.workers.front()->context.run();
+  flush_access_log();
 }
 
 void Server::stop() {
