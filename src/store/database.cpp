@@ -39,6 +39,7 @@ std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOp
   postgres::PoolOptions pool;
   pool.size = std::max(1U, options.pool);
   pool.acquire_timeout = options.pool_timeout;
+  pool.statement_timeout = options.statement_timeout;
   return std::make_unique<postgres::PostgresDatabase>(url, pool);
 }
 

@@ -78,6 +78,14 @@ class Connection {
   [[nodiscard]] virtual Dialect dialect() const = 0;
 };
 
+// What a pool is doing at one moment, for metrics. SQLite: connections of the worker threads, and
+// work queued for a worker.
+struct PoolStats {
+  std::size_t in_use = 0;   // lent to a request (PostgreSQL: also being opened)
+  std::size_t idle = 0;     // open and free
+  std::size_t waiting = 0;  // requests waiting for a connection
+};
+
 enum class Access {
   read,   // one or more reads; no transaction needed
   write,  // a transaction that may write; committed when the work returns, rolled back on throw
@@ -88,8 +96,12 @@ class Database {
   using Work = std::function<awaitable<void>(Connection&)>;
   virtual ~Database() = default;
   // Runs `work` on a connection of this database, inside a transaction for Access::write.
+  // Terminal cancellation of the awaiting coroutine (a request timeout) abandons the work: what
+  // it runs is interrupted, its transaction is not committed, the connection goes back to the
+  // pool only in a known state, and run() ends with an exception.
   virtual awaitable<void> run(Access access, Work work) = 0;
   [[nodiscard]] virtual Dialect dialect() const = 0;
+  [[nodiscard]] virtual PoolStats pool_stats() const = 0;
   // Stops background threads; pending work completes first.
   virtual void close() = 0;
 };
@@ -98,6 +110,10 @@ struct DatabaseOptions {
   unsigned pool = 4;  // connections (SQLite: worker threads, each with its connection)
   // How long a request waits for a free connection before it gets Unavailable (PostgreSQL).
   std::chrono::milliseconds pool_timeout{5000};
+  // PostgreSQL's statement_timeout for the pool's sessions (0: the server's setting). The service
+  // sets it to its request timeout, so that the server ends a statement whose request was
+  // abandoned instead of running it to the end.
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 // Opens `url`: "sqlite:PATH", "sqlite::memory:", or a PostgreSQL URL / keyword string.

@@ -110,10 +110,15 @@ PgConnection::~PgConnection() {
   detach();
 }
 
-awaitable<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& conninfo,
-                                                               std::chrono::milliseconds timeout) {
+awaitable<std::unique_ptr<PgConnection>> PgConnection::connect(
+    const std::string& conninfo, std::chrono::milliseconds timeout,
+    std::chrono::milliseconds statement_timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const std::string options = session_options(conninfo);
+  std::string options = session_options(conninfo);
+  if (statement_timeout.count() > 0) {
+    // First, so that a statement_timeout in the caller's own options wins.
+    options = "-c statement_timeout=" + std::to_string(statement_timeout.count()) + " " + options;
+  }
   // `dbname` is expanded as a whole URL or keyword string (expand_dbname = 1); the keywords after
   // it override what it sets.
   const std::array<const char*, 4> keywords = {"dbname", "options", "fallback_application_name",

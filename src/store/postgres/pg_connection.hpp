@@ -38,9 +38,11 @@ std::string session_options(const std::string& conninfo);
 class PgConnection final : public Connection {
  public:
   // Connects on the calling coroutine's executor; throws Unavailable when the server cannot be
-  // reached within `timeout` (libpq's connect_timeout does not apply to PQconnectPoll).
-  static awaitable<std::unique_ptr<PgConnection>> connect(const std::string& conninfo,
-                                                          std::chrono::milliseconds timeout);
+  // reached within `timeout` (libpq's connect_timeout does not apply to PQconnectPoll). A non-zero
+  // `statement_timeout` is set for the session (an `options` of the conninfo may override it).
+  static awaitable<std::unique_ptr<PgConnection>> connect(
+      const std::string& conninfo, std::chrono::milliseconds timeout,
+      std::chrono::milliseconds statement_timeout = std::chrono::milliseconds{0});
   ~PgConnection() override;
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;

@@ -75,6 +75,11 @@ unsigned PostgresDatabase::open_connections() const {
   return open_;
 }
 
+PoolStats PostgresDatabase::pool_stats() const {
+  std::lock_guard lock(mutex_);
+  return {.in_use = open_ - idle_.size(), .idle = idle_.size(), .waiting = waiters_.size()};
+}
+
 void PostgresDatabase::release(std::unique_ptr<PgConnection> connection) {
   const bool reuse = connection && connection->reusable();
   std::shared_ptr<Waiter> waiter;
@@ -178,6 +183,10 @@ awaitable<PostgresDatabase::Lease> PostgresDatabase::acquire() {
     if (!ticket.claim(connection)) {
       std::lock_guard lock(mutex_);
       if (closed_) throw Unavailable("postgresql: the database is closed");
+      // The timer is cancelled only by release() granting a slot, or by the caller's cancellation.
+      if (ec == asio::error::operation_aborted) {
+        throw Unavailable("postgresql: abandoned while waiting for a connection");
+      }
       throw Unavailable("postgresql: no connection free within " +
                         std::to_string(options_.acquire_timeout.count()) + " ms");
     }
@@ -186,7 +195,10 @@ awaitable<PostgresDatabase::Lease> PostgresDatabase::acquire() {
   Slot slot(*this);
   // An idle connection whose server went away is dropped here; its slot opens a new one.
   if (connection && !connection->still_good()) connection.reset();
-  if (!connection) connection = co_await PgConnection::connect(conninfo_, options_.connect_timeout);
+  if (!connection) {
+    connection = co_await PgConnection::connect(conninfo_, options_.connect_timeout,
+                                                options_.statement_timeout);
+  }
   connection->attach(executor);  // a new connection is attached already; this is cheap
   co_return slot.lease(std::move(connection));
 }

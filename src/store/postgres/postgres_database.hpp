@@ -30,6 +30,9 @@ struct PoolOptions {
   std::chrono::milliseconds acquire_timeout{5000};
   // How long opening a connection may take (libpq's connect_timeout does not apply here).
   std::chrono::milliseconds connect_timeout{5000};
+  // statement_timeout for the sessions (0: leave the server's). A request abandoned mid-statement
+  // drops its connection; this makes the server end the statement too.
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 class PostgresDatabase final : public Database {
@@ -44,6 +47,7 @@ class PostgresDatabase final : public Database {
 
   awaitable<void> run(Access access, Work work) override;
   [[nodiscard]] Dialect dialect() const override { return Dialect::postgresql; }
+  [[nodiscard]] PoolStats pool_stats() const override;
   void close() override;
 
   // Connections open now (lent or idle), for tests.

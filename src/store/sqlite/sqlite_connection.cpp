@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <cctype>
 #include <string>
+#include <thread>
 
 #include "store/sqlite/unicode_lower.hpp"
 
@@ -38,9 +40,34 @@ std::string to_sqlite_placeholders(std::string_view sql) {
 
 namespace {
 
-constexpr int busy_timeout_ms = 5000;
+// How long a statement waits for another connection's lock before it gives up (SQLITE_BUSY).
+constexpr std::chrono::milliseconds busy_timeout{5000};
+// The waits between retries: short first, as SQLite's own busy handler does, then at most 10 ms,
+// so that an interrupted request notices within 10 ms.
+constexpr std::array<std::chrono::milliseconds, 4> busy_steps = {
+    std::chrono::milliseconds{1}, std::chrono::milliseconds{2}, std::chrono::milliseconds{5},
+    std::chrono::milliseconds{10}};
+// How many virtual-machine instructions run between two checks of the interrupt flag.
+constexpr int progress_interval = 500;
 
 }  // namespace
+
+int SqliteConnection::on_busy(void* self, int attempt) {
+  auto* c = static_cast<SqliteConnection*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (attempt == 0) c->busy_since_ = now;
+  if (c->interrupted()) return 0;
+  const auto left = busy_timeout - (now - c->busy_since_);
+  if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+  const auto step =
+      busy_steps[std::min<std::size_t>(static_cast<std::size_t>(attempt), busy_steps.size() - 1)];
+  std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(step, left));
+  return 1;
+}
+
+int SqliteConnection::on_progress(void* self) {
+  return static_cast<SqliteConnection*>(self)->interrupted() ? 1 : 0;
+}
 
 SqliteConnection::SqliteConnection(const std::string& path) {
   sqlite3* raw = nullptr;
@@ -50,7 +77,8 @@ SqliteConnection::SqliteConnection(const std::string& path) {
   db_.reset(raw);
   if (rc != SQLITE_OK) fail(rc, "open " + path);
   sqlite3_extended_result_codes(db_.get(), 1);
-  sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
+  sqlite3_busy_handler(db_.get(), &SqliteConnection::on_busy, this);
+  sqlite3_progress_handler(db_.get(), progress_interval, &SqliteConnection::on_progress, this);
   install_unicode_lower(db_.get());
   exec(connection_setup);
 }
@@ -71,6 +99,7 @@ void SqliteConnection::fail(int code, std::string_view context) {
   switch (code & 0xff) {
     case SQLITE_CONSTRAINT:
       throw ConstraintViolation(ConstraintViolation::Kind::other, message);
+    case SQLITE_INTERRUPT:  // the request was abandoned (watch())
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_READONLY:
@@ -148,6 +177,10 @@ Rows SqliteConnection::run(const Statement& statement, std::span<const Value> pa
     rows.emplace_back(std::move(values));
   }
   return rows;
+}
+
+bool SqliteConnection::in_transaction() const {
+  return sqlite3_get_autocommit(db_.get()) == 0;
 }
 
 void SqliteConnection::exec(std::string_view sql) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,12 +52,28 @@ class SqliteConnection final : public Connection {
   Rows run(const Statement& statement, std::span<const Value> params);
   void exec(std::string_view sql);
 
+  // While `flag` is set (not null), the connection watches it: once it turns true, a running
+  // statement stops with SQLITE_INTERRUPT (checked every few hundred virtual-machine steps) and a
+  // wait for a lock gives up at its next retry; both throw Unavailable. Another thread may set the
+  // flag at any time; the connection's own thread sets and clears the pointer.
+  void watch(const std::atomic<bool>* flag) { interrupt_ = flag; }
+  // Inside BEGIN ... COMMIT. SQLite ends a transaction on its own after some errors (an interrupt
+  // among them), after which ROLLBACK is itself an error.
+  [[nodiscard]] bool in_transaction() const;
+
  private:
   sqlite3_stmt* prepared(const Statement& statement);
   [[noreturn]] void fail(int code, std::string_view context);
+  [[nodiscard]] bool interrupted() const {
+    return interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed);
+  }
+  static int on_busy(void* self, int attempt);
+  static int on_progress(void* self);
 
   DbHandle db_;
   std::unordered_map<const Statement*, StmtHandle> statements_;
+  const std::atomic<bool>* interrupt_ = nullptr;
+  std::chrono::steady_clock::time_point busy_since_;
 };
 
 }  // namespace usertasks::store::sqlite
