@@ -1,0 +1,101 @@
+#pragma once
+// The service's Prometheus metrics: counters kept in fixed arrays of relaxed atomics, one shard of
+// arrays per io thread, so that recording a request takes no lock, allocates nothing and shares
+// no cache line with another thread. The text exposition (format 0.0.4) sums the shards.
+//
+// Label values come from fixed sets only: the route templates of the route table (never a raw
+// path), eight method names, a list of known statuses, a few error kinds. The number of series
+// therefore does not depend on what clients send.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace usertasks::http {
+
+// What a database failure was, as usertasks_db_errors_total{kind} counts it.
+enum class DbError : std::uint8_t {
+  constraint,   // a unique, foreign-key or other constraint (409, 422 or a bug)
+  unavailable,  // unreachable, busy, no free connection within the pool timeout (503)
+  timeout,      // abandoned because the request passed --request-timeout-ms
+  other,        // anything else (500)
+};
+
+// The pool's state at the moment of a scrape.
+struct PoolGauges {
+  std::size_t in_use = 0;
+  std::size_t idle = 0;
+  std::size_t waiting = 0;
+};
+
+class Metrics {
+ public:
+  // The latency histogram's upper bounds, in microseconds (0.5 ms .. 10 s), then +Inf.
+  static constexpr std::array<std::uint64_t, 14> bucket_bounds_us = {
+      500,     1'000,   2'500,   5'000,     10'000,    25'000,    50'000,
+      100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
+  // GET HEAD POST PUT PATCH DELETE OPTIONS, and "other" for any other method.
+  static constexpr std::size_t method_count = 8;
+  static constexpr std::size_t db_error_count = 4;
+
+  // `shards`: how many threads record (one shard each); see bind_thread.
+  explicit Metrics(unsigned shards = 1);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Names the route label values. `templates` is the route table in order (a template may repeat,
+  // once per method); returns the slot of each entry, for observe_request. Call once, before any
+  // request is recorded. Until then every request is counted as "unmatched".
+  std::vector<std::size_t> set_routes(const std::vector<std::string>& templates);
+  // The slot of requests that matched no route, or were answered before routing.
+  [[nodiscard]] std::size_t unmatched() const { return route_names_.size(); }
+
+  // Makes the calling thread record into shard `index` (modulo the shard count). Threads that
+  // never call it record into shard 0, which is still correct, only shared.
+  static void bind_thread(unsigned index);
+
+  // One answered request: `route` from set_routes (or unmatched()), `elapsed` from the end of its
+  // headers to the end of its answer.
+  void observe_request(std::size_t route, Verb method, unsigned status,
+                       std::chrono::steady_clock::duration elapsed) noexcept;
+  void connection_opened() noexcept { connections_open_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_closed() noexcept { connections_open_.fetch_sub(1, std::memory_order_relaxed); }
+  void connection_refused() noexcept { refused_.fetch_add(1, std::memory_order_relaxed); }
+  void request_timed_out() noexcept { timeouts_.fetch_add(1, std::memory_order_relaxed); }
+  void db_error(DbError kind) noexcept;
+
+  // The text exposition format, version 0.0.4, with the pool's gauges as given.
+  [[nodiscard]] std::string render(const PoolGauges& pool) const;
+
+  // For tests: a request counter's current value (summed over shards).
+  [[nodiscard]] std::uint64_t requests(std::size_t route, Verb method, unsigned status) const;
+
+ private:
+  struct Shard;
+  static constexpr std::size_t bucket_count = bucket_bounds_us.size() + 1;  // with +Inf
+
+  [[nodiscard]] Shard& shard() const noexcept;
+  [[nodiscard]] std::size_t series(std::size_t route, std::size_t method) const noexcept {
+    return route * method_count + method;
+  }
+
+  std::vector<std::string> route_names_;  // one per slot; the unmatched slot follows them
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<std::int64_t> connections_open_{0};
+  std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> timeouts_{0};
+};
+
+// Prometheus label-value escaping: backslash, double quote and line feed.
+std::string escape_label_value(std::string_view value);
+
+}  // namespace usertasks::http
