@@ -77,7 +77,8 @@ BENCHMARK(BM_ParsePost);
 struct Routes {
   std::unique_ptr<usertasks::store::Database> db =
       usertasks::store::open_database("sqlite::memory:", 1);
-  usertasks::http::Router router = usertasks::app::build_router(*db, {});
+  usertasks::http::Metrics metrics;
+  usertasks::http::Router router = usertasks::app::build_router(*db, {}, metrics);
   ~Routes() { db->close(); }
 };
 Routes& routes() {

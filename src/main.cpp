@@ -68,7 +68,9 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
         ->check(CLI::Range(1L, 3'600'000L))
         ->default_str(std::to_string(value.count()));
   };
-  millis("--header-timeout-ms", s.header_timeout, "Time to receive a request's headers",
+  millis("--header-timeout-ms", s.header_timeout,
+         "Time to receive a request's headers, from its first byte (a new connection's first "
+         "request: from the accept)",
          "USERTASKS_HEADER_TIMEOUT_MS");
   millis("--body-timeout-ms", s.body_timeout, "Time to receive a body or send a response",
          "USERTASKS_BODY_TIMEOUT_MS");
@@ -79,6 +81,15 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
          "USERTASKS_POOL_TIMEOUT_MS");
   millis("--drain-timeout-ms", s.drain_timeout, "Time in-flight requests get at shutdown",
          "USERTASKS_DRAIN_TIMEOUT_MS");
+  millis("--request-timeout-ms", s.request_timeout,
+         "Time a request's handling (database included) may take before a 503",
+         "USERTASKS_REQUEST_TIMEOUT_MS");
+  serve
+      ->add_option("--max-connections", s.max_connections,
+                   "Connections served at once; more are answered 503 and closed")
+      ->envname("USERTASKS_MAX_CONNECTIONS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->capture_default_str();
   serve->add_option("--log-level", settings.log_level, "trace, debug, info, warn, error or off")
       ->envname("USERTASKS_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
@@ -187,7 +198,8 @@ void add_routes(CLI::App& cli, app::Settings& settings, Command& command) {
     command = [&settings] {
       // The table does not depend on the database; an in-memory one stands behind the handlers.
       auto db = store::open_database("sqlite::memory:", 1);
-      const http::Router router = app::build_router(*db, settings);
+      const http::Metrics metrics;
+      const http::Router router = app::build_router(*db, settings, metrics);
       std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", "METHOD", "PATH", "NAME", "SUMMARY");
       for (const http::Route& r : router.routes()) {
         std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n",

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "store/database.hpp"
@@ -19,8 +20,10 @@ struct Settings {
   http::ServerOptions server;
 };
 
-// Every route of the service, bound to `db`.
-http::Router build_router(store::Database& db, const Settings& settings);
+// Every route of the service, bound to `db`; /metrics renders `metrics`, which must outlive the
+// router.
+http::Router build_router(store::Database& db, const Settings& settings,
+                          const http::Metrics& metrics);
 
 // `usertasks serve`: runs until SIGINT/SIGTERM; returns the process exit code.
 int serve(const Settings& settings);

@@ -1,8 +1,11 @@
 #include "http/server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -11,6 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -24,6 +28,7 @@
 #include <unordered_set>
 
 #include "http/access_log.hpp"
+#include "http/metrics.hpp"
 #include "http/request_id.hpp"
 
 namespace usertasks::http {
@@ -43,17 +48,118 @@ constexpr std::chrono::seconds linger_time{5};
 
 constexpr std::string_view request_id_field = "X-Request-Id";
 
+// A connection over --max-connections is answered 503 at once and gets this long to take the
+// answer and hang up; what it sends meanwhile is read and dropped (up to refusal_bytes), so that
+// the close does not reset the connection under the answer.
+constexpr std::chrono::seconds refusal_time{1};
+constexpr std::size_t refusal_bytes = 64 * 1024;
+// Refused connections being answered at once; past this many, a refused connection is closed
+// without an answer, so that a flood of them cannot hold many descriptors.
+constexpr std::size_t max_refusing = 256;
+// Descriptors the process needs besides its connections: refusals, database, log files.
+constexpr std::size_t spare_descriptors = max_refusing + 64;
+// accept() out of descriptors or memory fails again at once while the connection waits in the
+// backlog: the accept loop pauses this long instead of spinning.
+constexpr std::chrono::milliseconds accept_pause{100};
+
+// A warning that a flood could repeat thousands of times a second: given at once, then at most
+// once a second, with the number of occurrences since the last one. Used by one thread.
+class RateLimitedWarning {
+ public:
+  // Counts one occurrence; true when it is time to warn, `count` then being the occurrences the
+  // warning covers.
+  bool due(std::uint64_t& count) {
+    ++pending_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) return false;
+    last_ = now;
+    count = std::exchange(pending_, 0);
+    return true;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_{};
+  std::uint64_t pending_ = 0;
+};
+
+// Raises the soft limit of open files, up to the hard limit, when it is below what
+// `max_connections` needs; warns when even the hard limit is below.
+void ensure_descriptors(std::size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const auto wanted = static_cast<rlim_t>(max_connections + spare_descriptors);
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(limit.rlim_max, wanted);
+    if (raised.rlim_cur > limit.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    spdlog::warn(
+        "--max-connections {} needs about {} open files but the limit is {}: raise it "
+        "(ulimit -n) or lower --max-connections",
+        max_connections, wanted, limit.rlim_cur);
+  }
+}
+
 void add_cors(Response& res) {
   res.set("Access-Control-Allow-Origin", "*");
   res.set("Access-Control-Expose-Headers", "Location, Link, X-Request-Id, Retry-After");
 }
 
+// The answer to a connection over the limit, but for its request id.
+Response refusal_answer(std::size_t max_connections) {
+  Response res = problem(Status::service_unavailable, "too-many-connections",
+                         fmt::format("the server is serving its limit of {} connections; try "
+                                     "again shortly",
+                                     max_connections));
+  res.set(Field::retry_after, "1");
+  res.keep_alive(false);
+  add_cors(res);
+  return res;
+}
+
+// A session that ended with an exception: a bug, since every expected failure is answered.
+void log_connection_failure(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    spdlog::error("connection failed: {}", e.what());
+  } catch (...) {
+    spdlog::error("connection failed");
+  }
+}
+
+// The answer to a request whose handling passed the request timeout.
+Response timed_out(std::chrono::milliseconds limit) {
+  Response res =
+      problem(Status::service_unavailable, "timeout",
+              fmt::format("the request was not handled within {} ms; try again", limit.count()));
+  res.set(Field::retry_after, "1");
+  return res;
+}
+
 }  // namespace
+
+unsigned io_thread_count(const ServerOptions& options) {
+  return options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+}
 
 struct Server::Impl {
   struct Connection {
     beast::tcp_stream* stream;
     bool busy = false;
+  };
+  // A connection's request timeout: its timer, and the signal that cancels the app's coroutine
+  // (the session is spawned bound to this signal's slot). Shared with the timer's handler.
+  struct Deadline {
+    explicit Deadline(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+    asio::cancellation_signal signal;
+    bool armed = false;  // the app is running
+    bool fired = false;  // the timeout cancelled it
+    // Which request the timer is for: a wait that expired as its request ended must not cancel
+    // the next one.
+    std::uint64_t request = 0;
   };
   struct Worker {
     asio::io_context context{1};
@@ -65,6 +171,8 @@ struct Server::Impl {
 
   ServerOptions options;
   App app;
+  Metrics* metrics;
+  const Response refusal = refusal_answer(options.max_connections);
   std::vector<std::unique_ptr<Worker>> workers;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -72,17 +180,20 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   const bool log_requests = access_log_enabled();  // the log level is set before the server
   std::atomic<std::size_t> open{0};
+  std::atomic<std::size_t> refusing{0};  // refused connections being answered
+  RateLimitedWarning refusal_warning;    // these two: the accept loop's thread only
+  RateLimitedWarning accept_warning;
 
-  Impl(ServerOptions o, App a)
+  Impl(ServerOptions o, App a, Metrics* m)
       : options(std::move(o)),
         app(std::move(a)),
-        workers(make_workers(options.threads)),
+        metrics(m),
+        workers(make_workers(io_thread_count(options))),
         acceptor(workers.front()->context),
         signals(workers.front()->context, SIGINT, SIGTERM),
         drain_timer(workers.front()->context) {}
 
   static std::vector<std::unique_ptr<Worker>> make_workers(unsigned threads) {
-    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
     std::vector<std::unique_ptr<Worker>> out;
     for (unsigned i = 0; i < threads; ++i) out.push_back(std::make_unique<Worker>());
     return out;
@@ -90,17 +201,72 @@ struct Server::Impl {
 
   awaitable<void> accept_loop() {
     std::size_t next = 0;
+    asio::steady_timer pause(workers.front()->context);
     for (;;) {
       Worker& worker = *workers[next++ % workers.size()];
       auto [ec, socket] = co_await acceptor.async_accept(worker.context, nothrow);
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
-        spdlog::warn("accept failed: {}", ec.message());
+        if (std::uint64_t times = 0; accept_warning.due(times)) {
+          spdlog::warn("accept failed ({} times since the last warning): {}", times, ec.message());
+        }
+        if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+            ec == asio::error::no_memory || ec.value() == ENFILE) {
+          pause.expires_after(accept_pause);
+          co_await pause.async_wait(nothrow);
+        }
+        continue;
+      }
+      if (open.load() >= options.max_connections) {
+        refuse(worker, std::move(socket));
         continue;
       }
       ++open;
-      asio::co_spawn(worker.context, session(worker, std::move(socket)), asio::detached);
+      if (metrics != nullptr) metrics->connection_opened();
+      auto deadline = std::make_shared<Deadline>(worker.context.get_executor());
+      asio::cancellation_slot slot = deadline->signal.slot();
+      asio::co_spawn(worker.context, session(worker, std::move(socket), deadline),
+                     asio::bind_cancellation_slot(slot, [deadline](const std::exception_ptr& e) {
+                       if (e) log_connection_failure(e);
+                     }));
     }
+  }
+
+  // A connection over the limit: counted, warned about (at most once a second), answered 503
+  // without reading its request, and closed. The accept loop does not wait for any of it.
+  void refuse(Worker& worker, tcp::socket socket) {
+    if (metrics != nullptr) metrics->connection_refused();
+    if (std::uint64_t times = 0; refusal_warning.due(times)) {
+      spdlog::warn("refused {} connections since the last warning: {} are open (--max-connections)",
+                   times, options.max_connections);
+    }
+    if (refusing.load() >= max_refusing) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    ++refusing;
+    asio::co_spawn(worker.context, answer_refused(std::move(socket)), asio::detached);
+  }
+
+  awaitable<void> answer_refused(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(refusal_time);
+    Response res = refusal;
+    res.set(request_id_field, make_request_id({}));
+    auto [ec, written] = co_await beast_http::async_write(stream, res, nothrow);
+    if (!ec) {
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      std::array<char, 4096> discard{};
+      for (std::size_t drained = 0; drained < refusal_bytes;) {
+        auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(discard), nothrow);
+        if (read_ec) break;
+        drained += n;
+      }
+    }
+    stream.close();
+    --refusing;
   }
 
   // Runs on worker 0's thread.
@@ -129,6 +295,7 @@ struct Server::Impl {
   }
 
   void connection_closed() {
+    if (metrics != nullptr) metrics->connection_closed();
     if (--open == 0 && stopping.load()) {
       asio::post(workers.front()->context, [this] { drain_timer.cancel(); });
     }
@@ -176,18 +343,53 @@ struct Server::Impl {
                    fmt::format("the body exceeds the limit of {} bytes", options.body_limit));
   }
 
-  awaitable<Response> respond(Request& req, const std::string& request_id) {
+  // Runs the app under the request timeout: when it passes, the app's coroutine is cancelled
+  // (terminal), which makes what it awaits (a database call) give up.
+  awaitable<Response> respond(Request& req, RequestContext& context, const std::string& request_id,
+                              const std::shared_ptr<Deadline>& deadline) {
+    Deadline& d = *deadline;
+    d.armed = true;
+    d.fired = false;
+    d.timer.expires_after(options.request_timeout);
+    d.timer.async_wait([deadline, request = ++d.request](boost::system::error_code ec) {
+      if (ec || !deadline->armed || deadline->request != request) return;
+      deadline->fired = true;
+      deadline->signal.emit(asio::cancellation_type::terminal);
+    });
+    std::optional<Response> res;
+    std::exception_ptr failure;
     try {
-      co_return co_await app(req);
+      res.emplace(co_await app(req, context));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    d.armed = false;
+    d.timer.cancel();
+    if (d.fired) {
+      // The connection's next requests must not start out cancelled.
+      co_await asio::this_coro::reset_cancellation_state();
+      // An answer the app completed stands: its work was done. One it could not complete, because
+      // it was cancelled, is the timeout's.
+      if (failure || res->result_int() >= 500) {
+        if (metrics != nullptr) metrics->request_timed_out();
+        co_return timed_out(options.request_timeout);
+      }
+    }
+    if (!failure) co_return std::move(*res);
+    try {
+      std::rethrow_exception(failure);
     } catch (const std::exception& e) {
       spdlog::error("request {} {} {} failed: {}", request_id, std::string(req.method_string()),
                     std::string(req.target()), e.what());
+    } catch (...) {
+      spdlog::error("request {} {} {} failed", request_id, std::string(req.method_string()),
+                    std::string(req.target()));
     }
     co_return problem(Status::internal_server_error, "internal",
                       "an unexpected error occurred; quote the X-Request-Id when reporting it");
   }
 
-  awaitable<void> session(Worker& worker, tcp::socket socket) {
+  awaitable<void> session(Worker& worker, tcp::socket socket, std::shared_ptr<Deadline> deadline) {
     beast::tcp_stream stream(std::move(socket));
     Connection self{&stream};
     worker.connections.insert(&self);
@@ -208,11 +410,15 @@ struct Server::Impl {
     }();
     beast::flat_buffer buffer;
 
-    for (;;) {
+    // The first request's header deadline runs from the accept, so that a connection that sends
+    // nothing is dropped as soon as one that sends too slowly. Later requests may keep the
+    // connection idle up to the idle timeout; their header deadline runs from their first byte.
+    stream.expires_after(options.header_timeout);
+    for (bool first = true;; first = false) {
       self.busy = false;
       if (stopping.load()) break;
       if (buffer.size() == 0) {
-        stream.expires_after(options.idle_timeout);
+        if (!first) stream.expires_after(options.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), nothrow);
         if (ec) break;
         buffer.commit(n);
@@ -222,7 +428,9 @@ struct Server::Impl {
       beast_http::request_parser<beast_http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
-      stream.expires_after(options.header_timeout);
+      // One deadline for the whole header block: the stream's timer is absolute, so the reads
+      // below share it however many there are.
+      if (!first) stream.expires_after(options.header_timeout);
       auto [read_ec, ignored_bytes] =
           co_await beast_http::async_read_header(stream, buffer, parser, nothrow);
       const auto started = std::chrono::steady_clock::now();
@@ -254,6 +462,7 @@ struct Server::Impl {
 
       Request req;
       Response res;
+      RequestContext context{.route = metrics != nullptr ? metrics->unmatched() : 0};
       if (early) {
         // By name: a request line the parser did not understand has no known verb.
         req.method_string(parser.get().method_string());
@@ -261,7 +470,7 @@ struct Server::Impl {
         res = std::move(*early);
       } else {
         req = parser.release();
-        res = co_await respond(req, request_id);
+        res = co_await respond(req, context, request_id, deadline);
       }
       const bool keep_alive = !early && req.keep_alive() && !stopping.load();
       res.keep_alive(keep_alive);
@@ -284,6 +493,10 @@ struct Server::Impl {
                                            .duration = std::chrono::microseconds(micros),
                                            .request_id = request_id});
       }
+      if (metrics != nullptr) {
+        metrics->observe_request(context.route, req.method(), status,
+                                 std::chrono::microseconds(micros));
+      }
       if (write_ec) break;
       if (early) {
         co_await linger(stream, buffer);
@@ -297,8 +510,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerOptions options, App app)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(app))) {}
+Server::Server(ServerOptions options, App app, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(app), metrics)) {}
 
 Server::~Server() = default;
 
@@ -309,6 +522,7 @@ unsigned short Server::listen() {
   s.acceptor.set_option(tcp::acceptor::reuse_address(true));
   s.acceptor.bind(endpoint);
   s.acceptor.listen(asio::socket_base::max_listen_connections);
+  ensure_descriptors(s.options.max_connections);
   return s.acceptor.local_endpoint().port();
 }
 
@@ -320,11 +534,13 @@ void Server::run() {
   asio::co_spawn(s.workers.front()->context, s.accept_loop(), asio::detached);
   std::vector<std::jthread> threads;
   for (std::size_t i = 1; i < s.workers.size(); ++i) {
-    threads.emplace_back([w = s.workers[i].get()] {
+    threads.emplace_back([w = s.workers[i].get(), i] {
+      Metrics::bind_thread(static_cast<unsigned>(i));
       w->context.run();
       flush_access_log();
     });
   }
+  Metrics::bind_thread(0);
   s.workers.front()->context.run();
   flush_access_log();
 }

@@ -17,24 +17,42 @@
 
 namespace usertasks::http {
 
+class Metrics;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
   unsigned threads = 0;  // 0: one per core
   std::size_t body_limit = 1024 * 1024;
   std::size_t header_limit = 16 * 1024;
-  std::chrono::milliseconds header_timeout{
-      10'000};                                     // from a request's first byte to its last header
-  std::chrono::milliseconds body_timeout{30'000};  // to read a body, and to write a response
-  std::chrono::milliseconds idle_timeout{60'000};  // a keep-alive connection with no request
+  // One deadline for a request's whole header block, from its first byte (from the accept, for a
+  // connection's first request) to its last header: a client trickling bytes is not kept alive
+  // by each one.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};   // to read a body, and to write a response
+  std::chrono::milliseconds idle_timeout{60'000};   // a keep-alive connection with no request
   std::chrono::milliseconds drain_timeout{10'000};  // in-flight requests at shutdown
+  // Connections served at once; one more is answered 503 and closed.
+  std::size_t max_connections = 10'000;
+  // A request's handling (the app, database included) past this is abandoned and answered 503.
+  std::chrono::milliseconds request_timeout{30'000};
+};
+
+// The io threads a server with these options runs (threads, or one per core).
+unsigned io_thread_count(const ServerOptions& options);
+
+// What the app tells the server about a request it handled.
+struct RequestContext {
+  std::size_t route = 0;  // the Metrics route slot; preset to Metrics::unmatched()
 };
 
 class Server {
  public:
-  using App = std::function<boost::asio::awaitable<Response>(Request&)>;
+  // The app is cancelled (terminal cancellation of its coroutine) when request_timeout passes.
+  using App = std::function<boost::asio::awaitable<Response>(Request&, RequestContext&)>;
 
-  Server(ServerOptions options, App app);
+  // `metrics`, when given, records every request and connection; it must outlive the server.
+  Server(ServerOptions options, App app, Metrics* metrics = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

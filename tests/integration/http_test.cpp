@@ -59,7 +59,8 @@ TEST_P(HttpTest, RoutesAreExactlyTheEndpointsOfApiMd) {
                                    {"PATCH", "/tasks/{id}"},
                                    {"DELETE", "/tasks/{id}"},
                                    {"GET", "/healthz"},
-                                   {"GET", "/openapi.json"}};
+                                   {"GET", "/openapi.json"},
+                                   {"GET", "/metrics"}};
   EXPECT_EQ(routes_of_the_binary(), api_md);
 }
 

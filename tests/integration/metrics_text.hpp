@@ -1,0 +1,42 @@
+#pragma once
+// Reading back GET /metrics in tests: the samples of the Prometheus text format by their exact
+// "name{labels}" text.
+
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "harness.hpp"
+
+namespace usertasks::testing {
+
+class MetricsText {
+ public:
+  explicit MetricsText(const std::string& text) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line.front() == '#') continue;
+      const auto space = line.rfind(' ');
+      samples_[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    }
+  }
+  // The sample's value; 0 when absent (counters of series that saw nothing are not rendered).
+  [[nodiscard]] double operator[](const std::string& series) const {
+    const auto it = samples_.find(series);
+    return it == samples_.end() ? 0 : it->second;
+  }
+  [[nodiscard]] bool has(const std::string& series) const { return samples_.contains(series); }
+  [[nodiscard]] const std::map<std::string, double>& samples() const { return samples_; }
+
+ private:
+  std::map<std::string, double> samples_;
+};
+
+// GET /metrics on `client`; a test failure when it does not answer 200.
+inline MetricsText scrape(Client& client, const Headers& headers = {}) {
+  const Response r = client.request("GET", "/metrics", "", headers);
+  EXPECT_EQ(r.status, 200U) << r.describe();
+  return MetricsText(r.body);
+}
+
+}  // namespace usertasks::testing
