@@ -12,10 +12,11 @@ PORT ?= 8080
 
 BUILD_PACKAGES := g++ make cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev \
   libboost-url1.81-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev
-TEST_PACKAGES := libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 clang-format
+TEST_PACKAGES := libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 clang-format clang \
+  libclang-rt-14-dev
 BENCH_PACKAGES := wrk postgresql-15 postgresql-client-15 sqlite3 libbenchmark-dev curl
 
-.PHONY: all build run test deps test-deps asan tsan format format-check clean
+.PHONY: all build run test deps test-deps test-asan asan tsan fuzz format format-check clean
 
 all: build
 
@@ -57,11 +58,25 @@ test: test-deps
 	rm -f $(BUILD_DIR)/check.db && $(BINARY) --database sqlite:$(BUILD_DIR)/check.db db upgrade
 	$(BINARY) --database sqlite:$(BUILD_DIR)/check.db db check
 
-asan:
+# The full suite under ASan + UBSan, built by clang (the asan preset); it also replays every fuzz
+# seed and regression input (ctest label fuzz).
+test-asan:
 	$(MAKE) test PRESET=asan
+
+asan: test-asan
 
 tsan:
 	$(MAKE) test PRESET=tsan
+
+# libFuzzer (docs/reliability.md): each target for FUZZ_SECONDS, two at a time, on a scratch copy
+# of fuzz/corpus under build/asan. Fails when a target finds a crash (build/asan/fuzz-artifacts/).
+#   make fuzz [FUZZ_SECONDS=600]
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz_request fuzz_json_body fuzz_query fuzz_revision
+fuzz: test-deps
+	cmake --preset asan
+	cmake --build --preset asan --target $(FUZZ_TARGETS)
+	printf '%s\n' $(FUZZ_TARGETS) | xargs -P 2 -I '{}' fuzz/run.sh '{}' $(FUZZ_SECONDS) build/asan
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
