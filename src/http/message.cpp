@@ -30,6 +30,14 @@ Response json_response(Status status, const json::value& body) {
   return res;
 }
 
+Response json_text_response(Status status, std::string body) {
+  Response res{status, 11};
+  res.set(Field::content_type, "application/json");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
 Response empty_response(Status status) {
   Response res{status, 11};
   res.prepare_payload();

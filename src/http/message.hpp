@@ -20,6 +20,8 @@ using Verb = beast_http::verb;
 using Field = beast_http::field;
 
 Response json_response(Status status, const boost::json::value& body);
+// The same with a body already serialized (models::append_json and friends).
+Response json_text_response(Status status, std::string body);
 Response empty_response(Status status);
 
 // An RFC 9457 problem document. `type` is a path under /problems/ that clients branch on;

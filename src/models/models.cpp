@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <boost/describe/members.hpp>
 #include <boost/json/value_from.hpp>
+#include <boost/mp11/algorithm.hpp>
 #include <chrono>
 #include <ctime>
+#include <iterator>
+#include <string_view>
 
 namespace usertasks::models {
 
@@ -31,6 +35,108 @@ json::object to_json(const TaskWithUser& task) {
   json::object out = to_json(task.task);
   out.emplace("user", to_json(task.user));
   return out;
+}
+
+namespace {
+
+// A JSON string, escaped as boost::json::serialize escapes it: '"', '\\' and the control
+// characters, the common ones by their short forms, the others as \u00XX; the rest, UTF-8
+// included, as it is.
+void append_string(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run of characters copied as they are
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(plain, i - plain));
+    plain = i + 1;
+    out += '\\';
+    switch (c) {
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\b':
+        out += 'b';
+        break;
+      case '\f':
+        out += 'f';
+        break;
+      case '\n':
+        out += 'n';
+        break;
+      case '\r':
+        out += 'r';
+        break;
+      case '\t':
+        out += 't';
+        break;
+      default:
+        out += "u00";
+        out += hex[c >> 4];
+        out += hex[c & 0xf];
+    }
+  }
+  out.append(text.substr(plain));
+  out += '"';
+}
+
+void append_value(std::string& out, std::int64_t number) {
+  fmt::format_to(std::back_inserter(out), "{}", number);
+}
+void append_value(std::string& out, bool flag) {
+  out += flag ? "true" : "false";
+}
+void append_value(std::string& out, const std::string& text) {
+  append_string(out, text);
+}
+
+// The described members of `record` as "key":value pairs, in declaration order, without braces.
+template <class Record>
+void append_members(std::string& out, const Record& record) {
+  bool first = true;
+  boost::mp11::mp_for_each<boost::describe::describe_members<Record, boost::describe::mod_public>>(
+      [&](auto member) {
+        if (!first) out += ',';
+        first = false;
+        out += '"';
+        out += member.name;  // identifiers: nothing to escape
+        out += "\":";
+        append_value(out, record.*member.pointer);
+      });
+}
+
+}  // namespace
+
+void append_json(std::string& out, const User& user) {
+  out += '{';
+  append_members(out, user);
+  out += '}';
+}
+
+void append_json(std::string& out, const Task& task) {
+  out += '{';
+  append_members(out, task);
+  out += '}';
+}
+
+void append_json(std::string& out, const UserWithTasks& user) {
+  out += '{';
+  append_members(out, user.user);
+  out += ",\"tasks\":";
+  append_json_array(out, user.tasks);
+  out += '}';
+}
+
+void append_json(std::string& out, const TaskWithUser& task) {
+  out += '{';
+  append_members(out, task.task);
+  out += ",\"user\":";
+  append_json(out, task.user);
+  out += '}';
 }
 
 std::string utc_now() {

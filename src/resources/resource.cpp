@@ -75,8 +75,8 @@ Response bad_query(const http::QueryProblem& problem) {
                                                        {"message", problem.message}}}}});
 }
 
-Response created(const json::value& body, std::string location) {
-  Response res = http::json_response(Status::created, body);
+Response created(std::string body, std::string location) {
+  Response res = http::json_text_response(Status::created, std::move(body));
   res.set(http::Field::location, location);
   return res;
 }
@@ -88,9 +88,9 @@ store::Page read_page(http::QueryReader& reader) {
   return page;
 }
 
-Response page_response(const Exchange& ex, json::array items, bool more, std::size_t limit,
+Response page_response(const Exchange& ex, std::string items, bool more, std::size_t limit,
                        std::int64_t last_id) {
-  Response res = http::json_response(Status::ok, items);
+  Response res = http::json_text_response(Status::ok, std::move(items));
   if (more) {
     const std::string target =
         http::next_page_target(http::split_target(ex.request.target()).path, ex.query,

@@ -64,7 +64,8 @@ std::optional<std::int64_t> path_id(const Exchange& ex, std::string_view name = 
 Response not_found(std::string_view what, std::string_view id);
 Response validation_failed(const models::FieldErrors& errors);
 Response bad_query(const http::QueryProblem& problem);
-Response created(const boost::json::value& body, std::string location);
+// 201 with a serialized body and its Location.
+Response created(std::string body, std::string location);
 
 // The body, parsed and validated by `validate` (one of models::validate_*), or the answer to give
 // instead: 415, 400 or 422.
@@ -83,7 +84,8 @@ auto read_body(const Exchange& ex, Validate validate) -> std::variant<
 store::Page read_page(http::QueryReader& reader);
 
 // A 200 list answer; when `more`, a Link to the next page that keeps the other query parameters.
-Response page_response(const Exchange& ex, boost::json::array items, bool more, std::size_t limit,
+// `items` is the serialized array (models::json_array).
+Response page_response(const Exchange& ex, std::string items, bool more, std::size_t limit,
                        std::int64_t last_id);
 
 // Resource registration, one function per resource file.

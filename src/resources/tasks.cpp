@@ -25,17 +25,17 @@ awaitable<Response> list(Exchange& ex) {
   const bool with_user = reader.equals("include", "user");
   if (reader.problem()) co_return bad_query(*reader.problem());
 
-  json::array items;
+  std::string items;
   std::int64_t last = 0;
   bool more = false;
   if (with_user) {
     auto result = co_await ex.store.list_tasks_with_user(filter, page);
-    for (const auto& t : result.items) items.push_back(models::to_json(t));
+    items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().task.id;
     more = result.more;
   } else {
     auto result = co_await ex.store.list_tasks(filter, page);
-    for (const auto& t : result.items) items.push_back(models::to_json(t));
+    items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().id;
     more = result.more;
   }
@@ -53,7 +53,7 @@ awaitable<Response> create(Exchange& ex) {
                                                task_input.done.value_or(false));
   if (std::holds_alternative<store::Failure>(outcome)) co_return no_such_user(user_id);
   const auto& task = std::get<models::Task>(outcome);
-  co_return created(models::to_json(task), fmt::format("/tasks/{}", task.id));
+  co_return created(models::json_text(task), fmt::format("/tasks/{}", task.id));
 }
 
 awaitable<Response> get(Exchange& ex) {
@@ -61,7 +61,7 @@ awaitable<Response> get(Exchange& ex) {
   if (!id) co_return not_found("task", ex.params.get("id"));
   auto task = co_await ex.store.get_task_with_user(*id);
   if (!task) co_return not_found("task", ex.params.get("id"));
-  co_return http::json_response(Status::ok, models::to_json(*task));
+  co_return http::json_text_response(Status::ok, models::json_text(*task));
 }
 
 awaitable<Response> update(Exchange& ex, Mode mode) {
@@ -76,7 +76,8 @@ awaitable<Response> update(Exchange& ex, Mode mode) {
     if (*failure == store::Failure::user_not_found) co_return no_such_user(*user_id);
     co_return not_found("task", ex.params.get("id"));
   }
-  co_return http::json_response(Status::ok, models::to_json(std::get<models::Task>(outcome)));
+  co_return http::json_text_response(Status::ok,
+                                     models::json_text(std::get<models::Task>(outcome)));
 }
 
 awaitable<Response> remove(Exchange& ex) {

@@ -24,17 +24,17 @@ awaitable<Response> list(Exchange& ex) {
   const bool with_tasks = reader.equals("include", "tasks");
   if (reader.problem()) co_return bad_query(*reader.problem());
 
-  json::array items;
+  std::string items;
   std::int64_t last = 0;
   bool more = false;
   if (with_tasks) {
     auto result = co_await ex.store.list_users_with_tasks(page);
-    for (const auto& u : result.items) items.push_back(models::to_json(u));
+    items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().user.id;
     more = result.more;
   } else {
     auto result = co_await ex.store.list_users(page);
-    for (const auto& u : result.items) items.push_back(models::to_json(u));
+    items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().id;
     more = result.more;
   }
@@ -50,9 +50,8 @@ awaitable<Response> create(Exchange& ex) {
   auto outcome = co_await ex.store.create_user(std::move(std::get<models::UserInput>(input)));
   if (std::holds_alternative<store::Failure>(outcome)) co_return email_taken();
   const auto& user = std::get<models::UserWithTasks>(outcome);
-  const json::value answer =
-      with_tasks ? json::value(models::to_json(user)) : json::value(models::to_json(user.user));
-  co_return created(answer, fmt::format("/users/{}", user.user.id));
+  co_return created(with_tasks ? models::json_text(user) : models::json_text(user.user),
+                    fmt::format("/users/{}", user.user.id));
 }
 
 awaitable<Response> get(Exchange& ex) {
@@ -60,7 +59,7 @@ awaitable<Response> get(Exchange& ex) {
   if (!id) co_return not_found("user", ex.params.get("id"));
   auto user = co_await ex.store.get_user_with_tasks(*id);
   if (!user) co_return not_found("user", ex.params.get("id"));
-  co_return http::json_response(Status::ok, models::to_json(*user));
+  co_return http::json_text_response(Status::ok, models::json_text(*user));
 }
 
 awaitable<Response> update(Exchange& ex, Mode mode) {
@@ -74,7 +73,8 @@ awaitable<Response> update(Exchange& ex, Mode mode) {
     if (*failure == store::Failure::email_taken) co_return email_taken();
     co_return not_found("user", ex.params.get("id"));
   }
-  co_return http::json_response(Status::ok, models::to_json(std::get<models::User>(outcome)));
+  co_return http::json_text_response(Status::ok,
+                                     models::json_text(std::get<models::User>(outcome)));
 }
 
 awaitable<Response> remove(Exchange& ex) {
@@ -94,10 +94,8 @@ awaitable<Response> list_tasks(Exchange& ex) {
 
   auto result = co_await ex.store.list_user_tasks(*id, page);
   if (!result) co_return not_found("user", ex.params.get("id"));
-  json::array items;
-  for (const auto& t : result->items) items.push_back(models::to_json(t));
   const std::int64_t last = result->items.empty() ? 0 : result->items.back().id;
-  co_return page_response(ex, std::move(items), result->more, page.limit, last);
+  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last);
 }
 
 awaitable<Response> create_task(Exchange& ex) {
@@ -114,7 +112,7 @@ awaitable<Response> create_task(Exchange& ex) {
   if (std::holds_alternative<store::Failure>(outcome))
     co_return not_found("user", ex.params.get("id"));
   const auto& task = std::get<models::Task>(outcome);
-  co_return created(models::to_json(task), fmt::format("/tasks/{}", task.id));
+  co_return created(models::json_text(task), fmt::format("/tasks/{}", task.id));
 }
 
 }  // namespace

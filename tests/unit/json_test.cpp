@@ -33,6 +33,32 @@ TEST(Json, TaskWithItsUserAndUserWithItsTasks) {
   EXPECT_EQ(with_tasks.begin()->key(), "id");
 }
 
+// The bodies are written by models::append_json; boost::json's serializer is the reference.
+TEST(Json, TheBodyWriterMatchesBoostJsonByteForByte) {
+  std::string every_character;  // each ASCII character, then some UTF-8
+  for (int c = 0; c < 0x80; ++c) every_character += static_cast<char>(c);
+  every_character += "é ✓ 𝄞 \u2028";
+  const models::User user{-42, every_character, "\"quoted\"@example.com", "", "t\\2"};
+  const models::Task task{9'007'199'254'740'993, every_character, true, 1, "t3", "t4"};
+  EXPECT_EQ(models::json_text(user), json::serialize(models::to_json(user)));
+  EXPECT_EQ(models::json_text(task), json::serialize(models::to_json(task)));
+  EXPECT_EQ(models::json_text(models::TaskWithUser{task, user}),
+            json::serialize(models::to_json(models::TaskWithUser{task, user})));
+  EXPECT_EQ(models::json_text(models::UserWithTasks{user, {task, task}}),
+            json::serialize(models::to_json(models::UserWithTasks{user, {task, task}})));
+  EXPECT_EQ(models::json_text(models::UserWithTasks{user, {}}),
+            json::serialize(models::to_json(models::UserWithTasks{user, {}})));
+}
+
+TEST(Json, ArraysOfRecords) {
+  const models::User ada{1, "Ada", "a@b", "t1", "t2"};
+  const models::User bo{2, "Bo", "b@b", "t1", "t2"};
+  EXPECT_EQ(models::json_array(std::vector<models::User>{}), "[]");
+  EXPECT_EQ(models::json_array(std::vector<models::User>{ada, bo}),
+            "[" + models::json_text(ada) + "," + models::json_text(bo) + "]");
+  EXPECT_NO_THROW((void)json::parse(models::json_array(std::vector<models::User>{ada, bo})));
+}
+
 TEST(Json, TimestampsAreRfc3339WithMicroseconds) {
   EXPECT_TRUE(
       std::regex_match(models::utc_now(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")));
