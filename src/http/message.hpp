@@ -25,8 +25,13 @@ Response json_text_response(Status status, std::string body);
 Response empty_response(Status status);
 
 // An RFC 9457 problem document. `type` is a path under /problems/ that clients branch on;
-// `extra` (an object, when given) adds members such as "errors".
+// `extra` (an object, when given) adds members such as "errors". Its strings may quote the
+// request (a path, a query parameter's name), so they are made valid UTF-8 first.
 Response problem(Status status, std::string_view type, std::string_view detail,
                  boost::json::object extra = {});
+
+// `text` with each ill-formed UTF-8 sequence (its longest valid prefix, or one bad byte) replaced
+// by U+FFFD, as the WHATWG decoder does: what JSON text, which must be UTF-8, can say of any bytes.
+std::string valid_utf8(std::string_view text);
 
 }  // namespace usertasks::http
