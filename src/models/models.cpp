@@ -5,6 +5,7 @@
 #include <boost/describe/members.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/mp11/algorithm.hpp>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <iterator>
@@ -85,7 +86,9 @@ void append_string(std::string& out, std::string_view text) {
 }
 
 void append_value(std::string& out, std::int64_t number) {
-  fmt::format_to(std::back_inserter(out), "{}", number);
+  char digits[24];
+  const auto end = std::to_chars(std::begin(digits), std::end(digits), number).ptr;
+  out.append(std::begin(digits), end);
 }
 void append_value(std::string& out, bool flag) {
   out += flag ? "true" : "false";
@@ -124,6 +127,7 @@ void append_json(std::string& out, const Task& task) {
 }
 
 void append_json(std::string& out, const UserWithTasks& user) {
+  out.reserve(out.size() + (user.tasks.size() + 1) * record_size_hint);
   out += '{';
   append_members(out, user.user);
   out += ",\"tasks\":";
@@ -132,6 +136,7 @@ void append_json(std::string& out, const UserWithTasks& user) {
 }
 
 void append_json(std::string& out, const TaskWithUser& task) {
+  out.reserve(out.size() + 2 * record_size_hint);
   out += '{';
   append_members(out, task.task);
   out += ",\"user\":";

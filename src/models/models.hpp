@@ -4,7 +4,9 @@
 
 #include <boost/describe/class.hpp>
 #include <boost/json/fwd.hpp>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,8 +58,12 @@ void append_json(std::string& out, const UserWithTasks& user);
 void append_json(std::string& out, const TaskWithUser& task);
 
 // A JSON array of `items`, each written by append_json.
+// Room for one record's JSON, so that a body grows once or twice rather than many times.
+inline constexpr std::size_t record_size_hint = 192;
+
 template <class Range>
 void append_json_array(std::string& out, const Range& items) {
+  out.reserve(out.size() + 2 + std::size(items) * record_size_hint);
   out += '[';
   bool first = true;
   for (const auto& item : items) {
@@ -78,6 +84,7 @@ std::string json_array(const Range& items) {
 template <class Model>
 std::string json_text(const Model& model) {
   std::string out;
+  out.reserve(record_size_hint);
   append_json(out, model);
   return out;
 }
