@@ -38,6 +38,7 @@ struct Route {
   std::string request_schema{};      // the body it takes, if any
   std::string response_schema{};     // the body of its success response, if any
   Status success = Status::ok;
+  bool in_openapi = true;  // false for what is not the API itself, such as the /docs page
 };
 
 struct Matched {

@@ -11,6 +11,10 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view components = R"json({
+  "securitySchemes": {
+    "bearer": {"type": "http", "scheme": "bearer",
+      "description": "Needed when the service runs with --api-token; every route but /healthz, /openapi.json and /docs then asks for it"}
+  },
   "schemas": {
     "User": {"type": "object", "required": ["id", "name", "email", "created_at", "updated_at"],
       "properties": {"id": {"type": "integer", "format": "int64", "minimum": 1},
@@ -128,6 +132,7 @@ json::object operation(const http::Route& route) {
 json::value openapi_document(const http::Router& router) {
   json::object paths;
   for (const http::Route& route : router.routes()) {
+    if (!route.in_openapi) continue;
     std::string method(http::beast_http::to_string(route.method));
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     json::value& path = paths[route.path];
@@ -142,6 +147,9 @@ json::value openapi_document(const http::Router& router) {
         {"description",
          "Users and their tasks: a user has many tasks, a task belongs to one user."}}},
       {"paths", std::move(paths)},
+      // The token is optional: the empty requirement lets a client without one try (and get the
+      // 401 when the service runs with --api-token).
+      {"security", json::array{json::object{{"bearer", json::array{}}}, json::object{}}},
       {"components", json::parse(components)}};
 }
 

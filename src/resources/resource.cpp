@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/request.hpp"
+#include "resources/docs.hpp"
 
 namespace usertasks::resources {
 
@@ -104,6 +105,7 @@ void add_routes(http::Router& router, store::Database& db, const ApiOptions& opt
   add_user_routes(router, db, options);
   add_task_routes(router, db, options);
   add_system_routes(router, db, options);
+  add_docs_routes(router);
 }
 
 }  // namespace usertasks::resources
