@@ -2,8 +2,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,7 +132,16 @@ std::string tail(const std::string& text, std::size_t n = 6000) {
 
 // fork + execv of the usertasks binary with stdout and stderr going to `output`. The child dies
 // with the test process (PR_SET_PDEATHSIG) so that a crashed test leaves no server behind.
-pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& output) {
+pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& output,
+            const ProcessOptions& process = {}) {
+  std::optional<std::pair<uid_t, gid_t>> as_user;
+  if (!process.user.empty()) {
+    const passwd* user = getpwnam(process.user.c_str());
+    if (user == nullptr) throw std::runtime_error("no user named " + process.user);
+    if (geteuid() != 0) throw std::runtime_error("only root can run the server as another user");
+    as_user.emplace(user->pw_uid, user->pw_gid);
+  }
+  const rlimit file_size{process.file_size_limit, process.file_size_limit};
   std::vector<std::string> argv_strings{USERTASKS_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -153,6 +165,15 @@ pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& o
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, nullptr);
+    if (process.file_size_limit > 0) {
+      if (setrlimit(RLIMIT_FSIZE, &file_size) != 0) _exit(126);
+      signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead of killing the process
+    }
+    // Before PR_SET_PDEATHSIG, which a change of credentials clears.
+    if (as_user && (setgroups(0, nullptr) != 0 || setgid(as_user->second) != 0 ||
+                    setuid(as_user->first) != 0)) {
+      _exit(126);
+    }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
     execv(argv[0], argv.data());
@@ -273,7 +294,9 @@ CommandResult run_usertasks(const std::vector<std::string>& args) {
   return result;
 }
 
-ServerProcess::ServerProcess(ServerConfig config)
+ServerProcess::ServerProcess(ServerConfig config) : ServerProcess(std::move(config), {}) {}
+
+ServerProcess::ServerProcess(ServerConfig config, const ProcessOptions& process)
     : log_path_(scratch_directory() / next_output_name("server")) {
   if (config.migrate == Migrate::command) {
     const CommandResult upgraded =
@@ -295,7 +318,7 @@ ServerProcess::ServerProcess(ServerConfig config)
                                 "--statement-count-header"};
   if (config.migrate == Migrate::flag) args.emplace_back("--migrate");
   args.insert(args.end(), config.extra_args.begin(), config.extra_args.end());
-  pid_ = spawn(args, log_path_);
+  pid_ = spawn(args, log_path_, process);
 
   // The server logs "serving http://HOST:PORT" once it listens.
   static const std::regex serving(R"(serving http://[^:\s]+:(\d+))");
@@ -324,6 +347,7 @@ ServerProcess::ServerProcess(ServerConfig config)
 
 ServerProcess::~ServerProcess() {
   const Exit exit = stop();
+  if (killed_on_purpose_) return;
   EXPECT_FALSE(exit.killed) << "the server ignored SIGTERM for 10 s\n" << tail(log());
   EXPECT_TRUE(exit.exited && exit.code == 0)
       << "the server did not exit with 0 after SIGTERM (exited=" << exit.exited
@@ -337,9 +361,20 @@ std::string ServerProcess::log() const {
 
 ServerProcess::Exit ServerProcess::stop() {
   if (exit_) return *exit_;
+  terminate();
+  return wait_for_exit();
+}
+
+void ServerProcess::terminate() {
+  if (exit_ || pid_ <= 0 || terminated_) return;
+  terminated_ = true;
+  ::kill(pid_, SIGTERM);
+}
+
+ServerProcess::Exit ServerProcess::wait_for_exit() {
+  if (exit_) return *exit_;
   Exit exit;
   if (pid_ > 0) {
-    kill(pid_, SIGTERM);
     std::optional<int> status = wait_for(pid_, 10s);
     if (!status) {
       exit.killed = true;
@@ -351,6 +386,33 @@ ServerProcess::Exit ServerProcess::stop() {
   }
   exit_ = exit;
   return exit;
+}
+
+ServerProcess::Exit ServerProcess::kill() {
+  if (exit_) return *exit_;
+  killed_on_purpose_ = true;
+  Exit exit;
+  if (pid_ > 0) {
+    const int status = kill_and_reap(pid_);
+    exit.exited = WIFEXITED(status);
+    exit.code = exit.exited ? WEXITSTATUS(status) : WTERMSIG(status);
+    exit.killed = true;
+    pid_ = -1;
+  }
+  exit_ = exit;
+  return exit;
+}
+
+bool ServerProcess::running() {
+  if (exit_ || pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  Exit exit;
+  exit.exited = WIFEXITED(status);
+  exit.code = exit.exited ? WEXITSTATUS(status) : WTERMSIG(status);
+  exit_ = exit;
+  pid_ = -1;
+  return false;
 }
 
 // ---- HTTP ------------------------------------------------------------------------------------
@@ -414,10 +476,35 @@ Client::~Client() {
 
 void Client::connect() {
   close();
-  socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port_);
+  if (timeout_) {
+    boost::system::error_code error;
+    socket_.async_connect(endpoint, [&error](boost::system::error_code ec) { error = ec; });
+    finish(std::chrono::steady_clock::now() + *timeout_, error);
+  } else {
+    socket_.connect(endpoint);
+  }
   socket_.set_option(tcp::no_delay(true));
   connected_ = true;
   ++connections_opened_;
+}
+
+void Client::finish(std::chrono::steady_clock::time_point deadline,
+                    const boost::system::error_code& error) {
+  context_.restart();
+  context_.run_until(deadline);
+  if (!context_.stopped()) {  // still waiting: abandon the operation and the connection
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    context_.restart();
+    context_.run();  // the abandoned operation's handler
+    close();
+    throw boost::system::system_error(asio::error::timed_out);
+  }
+  if (error) {
+    close();
+    throw boost::system::system_error(error);
+  }
 }
 
 void Client::close() {
@@ -431,6 +518,7 @@ void Client::close() {
 
 Response Client::request(std::string_view method, std::string_view target, std::string_view body,
                          const Headers& headers) {
+  answer_started_ = false;
   if (fresh_ || !connected_) connect();
   http::request<http::string_body> req;
   req.version(11);
@@ -451,7 +539,15 @@ Response Client::request(std::string_view method, std::string_view target, std::
     req.content_length(body.size());
   }
   if (fresh_) req.keep_alive(false);
-  http::write(socket_, req);
+  const auto deadline = std::chrono::steady_clock::now() + timeout_.value_or(0ms);
+  if (timeout_) {
+    boost::system::error_code error;
+    http::async_write(socket_, req,
+                      [&error](boost::system::error_code ec, std::size_t) { error = ec; });
+    finish(deadline, error);
+  } else {
+    http::write(socket_, req);
+  }
 
   // Interim answers (100 Continue) precede the real one.
   Response r;
@@ -460,7 +556,19 @@ Response Client::request(std::string_view method, std::string_view target, std::
     parser.body_limit(64 * 1024 * 1024);
     parser.header_limit(1024 * 1024);
     if (method == "HEAD") parser.skip(true);
-    http::read(socket_, buffer_, parser);
+    try {
+      if (timeout_) {
+        boost::system::error_code error;
+        http::async_read(socket_, buffer_, parser,
+                         [&error](boost::system::error_code ec, std::size_t) { error = ec; });
+        finish(deadline, error);
+      } else {
+        http::read(socket_, buffer_, parser);
+      }
+    } catch (const boost::system::system_error&) {
+      answer_started_ = parser.got_some();
+      throw;
+    }
     r = from_beast(parser.release());
   } while (r.status >= 100 && r.status < 200);
   if (fresh_ || !r.keep_alive) close();

@@ -15,6 +15,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -90,12 +91,24 @@ struct ServerConfig {
   unsigned threads = 2;
 };
 
+// How the server's process is set up beyond its command line, for fault tests.
+struct ProcessOptions {
+  // Run as this user (by name) rather than as the test; needs root. A root server ignores file
+  // modes, so a test that wants a file the server cannot write runs it as someone else.
+  std::string user;
+  // RLIMIT_FSIZE in bytes (0: none), with SIGXFSZ ignored: a write that would make any file the
+  // server writes (database, journal, log) larger fails with EFBIG, as on a full disk.
+  std::uint64_t file_size_limit = 0;
+};
+
 // `usertasks serve` as a child process on a free port. The destructor stops it with SIGTERM and
-// records a test failure unless it exits 0; a server never outlives the test process (it is
-// killed when its parent dies, and SIGKILLed when SIGTERM does not stop it within 10 s).
+// records a test failure unless it exits 0 (or was kill()ed); a server never outlives the test
+// process (it is killed when its parent dies, and SIGKILLed when SIGTERM does not stop it within
+// 10 s).
 class ServerProcess {
  public:
   explicit ServerProcess(ServerConfig config);
+  ServerProcess(ServerConfig config, const ProcessOptions& process);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -112,12 +125,23 @@ class ServerProcess {
   };
   // SIGTERM, then waits (SIGKILL after 10 s). Idempotent: later calls return the first result.
   Exit stop();
+  // SIGTERM without waiting; a later stop() waits for the exit without signalling again.
+  void terminate();
+  // SIGKILL at once (a crash), then reaps. Later stop() calls return this exit, which the
+  // destructor accepts.
+  Exit kill();
+  // The process has not exited yet (an exit seen here is what stop() then returns).
+  bool running();
 
  private:
+  Exit wait_for_exit();
+
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   unsigned short port_ = 0;
   std::optional<Exit> exit_;
+  bool terminated_ = false;
+  bool killed_on_purpose_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -164,9 +188,21 @@ class Client {
   // How many TCP connections this client has opened.
   [[nodiscard]] int connections_opened() const { return connections_opened_; }
   void close();
+  // Bounds each later request, from connecting to the last byte of the answer: past `timeout` it
+  // throws boost::system::system_error(asio::error::timed_out) and closes the connection. Other
+  // transport errors throw as they do without a bound (e.g. beast's http::error::partial_message
+  // when the connection closes in the middle of an answer, end_of_stream before its first byte).
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  // After a request threw: whether some of its answer had arrived (an answer cut off), rather
+  // than none (the connection refused or closed before the server answered).
+  [[nodiscard]] bool answer_started() const { return answer_started_; }
 
  private:
   void connect();
+  // Runs the operation just started on context_ until it completes or the request's deadline
+  // passes; `error` is what its handler stored. Throws on either failure.
+  void finish(std::chrono::steady_clock::time_point deadline,
+              const boost::system::error_code& error);
 
   unsigned short port_;
   bool fresh_;
@@ -175,6 +211,8 @@ class Client {
   boost::beast::flat_buffer buffer_;
   bool connected_ = false;
   int connections_opened_ = 0;
+  std::optional<std::chrono::milliseconds> timeout_;
+  bool answer_started_ = false;
 };
 
 // Writes raw bytes on a new connection (ignoring a peer that stops reading or resets), then reads

@@ -9,12 +9,15 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace usertasks::testing {
 
@@ -55,6 +58,30 @@ std::string read_file(const fs::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Running, rather than gone or a zombie (an exited process that nobody reaped).
+bool process_alive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;
+  const auto paren = stat.rfind(')');  // the command name, in parentheses, may hold anything
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+// The live processes whose working directory is `directory`.
+std::vector<pid_t> processes_in(const fs::path& directory) {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code unreadable;  // gone meanwhile, a zombie, or not ours to look at
+    if (fs::read_symlink(entry.path() / "cwd", unreadable) == directory && !unreadable) {
+      found.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return found;
 }
 
 }  // namespace
@@ -222,7 +249,38 @@ void PgCluster::stop() {
 }
 
 void PgCluster::kill_postmaster() {
-  stop();
+  if (!running_) return;
+  running_ = false;
+  const pid_t pid = postmaster_pid();
+  if (::kill(pid, SIGKILL) != 0 && errno != ESRCH) {
+    throw std::system_error(errno, std::generic_category(), "kill -9 the postmaster");
+  }
+  // The postmaster's children (backends, checkpointer, ...) notice its death and exit by
+  // themselves; a new postmaster refuses to start while one of them still holds the old shared
+  // memory. Every one of them runs in the data directory.
+  const fs::path data = fs::canonical(data_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (process_alive(pid) || !processes_in(data).empty()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("the killed postmaster's processes did not exit within 30 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // An init that does not reap orphans (some containers) leaves the postmaster a zombie, whose pid
+  // in the lock files would make the next postmaster believe it still runs. Nothing of the old
+  // server is left, so the lock files are stale.
+  std::error_code ignored;
+  fs::remove(data_ / "postmaster.pid", ignored);
+  fs::remove(socket_dir_ / (".s.PGSQL." + std::to_string(port_) + ".lock"), ignored);
+}
+
+pid_t PgCluster::postmaster_pid() const {
+  std::ifstream in(data_ / "postmaster.pid");
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) {
+    throw std::runtime_error("no postmaster pid in " + (data_ / "postmaster.pid").string());
+  }
+  return static_cast<pid_t>(pid);
 }
 
 std::string PgCluster::conninfo(const std::string& name, bool tcp) const {

@@ -5,6 +5,8 @@
 // The destructor stops the server (immediately) and removes the directory, also when tests fail;
 // a watchdog process does the same if the test process dies without running it (a crash, abort).
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,9 +33,11 @@ class PgCluster {
   // The keyword string of database `name`, over the unix socket, or over TCP when `tcp`.
   [[nodiscard]] std::string conninfo(const std::string& name, bool tcp = false) const;
 
-  void start();            // pg_ctl start -w
-  void stop();             // pg_ctl stop -m immediate: no checkpoint, like a crash
-  void kill_postmaster();  // the server disappears at once; start() brings it back
+  void start();  // pg_ctl start -w
+  void stop();   // pg_ctl stop -m immediate: no checkpoint, like a crash
+  // kill -9 of the postmaster, as a crash or an operator would; returns once its children have
+  // exited too (they notice by themselves), so that start() brings the server back.
+  void kill_postmaster();
   [[nodiscard]] bool running() const { return running_; }
   [[nodiscard]] int port() const { return port_; }
 
@@ -42,7 +46,9 @@ class PgCluster {
   // log file, which run_or_throw quotes on failure.
   int run(const std::vector<std::string>& args) const;
   void run_or_throw(const std::vector<std::string>& args) const;
-  void admin_sql(const std::string& sql) const;  // runs as superuser in database `postgres`
+  void admin_sql(const std::string& sql) const;
+  [[nodiscard]] pid_t postmaster_pid()
+      const;  // from postmaster.pid  // runs as superuser in database `postgres`
   void start_watchdog();
   [[nodiscard]] std::vector<std::string> command(const std::vector<std::string>& args) const;
 
