@@ -4,7 +4,9 @@
 
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "store/sqlite/unicode_lower.hpp"
@@ -83,10 +85,17 @@ SqliteConnection::SqliteConnection(const std::string& path) {
   exec(connection_setup);
 }
 
-void SqliteConnection::fail(int code, std::string_view context) {
+void SqliteConnection::fail(int code, std::string_view context, int os_error) {
   std::string message(context);
   message += ": ";
   message += db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(code);
+  // SQLite says "disk I/O error" for every failed read or write; the system's error names the
+  // cause (no space left, file too large, permission denied, ...).
+  const int primary = code & 0xff;
+  if (db_ && (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN)) {
+    if (const int kept = sqlite3_system_errno(db_.get()); kept != 0) os_error = kept;
+    if (os_error != 0) message += " (" + std::system_category().message(os_error) + ")";
+  }
   switch (code) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
@@ -153,9 +162,10 @@ Rows SqliteConnection::run(const Statement& statement, std::span<const Value> pa
 
   Rows rows;
   for (;;) {
+    errno = 0;
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) fail(rc, std::string(statement.name));
+    if (rc != SQLITE_ROW) fail(rc, std::string(statement.name), errno);
     const int columns = sqlite3_column_count(stmt);
     std::vector<Value> values;
     values.reserve(static_cast<std::size_t>(columns));
@@ -186,9 +196,11 @@ bool SqliteConnection::in_transaction() const {
 void SqliteConnection::exec(std::string_view sql) {
   const std::string text(sql);
   char* error = nullptr;
+  errno = 0;
   const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &error);
+  const int os_error = errno;
   sqlite3_free(error);
-  if (rc != SQLITE_OK) fail(rc, "exec");
+  if (rc != SQLITE_OK) fail(rc, "exec " + text.substr(0, text.find_first_of(";\n")), os_error);
 }
 
 awaitable<Rows> SqliteConnection::execute(const Statement& statement,

@@ -63,7 +63,9 @@ class SqliteConnection final : public Connection {
 
  private:
   sqlite3_stmt* prepared(const Statement& statement);
-  [[noreturn]] void fail(int code, std::string_view context);
+  // Throws the exception `code` calls for. `os_error` is errno as the failed call left it: SQLite
+  // does not always keep the system's error (sqlite3_system_errno is 0 after a failed write).
+  [[noreturn]] void fail(int code, std::string_view context, int os_error = 0);
   [[nodiscard]] bool interrupted() const {
     return interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed);
   }
