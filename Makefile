@@ -1,6 +1,7 @@
 # The two commands of the README, and their parts. Every target first installs what is missing.
 #   make run    build, migrate the embedded database, serve on 127.0.0.1:8080
-#   make test   build, run every test (SQLite and a throwaway PostgreSQL cluster)
+#   make test   build, run every test (SQLite and a throwaway PostgreSQL cluster), on the release
+#               build and under ASan + UBSan, then a 60 s smoke run of each fuzz target
 
 SHELL := /bin/bash
 PRESET ?= release
@@ -12,11 +13,17 @@ PORT ?= 8080
 
 BUILD_PACKAGES := g++ make cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev \
   libboost-url1.81-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev
+# The .deb: dpkg-shlibdeps computes its Depends; adduser is one of them (its postinst).
+PACKAGE_PACKAGES := dpkg-dev adduser
 TEST_PACKAGES := libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 clang-format clang \
-  libclang-rt-14-dev
+  libclang-rt-14-dev chromium $(PACKAGE_PACKAGES)
+# GET /docs fetches Swagger UI with npm at build time. The nodejs package installed on some
+# machines bundles npm, and Debian's npm package would conflict with it: so nodejs and npm are
+# installed only when there is no npm command.
+NPM_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 BENCH_PACKAGES := wrk postgresql-15 postgresql-client-15 sqlite3 libbenchmark-dev curl
 
-.PHONY: all build run test deps test-deps test-asan asan tsan fuzz format format-check clean
+.PHONY: all build run test suite deps test-deps test-asan asan test-tsan tsan fuzz format format-check clean package
 
 all: build
 
@@ -37,7 +44,7 @@ define install_missing
 endef
 
 deps:
-	$(call install_missing,$(BUILD_PACKAGES))
+	$(call install_missing,$(BUILD_PACKAGES) $(NPM_PACKAGES))
 
 test-deps: deps
 	$(call install_missing,$(TEST_PACKAGES))
@@ -50,7 +57,16 @@ run: build
 	$(BINARY) --database $(DATABASE) db upgrade
 	$(BINARY) --database $(DATABASE) serve --host $(HOST) --port $(PORT)
 
+# Everything CI runs: the suite on the release build (with the browser and package tests), the
+# suite again under ASan + UBSan (clang, with the fuzz seeds and regressions replayed), and each
+# fuzz target for FUZZ_SMOKE_SECONDS.
 test: test-deps
+	$(MAKE) suite PRESET=release
+	$(MAKE) suite PRESET=asan
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
+# One preset's build and every ctest entry of it; on release, also `db check` on a fresh file.
+suite: test-deps
 	cmake --preset $(PRESET)
 	cmake --build --preset $(PRESET)
 	ctest --preset $(PRESET) --output-on-failure
@@ -61,22 +77,32 @@ test: test-deps
 # The full suite under ASan + UBSan, built by clang (the asan preset); it also replays every fuzz
 # seed and regression input (ctest label fuzz).
 test-asan:
-	$(MAKE) test PRESET=asan
+	$(MAKE) suite PRESET=asan
 
 asan: test-asan
 
-tsan:
-	$(MAKE) test PRESET=tsan
+test-tsan:
+	$(MAKE) suite PRESET=tsan
+
+tsan: test-tsan
 
 # libFuzzer (docs/reliability.md): each target for FUZZ_SECONDS, two at a time, on a scratch copy
 # of fuzz/corpus under build/asan. Fails when a target finds a crash (build/asan/fuzz-artifacts/).
 #   make fuzz [FUZZ_SECONDS=600]
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_TARGETS := fuzz_request fuzz_json_body fuzz_query fuzz_revision
 fuzz: test-deps
 	cmake --preset asan
 	cmake --build --preset asan --target $(FUZZ_TARGETS)
 	printf '%s\n' $(FUZZ_TARGETS) | xargs -P 2 -I '{}' fuzz/run.sh '{}' $(FUZZ_SECONDS) build/asan
+
+# The Debian package (docs/packaging.md): $(BUILD_DIR)/package/usertasks_<version>_<arch>.deb
+package: deps
+	$(call install_missing,$(PACKAGE_PACKAGES))
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET)
+	cd $(BUILD_DIR) && cpack
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
@@ -93,6 +119,18 @@ bench: deps
 	cmake --preset release
 	cmake --build --preset release --target usertasks bench_sql sqlite_ceiling bench_micro
 	BENCH_SECONDS=$(or $(BENCH_SECONDS),10) bench/run.sh $(ARGS)
+
+# The soak test (docs/reliability.md): 64 clients for SOAK_SECONDS on SQLite, then on a throwaway
+# PostgreSQL cluster, every acknowledged write checked against the database, memory watched.
+# Not part of `make test`; builds only the release binary and the soak program.
+#   make soak [SOAK_SECONDS=120]
+SOAK_PACKAGES := libgtest-dev libgmock-dev postgresql-15
+.PHONY: soak
+soak: deps
+	$(call install_missing,$(SOAK_PACKAGES))
+	cmake --preset release
+	cmake --build --preset release --target usertasks soak
+	build/release/tests/soak --backend all --seconds $(or $(SOAK_SECONDS),120)
 
 clean:
 	rm -rf build
