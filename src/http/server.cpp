@@ -162,17 +162,23 @@ struct Server::Impl {
     std::uint64_t request = 0;
   };
   struct Worker {
+    // Touched only on this worker's thread. Declared before the context, so that it outlives
+    // the sessions the context destroys when it goes (their clean-up erases them from here).
+    std::unordered_set<Connection*> connections;
     asio::io_context context{1};
     // Keeps run() going while no connection is open; released when the server stops.
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{
         context.get_executor()};
-    std::unordered_set<Connection*> connections;  // touched only on this worker's thread
   };
 
   ServerOptions options;
   App app;
   Metrics* metrics;
   const Response refusal = refusal_answer(options.max_connections);
+  // Set when run() has returned and every io thread has ended. Sessions still suspended then
+  // (past the drain timeout) are destroyed with their io_context, in whatever order the workers
+  // go: their clean-up must not post to another worker's context, which may be gone already.
+  std::atomic<bool> finished{false};
   std::vector<std::unique_ptr<Worker>> workers;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -296,7 +302,7 @@ struct Server::Impl {
 
   void connection_closed() {
     if (metrics != nullptr) metrics->connection_closed();
-    if (--open == 0 && stopping.load()) {
+    if (--open == 0 && stopping.load() && !finished.load()) {
       asio::post(workers.front()->context, [this] { drain_timer.cancel(); });
     }
   }
@@ -543,6 +549,8 @@ void Server::run() {
   Metrics::bind_thread(0);
   s.workers.front()->context.run();
   flush_access_log();
+  threads.clear();  // joins
+  s.finished = true;
 }
 
 void Server::stop() {
