@@ -426,10 +426,16 @@ TEST(SqliteFaults, AReadOnlyFileAnswers503ToWritesAndStillServesReads) {
 
   // The file stays writable by nobody but its owner; the server runs as someone else. As root it
   // would ignore the file's mode, so then it runs as `nobody`, in a directory of its own where
-  // SQLite may keep its shared-memory index beside the database, as it needs for reading.
+  // SQLite may keep its shared-memory index beside the database, as it needs for reading. The
+  // build directory may be closed to other users: `nobody` runs a copy of the binary kept there.
   ProcessOptions as;
   if (::geteuid() == 0) {
     as.user = "nobody";
+    as.binary = directory.path() / "usertasks";
+    fs::copy_file(USERTASKS_BINARY, as.binary);
+    fs::permissions(as.binary, fs::perms::owner_all | fs::perms::group_read |
+                                   fs::perms::group_exec | fs::perms::others_read |
+                                   fs::perms::others_exec);
     const passwd* nobody = ::getpwnam("nobody");
     ASSERT_NE(nobody, nullptr) << "no user `nobody` to run the server as";
     for (const fs::path& path :
@@ -490,7 +496,7 @@ TEST(SqliteFaults, AFileThatCannotGrowAnswers503ToWritesAndStaysIntact) {
   // Room for a few dozen writes in the journal; also the bound of the server's log.
   const std::uint64_t limit = fs::file_size(file) + 96 * 1024;
   ServerProcess server(on_database(sqlite_url(file), Migrate::none),
-                       ProcessOptions{.user = {}, .file_size_limit = limit});
+                       ProcessOptions{.user = {}, .file_size_limit = limit, .binary = {}});
   Client client(server.port());
   client.set_timeout(client_timeout);
 

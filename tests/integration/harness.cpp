@@ -142,7 +142,8 @@ pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& o
     as_user.emplace(user->pw_uid, user->pw_gid);
   }
   const rlimit file_size{process.file_size_limit, process.file_size_limit};
-  std::vector<std::string> argv_strings{USERTASKS_BINARY};
+  std::vector<std::string> argv_strings{process.binary.empty() ? std::string(USERTASKS_BINARY)
+                                                               : process.binary.string()};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& s : argv_strings) argv.push_back(s.data());

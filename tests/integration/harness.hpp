@@ -99,6 +99,9 @@ struct ProcessOptions {
   // RLIMIT_FSIZE in bytes (0: none), with SIGXFSZ ignored: a write that would make any file the
   // server writes (database, journal, log) larger fails with EFBIG, as on a full disk.
   std::uint64_t file_size_limit = 0;
+  // The executable to run instead of the build's usertasks, e.g. a copy of it that `user` can
+  // reach when the build directory is not open to other users.
+  std::filesystem::path binary;
 };
 
 // `usertasks serve` as a child process on a free port. The destructor stops it with SIGTERM and
