@@ -12,6 +12,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -21,6 +22,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,14 +63,25 @@ bool connection_refused(unsigned short port) {
 // the request (reading its body) until the test sends the rest.
 class HalfSentRequest {
  public:
-  HalfSentRequest(unsigned short port, std::string_view target, const std::string& body)
+  // With `wait_for_continue`, the headers go with `Expect: 100-continue` and the half body only
+  // after the server's interim 100 answer: from then on the request is certainly in flight.
+  HalfSentRequest(unsigned short port, std::string_view target, const std::string& body,
+                  bool wait_for_continue = false)
       : socket_(context_), rest_(body.substr(body.size() / 2)) {
     socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     const std::string head = fmt::format(
         "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        "Content-Length: {}\r\n\r\n",
-        target, body.size());
-    asio::write(socket_, asio::buffer(head + body.substr(0, body.size() / 2)));
+        "Content-Length: {}\r\n{}\r\n",
+        target, body.size(), wait_for_continue ? "Expect: 100-continue\r\n" : "");
+    if (wait_for_continue) {
+      asio::write(socket_, asio::buffer(head));
+      std::string interim;
+      asio::read_until(socket_, asio::dynamic_buffer(interim), "\r\n\r\n");
+      if (!interim.starts_with("HTTP/1.1 100")) throw std::runtime_error("no 100: " + interim);
+      asio::write(socket_, asio::buffer(body.substr(0, body.size() / 2)));
+    } else {
+      asio::write(socket_, asio::buffer(head + body.substr(0, body.size() / 2)));
+    }
   }
 
   void send_rest() { asio::write(socket_, asio::buffer(rest_)); }
@@ -285,8 +298,8 @@ TEST_P(GracefulShutdown, ARequestStuckPastTheDrainTimeoutDoesNotKeepTheProcessAl
   Client idle(server.port());
   ASSERT_EQ(idle.get("/healthz").status, 200U);  // a keep-alive connection, idle from now on
   HalfSentRequest stuck(server.port(), "/users",
-                        to_text(json::object{{"name", "Stuck"}, {"email", "stuck@example.com"}}));
-  ASSERT_EQ(idle.get("/healthz").status, 200U);  // by now the server is reading the stuck body
+                        to_text(json::object{{"name", "Stuck"}, {"email", "stuck@example.com"}}),
+                        /*wait_for_continue=*/true);  // the server is reading the stuck body
 
   const ServerProcess::Exit exit = server.stop();
   EXPECT_TRUE(exit.exited && exit.code == 0)
