@@ -487,22 +487,19 @@ struct Server::Impl {
 
       stream.expires_after(options.body_timeout);
       auto [write_ec, written] = co_await write(stream, res, req.method() == Verb::head);
-      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::steady_clock::now() - started)
-                              .count();
+      const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - started);
       if (log_requests) {
         log_access(stream.get_executor(), {.peer = peer,
                                            .method = req.method_string(),
                                            .target = req.target(),
                                            .status = status,
                                            .bytes = bytes,
-                                           .duration = std::chrono::microseconds(micros),
+                                           .duration = elapsed,
                                            .request_id = request_id});
       }
-      if (metrics != nullptr) {
-        metrics->observe_request(context.route, req.method(), status,
-                                 std::chrono::microseconds(micros));
-      }
+      if (metrics != nullptr)
+        metrics->observe_request(context.route, req.method(), status, elapsed);
       if (write_ec) break;
       if (early) {
         co_await linger(stream, buffer);
