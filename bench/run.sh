@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The usertasks benchmark: the service against its database's own ceiling. See docs/performance.md.
 #
-#   bench/run.sh [--scale] [--backend postgresql|sqlite|all] [--no-micro]
+#   bench/run.sh [--scale] [--backend postgresql|sqlite|all] [--no-micro] [--sweep]
 #
 # For each backend: seed 10,000 users with 10 tasks each (--scale: 100,000 users, 1,000,000
 # tasks), serve them with build/release/usertasks on a free loopback port, load each endpoint with
@@ -10,9 +10,11 @@
 # measure the server's memory idle and holding 1,000 keep-alive connections, and print and write
 # bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Then the micro-benchmarks. Everything runs on
 # 127.0.0.1 and in a temporary directory; the cluster and the servers are stopped on exit.
+# --sweep replaces the endpoint table: GET /users/{id} and POST /tasks under each --threads and
+# --pool of BENCH_SWEEP ("1x2 1x4 2x2 2x4 2x8"), written to …-BACKEND-sweep.md.
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_HOLD (1000),
-# BENCH_BUILD_DIR (build/release).
+# BENCH_BUILD_DIR (build/release), BENCH_SWEEP (io threads x pool size, for --sweep).
 set -euo pipefail
 shopt -s inherit_errexit # a failure inside $(…) stops the run too
 
@@ -32,6 +34,7 @@ TASKS_PER_USER=10
 SCALE=""
 BACKENDS=(postgresql sqlite)
 MICRO=1
+SWEEP=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --scale) USERS=100000 SCALE="-scale" ;;
@@ -44,7 +47,8 @@ while [[ $# -gt 0 ]]; do
       esac
       ;;
     --no-micro) MICRO=0 ;;
-    -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" && exit 0 ;;
+    --sweep) SWEEP=1 MICRO=0 ;;
+    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" && exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2 && exit 2 ;;
   esac
   shift
@@ -110,10 +114,11 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# start_server DATABASE LOG_LEVEL LOG_FILE: serves DATABASE on a free port; sets SERVER_PID/PORT.
+# start_server DATABASE LOG_LEVEL LOG_FILE [SERVE_ARGS…]: serves DATABASE on a free port; sets
+# SERVER_PID/PORT.
 start_server() {
   SERVER_PORT=$(free_port)
-  "$BIN" --database "$1" serve --host 127.0.0.1 --port "$SERVER_PORT" --log-level "$2" \
+  "$BIN" --database "$1" serve --host 127.0.0.1 --port "$SERVER_PORT" --log-level "$2" "${@:4}" \
     >"$3" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
@@ -303,22 +308,72 @@ fi
 DATE=$(date -u +%Y-%m-%d)
 mkdir -p "$ROOT/bench/results"
 
-# bench_backend postgresql|sqlite
-bench_backend() {
-  local backend=$1 database
-  local load_before load_after rss_fresh rss_after hold_line
-  echo "== $backend: seeding $USERS users, $TASKS tasks"
-  load_before=$(load)
-  if [[ $backend == postgresql ]]; then
+# seed postgresql|sqlite: makes the database (starting the cluster); sets DATABASE, its --database.
+seed() {
+  echo "== $1: seeding $USERS users, $TASKS tasks"
+  if [[ $1 == postgresql ]]; then
     pg_start
     pg_seed
-    database="host=$PGHOST port=$PGPORT user=postgres dbname=bench"
+    DATABASE="host=$PGHOST port=$PGPORT user=postgres dbname=bench"
   else
     sqlite_seed
-    database="sqlite:$SQLITE_DB"
+    DATABASE="sqlite:$SQLITE_DB"
   fi
+}
 
-  start_server "$database" warn "$WORK/server.log"
+pg_stop() {
+  "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+  PG_DIR=""
+}
+
+# sweep_backend postgresql|sqlite: GET /users/{id} and POST /tasks at each io-thread count and
+# pool size of BENCH_SWEEP, to choose the defaults (docs/performance.md).
+sweep_backend() {
+  local backend=$1 config threads pool rows="" line user_line post_line file load_before
+  seed "$backend"
+  load_before=$(load)
+  for config in ${BENCH_SWEEP:-1x2 1x4 2x2 2x4 2x8}; do
+    threads=${config%x*} pool=${config#*x}
+    start_server "$DATABASE" warn "$WORK/server-sweep.log" --threads "$threads" --pool "$pool"
+    user_line=$(run_wrk user)
+    post_line=$(run_wrk post_task)
+    stop_server
+    echo "-- --threads $threads --pool $pool: $user_line / $post_line"
+    line="| $threads | $pool"
+    for l in "$user_line" "$post_line"; do
+      line+=" | $(printf '%.0f' "$(field "$l" rps)") | $(field "$l" p99_ms)"
+    done
+    rows+="$line |"$'\n'
+  done
+  [[ $backend != postgresql ]] || pg_stop
+  file=$ROOT/bench/results/$DATE-$COMMIT-$backend$SCALE-sweep.md
+  {
+    echo "# usertasks on $backend, io threads and pool size, $DATE"
+    echo
+    echo "- commit: $COMMIT$DIRTY"
+    echo "- machine: $(machine)"
+    echo "- load average (1, 5, 15 min) before: $load_before; after: $(load)"
+    echo "- data: $USERS users, $TASKS tasks; wrk $CONNECTIONS connections, $THREADS threads, ${DURATION} s per endpoint, random ids"
+    echo "- service: build/release/usertasks serve --log-level warn --threads T --pool P"
+    echo
+    echo "| --threads | --pool | \`GET /users/{id}\` req/s | p99 ms | \`POST /tasks\` req/s | p99 ms |"
+    echo "|---:|---:|---:|---:|---:|---:|"
+    printf '%s' "$rows"
+  } >"$file"
+  echo
+  cat "$file"
+  echo "written to ${file#"$ROOT"/}"
+}
+
+# bench_backend postgresql|sqlite
+bench_backend() {
+  local backend=$1
+  local load_before load_after rss_fresh rss_after hold_line
+  load_before=$(load)
+  seed "$backend"
+
+  start_server "$DATABASE" warn "$WORK/server.log"
   sleep 0.5
   rss_fresh=$(rss_kib "$SERVER_PID")
 
@@ -370,7 +425,7 @@ bench_backend() {
 
   # The same server with its default logging (one access-log line per request, to a file).
   echo "-- with --log-level info"
-  start_server "$database" info "$WORK/server-info.log"
+  start_server "$DATABASE" info "$WORK/server-info.log"
   local info_rows=""
   for entry in "${ENDPOINTS[0]}" "${ENDPOINTS[4]}"; do
     IFS='|' read -r label endpoint op target <<<"$entry"
@@ -381,11 +436,7 @@ bench_backend() {
   stop_server
   load_after=$(load)
 
-  if [[ $backend == postgresql ]]; then
-    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
-    rm -rf "$PG_DIR"
-    PG_DIR=""
-  fi
+  [[ $backend != postgresql ]] || pg_stop
 
   local ceiling_name file
   if [[ $backend == postgresql ]]; then
@@ -430,7 +481,7 @@ bench_backend() {
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 for backend in "${BACKENDS[@]}"; do
-  bench_backend "$backend"
+  if [[ $SWEEP -eq 1 ]]; then sweep_backend "$backend"; else bench_backend "$backend"; fi
 done
 
 if [[ $MICRO -eq 1 ]]; then
