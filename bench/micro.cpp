@@ -78,7 +78,8 @@ struct Routes {
   std::unique_ptr<usertasks::store::Database> db =
       usertasks::store::open_database("sqlite::memory:", 1);
   usertasks::http::Metrics metrics;
-  usertasks::http::Router router = usertasks::app::build_router(*db, {}, metrics);
+  std::unique_ptr<const usertasks::http::Router> router =
+      usertasks::app::build_router(*db, {}, metrics);
   ~Routes() { db->close(); }
 };
 Routes& routes() {
@@ -87,7 +88,7 @@ Routes& routes() {
 }
 
 void route(benchmark::State& state, Verb method, std::string_view path) {
-  const auto& router = routes().router;
+  const auto& router = *routes().router;
   for (auto _ : state) {
     auto match = router.match(method, path);
     benchmark::DoNotOptimize(match);

@@ -57,8 +57,6 @@ std::unique_ptr<store::Database> open_migrated(const std::filesystem::path& file
 // The service on a database file in a directory of its own, removed when the process exits.
 class Service {
  public:
-  // The router is built in place, as `usertasks serve` builds it, and never moved: the
-  // /openapi.json route refers to the router that holds it.
   Service()
       : dir_(make_temporary_directory()),
         db_(open_migrated(dir_ / "fuzz.db")),
@@ -76,7 +74,7 @@ class Service {
 
   http::Response answer(http::Request& req) {
     try {
-      return app::run_sync(http::dispatch(router_, req));
+      return app::run_sync(http::dispatch(*router_, req));
     } catch (const std::exception& e) {
       fuzz::fail("the service threw (the server would answer 500)", e.what());
     }
@@ -94,13 +92,13 @@ class Service {
 
   void note_write() { written_ = true; }
 
-  [[nodiscard]] const http::Router& router() const { return router_; }
+  [[nodiscard]] const http::Router& router() const { return *router_; }
 
  private:
   std::filesystem::path dir_;
   std::unique_ptr<store::Database> db_;
   http::Metrics metrics_;  // what GET /metrics renders
-  const http::Router router_;
+  const std::unique_ptr<const http::Router> router_;
   bool written_ = true;  // the first input clears whatever a previous process left
 };
 

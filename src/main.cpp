@@ -199,9 +199,9 @@ void add_routes(CLI::App& cli, app::Settings& settings, Command& command) {
       // The table does not depend on the database; an in-memory one stands behind the handlers.
       auto db = store::open_database("sqlite::memory:", 1);
       const http::Metrics metrics;
-      const http::Router router = app::build_router(*db, settings, metrics);
+      const auto router = app::build_router(*db, settings, metrics);
       std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", "METHOD", "PATH", "NAME", "SUMMARY");
-      for (const http::Route& r : router.routes()) {
+      for (const http::Route& r : router->routes()) {
         std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n",
                                  std::string(http::beast_http::to_string(r.method)), r.path, r.name,
                                  r.summary);

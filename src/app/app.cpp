@@ -40,12 +40,12 @@ void configure_logging(const std::string& level) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
 }
 
-http::Router build_router(store::Database& db, const Settings& settings,
-                          const http::Metrics& metrics) {
-  http::Router router;
+std::unique_ptr<const http::Router> build_router(store::Database& db, const Settings& settings,
+                                                 const http::Metrics& metrics) {
+  auto router = std::make_unique<http::Router>();
   const resources::ApiOptions options{.statement_count_header = settings.statement_count_header};
-  resources::add_routes(router, db, options);
-  resources::add_metrics_route(router, db, options, metrics);
+  resources::add_routes(*router, db, options);
+  resources::add_metrics_route(*router, db, options, metrics);
   return router;
 }
 
@@ -62,7 +62,8 @@ int serve(const Settings& settings) {
   }
   http::Metrics metrics(http::io_thread_count(settings.server));
   MeasuredDatabase db(*driver, metrics);
-  const http::Router router = build_router(db, settings, metrics);
+  const std::unique_ptr<const http::Router> routes = build_router(db, settings, metrics);
+  const http::Router& router = *routes;
   const std::vector<std::size_t> slots = name_routes(metrics, router);
   const http::BearerAuth auth(settings.api_token);
   http::Server server(

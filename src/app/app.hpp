@@ -1,6 +1,7 @@
 #pragma once
 // Wiring: settings, the router built from the resources, and the serve command.
 
+#include <memory>
 #include <string>
 
 #include "http/metrics.hpp"
@@ -21,9 +22,10 @@ struct Settings {
 };
 
 // Every route of the service, bound to `db`; /metrics renders `metrics`, which must outlive the
-// router.
-http::Router build_router(store::Database& db, const Settings& settings,
-                          const http::Metrics& metrics);
+// router. The router is returned behind a pointer because it must not move: the /openapi.json
+// route describes the router that holds it.
+std::unique_ptr<const http::Router> build_router(store::Database& db, const Settings& settings,
+                                                 const http::Metrics& metrics);
 
 // `usertasks serve`: runs until SIGINT/SIGTERM; returns the process exit code.
 int serve(const Settings& settings);

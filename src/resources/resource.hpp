@@ -91,9 +91,10 @@ Response page_response(const Exchange& ex, std::string items, bool more, std::si
 // Resource registration, one function per resource file.
 void add_user_routes(http::Router& router, store::Database& db, const ApiOptions& options);
 void add_task_routes(http::Router& router, store::Database& db, const ApiOptions& options);
+// /openapi.json describes `router` when it is called, so `router` must not move after this.
 void add_system_routes(http::Router& router, store::Database& db, const ApiOptions& options);
 
-// Every route of the service.
+// Every route of the service; the same holds for `router`.
 void add_routes(http::Router& router, store::Database& db, const ApiOptions& options);
 
 }  // namespace usertasks::resources

@@ -221,14 +221,19 @@ TEST_P(LimitsTest, ATricklingClientIsCutOffAtTheHeaderDeadlineNotKeptAliveByEach
   EXPECT_EQ(client.get("/healthz").status, 200U);
 }
 
+// Sends GET /healthz on `c`: it must be answered 200 and the connection kept alive.
+void expect_kept_alive(RawConnection& c) {
+  ASSERT_TRUE(c.send(healthz_request));
+  const auto answer = c.read_response();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200U);
+  EXPECT_TRUE(answer->keep_alive);
+}
+
 TEST_P(LimitsTest, ATrickledRequestOnAKeptAliveConnectionIsCutOffToo) {
   auto server = start_server({"--header-timeout-ms", "1000", "--idle-timeout-ms", "600000"});
   RawConnection c(server->port());
-  ASSERT_TRUE(c.send(healthz_request));
-  const auto first = c.read_response();
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->status, 200U);
-  EXPECT_TRUE(first->keep_alive);
+  ASSERT_NO_FATAL_FAILURE(expect_kept_alive(c));
   const std::string request = slow_request();
   const std::size_t sent = trickle(c, request);
   std::string received;
@@ -250,11 +255,7 @@ TEST_P(LimitsTest, ANewConnectionThatSendsNothingIsDroppedAtTheHeaderDeadline) {
 TEST_P(LimitsTest, AnIdleKeptAliveConnectionIsClosedAtTheIdleTimeout) {
   auto server = start_server({"--idle-timeout-ms", "1000", "--header-timeout-ms", "600000"});
   RawConnection c(server->port());
-  ASSERT_TRUE(c.send(healthz_request));
-  const auto first = c.read_response();
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->status, 200U);
-  EXPECT_TRUE(first->keep_alive);
+  ASSERT_NO_FATAL_FAILURE(expect_kept_alive(c));
   std::string received;
   EXPECT_TRUE(c.closed_within(20s, received));
   EXPECT_EQ(received, "") << "the idle close sends nothing";
