@@ -5,6 +5,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "store/sqlite/sqlite_connection.hpp"
@@ -124,6 +125,10 @@ awaitable<void> SqliteDatabase::run(Access access, Work work) {
         asio::co_spawn(workers_, on_worker(access, work, interrupt),
                        [handler = std::move(handler)](std::exception_ptr e) mutable {
                          const auto executor = asio::get_associated_executor(handler);
+                         // Counted as work until this worker thread is out of the io_context:
+                         // otherwise the handler could run and its io_context finish and be
+                         // destroyed (run_sync) while this thread is still waking it up.
+                         const auto busy = asio::make_work_guard(executor);
                          asio::dispatch(executor, [handler = std::move(handler), e]() mutable {
                            asio::get_associated_cancellation_slot(handler).clear();
                            std::move(handler)(e);
