@@ -305,6 +305,74 @@ TEST_F(PostgresDriver, ConnectionsAreSharedBySeveralIoThreads) {
   EXPECT_LE(db->open_connections(), 3U);
 }
 
+// The connection a run was lent, and how many times its socket had been registered by then.
+struct Lent {
+  const PgConnection* connection = nullptr;
+  std::uint64_t registrations = 0;
+};
+
+awaitable<Lent> borrow(store::Database& db, std::chrono::milliseconds hold = 0ms) {
+  co_return co_await store::with_connection(
+      db, Access::read, [hold](Connection& c) -> awaitable<Lent> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, hold);
+        co_await timer.async_wait(asio::use_awaitable);
+        const auto& pg = dynamic_cast<const PgConnection&>(c);
+        co_return Lent{&pg, pg.registrations()};
+      });
+}
+
+Lent borrow_on(asio::io_context& context, store::Database& db) {
+  auto lent = asio::co_spawn(context, borrow(db), asio::use_future);
+  context.restart();
+  context.run();
+  return lent.get();
+}
+
+TEST_F(PostgresDriver, AnIdleConnectionStaysRegisteredWithTheIoThreadThatLastBorrowedIt) {
+  auto db = open({.size = 2});
+  // Destroyed before the database, with connections idle and registered with them.
+  asio::io_context a;
+  asio::io_context b;
+  // Two runs at once on `a`: two connections, each registered once, with a.
+  auto first = asio::co_spawn(a, borrow(*db, 50ms), asio::use_future);
+  auto second = asio::co_spawn(a, borrow(*db, 50ms), asio::use_future);
+  a.run();
+  const Lent one = first.get();
+  const Lent two = second.get();
+  ASSERT_NE(one.connection, two.connection);
+  EXPECT_EQ(one.registrations, 1U);
+  EXPECT_EQ(two.registrations, 1U);
+  // A run on `b` takes one of them over...
+  const Lent moved = borrow_on(b, *db);
+  EXPECT_EQ(moved.registrations, 2U);
+  // ...a run on `a` is lent the other, still registered there...
+  const Lent stayed = borrow_on(a, *db);
+  EXPECT_NE(stayed.connection, moved.connection);
+  EXPECT_EQ(stayed.registrations, 1U);
+  // ...and one on `b` again the first, still registered with b.
+  const Lent back = borrow_on(b, *db);
+  EXPECT_EQ(back.connection, moved.connection);
+  EXPECT_EQ(back.registrations, 2U);
+}
+
+TEST_F(PostgresDriver, AnIoContextDestroyedWithAStatementInFlightLeavesThePoolUsable) {
+  auto db = open({.size = 1});
+  {
+    asio::io_context doomed;
+    asio::co_spawn(doomed,
+                   db->run(Access::read,
+                           [](Connection& c) -> awaitable<void> {
+                             constexpr Statement sleep_long{"sleep_long", "SELECT pg_sleep(5)"};
+                             co_await c.execute(sleep_long, {});
+                           }),
+                   asio::detached);
+    doomed.run_for(300ms);  // the statement is on the wire
+    ASSERT_EQ(db->open_connections(), 1U);
+  }  // destroyed with the run suspended in it: its connection is dropped, not reused
+  EXPECT_EQ(db->open_connections(), 0U);
+  EXPECT_EQ(query(*db, select_one).front().integer(0), 1);
+}
+
 TEST_F(PostgresDriver, StoppedServerIsUnavailableAndTheSameDatabaseRecovers) {
   auto db = open({.size = 2, .acquire_timeout = 2s, .connect_timeout = 2s});
   create_items(*db);

@@ -4,12 +4,17 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/execution_context.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/query.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdlib>
+#include <mutex>
+#include <unordered_set>
 
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/pg_values.hpp"
@@ -19,6 +24,42 @@ namespace usertasks::store::postgres {
 namespace asio = boost::asio;
 using asio::posix::descriptor_base;
 using namespace asio::experimental::awaitable_operators;
+
+// The connections whose sockets are registered with one io_context's reactor: a service of that
+// io_context, so that Asio shuts it down before the reactor (a service added later is shut down
+// earlier, and the reactor exists before the first registration makes this one). At shutdown the
+// idle connections are deregistered at once; a lent one is deregistered when it is parked, which
+// happens as the io_context destroys the coroutine holding it, still before the reactor goes.
+class SocketHome final : public asio::execution_context::service {
+ public:
+  static inline asio::execution_context::id id;
+
+  explicit SocketHome(asio::execution_context& owner) : service(owner) {}
+
+  // One mutex for every home: taken when a connection is lent or parked (uncontended, and far
+  // cheaper than the two epoll_ctl calls it saves) and when an io_context shuts down.
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+
+  void shutdown() override {
+    std::lock_guard lock(mutex());
+    closed = true;
+    for (auto it = members.begin(); it != members.end();) {
+      PgConnection& connection = **it;
+      if (connection.lent_) {
+        ++it;
+        continue;
+      }
+      ++it;  // leave_home erases it from `members`
+      connection.leave_home();
+    }
+  }
+
+  std::unordered_set<PgConnection*> members;  // guarded by mutex()
+  bool closed = false;                        // guarded by mutex()
+};
 
 void FinishConn::operator()(pg_conn* conn) const {
   PQfinish(conn);
@@ -107,7 +148,8 @@ PgConnection::PgConnection(ConnHandle conn) : conn_(std::move(conn)) {
 }
 
 PgConnection::~PgConnection() {
-  detach();
+  std::lock_guard lock(SocketHome::mutex());
+  leave_home();
 }
 
 awaitable<std::unique_ptr<PgConnection>> PgConnection::connect(
@@ -145,11 +187,14 @@ awaitable<void> PgConnection::finish_connect(std::chrono::steady_clock::time_poi
     }
     // libpq may close its socket and open another between polls (next host, SSL or GSS retry)
     // and the new one may reuse the old number, so the descriptor is made anew for every wait.
-    detach();
-    attach(executor);
+    // It is not the connection's registration: lend() makes that.
+    struct Registration {
+      asio::posix::stream_descriptor socket;
+      ~Registration() { socket.release(); }  // the descriptor is libpq's to close
+    } registration{asio::posix::stream_descriptor(executor, PQsocket(conn_.get()))};
     const auto type =
         status == PGRES_POLLING_READING ? descriptor_base::wait_read : descriptor_base::wait_write;
-    const auto which = co_await (socket_->async_wait(type, asio::use_awaitable) ||
+    const auto which = co_await (registration.socket.async_wait(type, asio::use_awaitable) ||
                                  timer.async_wait(asio::use_awaitable));
     if (which.index() == 1) throw Unavailable("postgresql: connect: timed out");
     status = PQconnectPoll(conn_.get());
@@ -159,14 +204,45 @@ awaitable<void> PgConnection::finish_connect(std::chrono::steady_clock::time_poi
   }
 }
 
-void PgConnection::attach(const asio::any_io_executor& executor) {
-  detach();
-  socket_.emplace(executor, PQsocket(conn_.get()));
+namespace {
+asio::execution_context& context_of(const asio::any_io_executor& executor) {
+  return asio::query(executor, asio::execution::context);
+}
+}  // namespace
+
+bool PgConnection::registered_with(const asio::any_io_executor& executor) const {
+  std::lock_guard lock(SocketHome::mutex());
+  return home_ != nullptr && !home_->closed && &home_->context() == &context_of(executor);
 }
 
-void PgConnection::detach() {
+void PgConnection::lend(const asio::any_io_executor& executor) {
+  {
+    std::lock_guard lock(SocketHome::mutex());
+    lent_ = true;
+    if (home_ != nullptr && !home_->closed && &home_->context() == &context_of(executor)) return;
+    leave_home();
+  }
+  // Outside the lock: registering may create the reactor, and use_service the home.
+  socket_.emplace(executor, PQsocket(conn_.get()));
+  ++registrations_;
+  SocketHome& home = asio::use_service<SocketHome>(context_of(executor));
+  std::lock_guard lock(SocketHome::mutex());
+  home_ = &home;
+  home.members.insert(this);
+}
+
+void PgConnection::park() {
+  std::lock_guard lock(SocketHome::mutex());
+  lent_ = false;
+  if (home_ != nullptr && home_->closed) leave_home();
+}
+
+void PgConnection::leave_home() {
+  if (home_ == nullptr) return;
+  home_->members.erase(this);
+  home_ = nullptr;
   // release(), not close(): the descriptor belongs to libpq, which closes it in PQfinish.
-  if (socket_) socket_->release();
+  socket_->release();
   socket_.reset();
 }
 

@@ -35,6 +35,8 @@ using ResultHandle = std::unique_ptr<pg_result, ClearResult>;
 // so that timestamptz values print as timestamp_to_rfc3339 expects. Throws std::invalid_argument.
 std::string session_options(const std::string& conninfo);
 
+class SocketHome;
+
 class PgConnection final : public Connection {
  public:
   // Connects on the calling coroutine's executor; throws Unavailable when the server cannot be
@@ -57,10 +59,15 @@ class PgConnection final : public Connection {
   // Never throws: a connection that cannot roll back is marked broken, so it is not reused.
   awaitable<void> rollback();
 
-  // The socket is awaited on the executor of whoever borrows the connection: attach when
-  // borrowed, detach (on that same thread) before it goes back to the pool.
-  void attach(const boost::asio::any_io_executor& executor);
-  void detach();
+  // The socket is awaited on the executor of whoever borrows the connection. lend() registers it
+  // with that io_context's reactor, unless it is registered there already; park() marks it idle
+  // and leaves it registered, so that the next borrower on the same io thread pays no epoll_ctl.
+  // A registration outlives no io_context: when one goes away, the idle connections registered
+  // with it are deregistered then, and a lent one when it is parked (see SocketHome).
+  void lend(const boost::asio::any_io_executor& executor);
+  void park();
+  // Whether lend(executor) would keep the current registration.
+  [[nodiscard]] bool registered_with(const boost::asio::any_io_executor& executor) const;
 
   // For an idle connection about to be lent: reads whatever the server sent meanwhile (a shutdown
   // notice, EOF) without waiting; false when the connection must not be used.
@@ -70,8 +77,12 @@ class PgConnection final : public Connection {
 
   // Round trips so far (each send-then-await-results counts one); tests use it to check batching.
   [[nodiscard]] std::uint64_t round_trips() const { return round_trips_; }
+  // Times lend() registered the socket with a reactor; tests use it to check that a connection
+  // lent again on the same io thread is not registered anew.
+  [[nodiscard]] std::uint64_t registrations() const { return registrations_; }
 
  private:
+  friend class SocketHome;
   class Errors;
   struct Prepared {
     std::string name;
@@ -90,18 +101,24 @@ class PgConnection final : public Connection {
   awaitable<void> end_pipeline();
   awaitable<std::string> simple(std::string_view sql);
 
+  // Deregisters the socket from its io_context, if any. The caller holds the homes' mutex.
+  void leave_home();
+
   Prepared& prepared(const Statement& statement);
   void check_sent(int ok, std::string_view what);
   [[noreturn]] void connection_lost(std::string_view what);
 
   ConnHandle conn_;
   std::optional<boost::asio::posix::stream_descriptor> socket_;
+  SocketHome* home_ = nullptr;  // the io_context socket_ is registered with; the homes' mutex
+  bool lent_ = false;           // guarded by the homes' mutex
   std::unordered_map<const Statement*, Prepared> statements_;
   std::unordered_set<std::string> names_;
   bool begin_pending_ = false;
   bool in_flight_ = false;  // set while a command is on the wire; left set if that is abandoned
   bool broken_ = false;
   std::uint64_t round_trips_ = 0;
+  std::uint64_t registrations_ = 0;
 };
 
 }  // namespace usertasks::store::postgres

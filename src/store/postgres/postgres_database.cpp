@@ -25,8 +25,8 @@ struct PostgresDatabase::Waiter {
   std::unique_ptr<PgConnection> connection;
 };
 
-// A connection lent to one run(): attached to the borrower's executor, and given back (detached,
-// on the same thread) when the run ends, however it ends.
+// A connection lent to one run(), registered with the borrower's io_context, and given back
+// (parked, still registered there) when the run ends, however it ends.
 class PostgresDatabase::Lease {
  public:
   Lease(PostgresDatabase& db, std::unique_ptr<PgConnection> connection)
@@ -35,7 +35,7 @@ class PostgresDatabase::Lease {
   Lease& operator=(Lease&&) = delete;
   ~Lease() {
     if (!connection_) return;
-    connection_->detach();
+    connection_->park();
     db_->release(std::move(connection_));
   }
   PgConnection& operator*() const { return *connection_; }
@@ -165,8 +165,17 @@ awaitable<PostgresDatabase::Lease> PostgresDatabase::acquire() {
     std::lock_guard lock(mutex_);
     if (closed_) throw Unavailable("postgresql: the database is closed");
     if (!idle_.empty()) {
-      connection = std::move(idle_.back());  // the most recently used: warmest caches
-      idle_.pop_back();
+      // The most recently used one registered with this io thread: no epoll_ctl to lend it.
+      // Failing that, the most recently used: warmest caches.
+      auto chosen = std::prev(idle_.end());
+      for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+        if ((*it)->registered_with(executor)) {
+          chosen = std::prev(it.base());
+          break;
+        }
+      }
+      connection = std::move(*chosen);
+      idle_.erase(chosen);
     } else if (open_ < options_.size) {
       ++open_;  // ours to open
     } else {
@@ -199,7 +208,7 @@ awaitable<PostgresDatabase::Lease> PostgresDatabase::acquire() {
     connection = co_await PgConnection::connect(conninfo_, options_.connect_timeout,
                                                 options_.statement_timeout);
   }
-  connection->attach(executor);  // a new connection is attached already; this is cheap
+  connection->lend(executor);
   co_return slot.lease(std::move(connection));
 }
 
