@@ -355,6 +355,35 @@ TEST_F(PostgresDriver, AnIdleConnectionStaysRegisteredWithTheIoThreadThatLastBor
   EXPECT_EQ(back.registrations, 2U);
 }
 
+// A run that waits `delay`, then borrows a connection and records what it was lent.
+awaitable<void> borrow_later(store::Database& db, std::chrono::milliseconds delay,
+                             std::chrono::milliseconds hold, Lent& out) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  co_await timer.async_wait(asio::use_awaitable);
+  out = co_await borrow(db, hold);
+}
+
+TEST_F(PostgresDriver, AReturnedConnectionGoesToAWaiterOnItsOwnThreadAheadOfTheLineOnce) {
+  auto db = open({.size = 1, .acquire_timeout = 10s});
+  asio::io_context a;
+  asio::io_context b;
+  // `a` holds the only connection (registered with a) while a run on `b` and then a second run
+  // on `a` queue for it.
+  Lent holder;
+  Lent b_first;
+  Lent a_second;
+  asio::co_spawn(a, borrow_later(*db, 0ms, 600ms, holder), asio::detached);
+  asio::co_spawn(b, borrow_later(*db, 150ms, 0ms, b_first), asio::detached);
+  asio::co_spawn(a, borrow_later(*db, 300ms, 0ms, a_second), asio::detached);
+  std::thread other([&b] { b.run(); });
+  a.run();
+  other.join();
+  ASSERT_NE(holder.connection, nullptr);
+  // The run on `a` went first, on the registration it found; the one on `b` came next.
+  EXPECT_EQ(a_second.registrations, 1U);
+  EXPECT_EQ(b_first.registrations, 2U);
+}
+
 TEST_F(PostgresDriver, AnIoContextDestroyedWithAStatementInFlightLeavesThePoolUsable) {
   auto db = open({.size = 1});
   {

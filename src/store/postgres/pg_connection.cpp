@@ -210,9 +210,13 @@ asio::execution_context& context_of(const asio::any_io_executor& executor) {
 }
 }  // namespace
 
-bool PgConnection::registered_with(const asio::any_io_executor& executor) const {
+const void* PgConnection::registered_context() const {
   std::lock_guard lock(SocketHome::mutex());
-  return home_ != nullptr && !home_->closed && &home_->context() == &context_of(executor);
+  return home_ != nullptr && !home_->closed ? &home_->context() : nullptr;
+}
+
+bool PgConnection::registered_with(const asio::any_io_executor& executor) const {
+  return registered_context() == &context_of(executor);
 }
 
 void PgConnection::lend(const asio::any_io_executor& executor) {

@@ -66,6 +66,8 @@ class PgConnection final : public Connection {
   // with it are deregistered then, and a lent one when it is parked (see SocketHome).
   void lend(const boost::asio::any_io_executor& executor);
   void park();
+  // The io_context the socket is registered with, if any (an identity, for comparisons).
+  [[nodiscard]] const void* registered_context() const;
   // Whether lend(executor) would keep the current registration.
   [[nodiscard]] bool registered_with(const boost::asio::any_io_executor& executor) const;
 
