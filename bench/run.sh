@@ -63,13 +63,13 @@ for program in "$BIN" "$BENCH_BIN/bench_sql" "$BENCH_BIN/sqlite_ceiling"; do
 done
 
 # The endpoints: label, wrk endpoint (bench/wrk.lua), ceiling op (pgbench script / sqlite_ceiling),
-# target ratio to the ceiling.
+# target ratio to the ceiling, and "info" where the run is repeated at the default log level.
 ENDPOINTS=(
-  "GET /users/{id}|user|user_with_tasks|0.6"
+  "GET /users/{id}|user|user_with_tasks|0.6|info"
   "GET /tasks/{id}|task|task_with_user|0.6"
   "GET /tasks?user_id={id}&limit=100|tasks_of_user|tasks_page_of_user|0.6"
   "GET /users?include=tasks&limit=50&after={id}|users_with_tasks|users_page_with_tasks|0.6"
-  "POST /tasks|post_task|task_insert|0.8"
+  "POST /tasks|post_task|task_insert|0.8|info"
   "PATCH /tasks/{id}|patch_task|task_update|0.8"
   "GET /healthz|healthz|ping|0.6"
 )
@@ -80,22 +80,34 @@ PG_PORT=""
 PG_AS=()
 SERVER_PID=""
 SERVER_PORT=""
+INFO_PID="" # bench_backend's second server, at the default log level
+INFO_PORT=""
 
-stop_server() {
-  [[ -n $SERVER_PID ]] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
+# stop_pid PID: SIGTERM, then SIGKILL after 15 s.
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || true
   for _ in $(seq 1 150); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
+    kill -0 "$1" 2>/dev/null || break
     sleep 0.1
   done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+stop_server() {
+  [[ -z $SERVER_PID ]] || stop_pid "$SERVER_PID"
   SERVER_PID=""
+}
+
+stop_info_server() {
+  [[ -z $INFO_PID ]] || stop_pid "$INFO_PID"
+  INFO_PID=""
 }
 
 cleanup() {
   local status=$?
   stop_server
+  stop_info_server
   if [[ -n $PG_DIR && -f $PG_DIR/data/postmaster.pid ]]; then
     "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
@@ -134,11 +146,12 @@ start_server() {
 # field LINE NAME: the value of NAME=… in a "KEY k=v …" line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
-# run_wrk ENDPOINT: one wrk run; prints its BENCH line.
+# run_wrk ENDPOINT [PORT]: one wrk run against the server on PORT (SERVER_PORT); prints its
+# BENCH line.
 run_wrk() {
   BENCH_ENDPOINT=$1 BENCH_USERS=$USERS BENCH_TASKS=$TASKS \
     timeout $((DURATION + 60)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
-    -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:$SERVER_PORT" >"$WORK/wrk.out" 2>&1 || {
+    -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:${2:-$SERVER_PORT}" >"$WORK/wrk.out" 2>&1 || {
     cat "$WORK/wrk.out" >&2
     exit 1
   }
@@ -373,17 +386,27 @@ bench_backend() {
   load_before=$(load)
   seed "$backend"
 
+  # A second server at the default log level (an access-log line per request, to a file) waits
+  # idle for its runs, each right after the same endpoint's run at warn, on the same data: the
+  # writes and the ceiling's writes that follow make every user's task list longer.
+  start_server "$DATABASE" info "$WORK/server-info.log"
+  INFO_PID=$SERVER_PID INFO_PORT=$SERVER_PORT
   start_server "$DATABASE" warn "$WORK/server.log"
   sleep 0.5
   rss_fresh=$(rss_kib "$SERVER_PID")
 
-  local rows="" notes="" entry label endpoint op target line ceiling rps p50 p99 non2xx errors
-  local ratio ok ceiling_rate ceiling_pool pool_rate best
+  local rows="" notes="" info_rows="" entry label endpoint op target info line ceiling rps p50 p99
+  local info_line non2xx errors ratio ok ceiling_rate ceiling_pool pool_rate best
   for entry in "${ENDPOINTS[@]}"; do
-    IFS='|' read -r label endpoint op target <<<"$entry"
+    IFS='|' read -r label endpoint op target info <<<"$entry"
     echo "-- $label"
     line=$(run_wrk "$endpoint")
     echo "   service: $line"
+    if [[ $info == info ]]; then
+      info_line=$(run_wrk "$endpoint" "$INFO_PORT")
+      echo "   service, --log-level info: $info_line"
+      info_rows+="| \`$label\` | $(printf '%.0f' "$(field "$info_line" rps)") | $(field "$info_line" p50_ms) | $(field "$info_line" p99_ms) |"$'\n'
+    fi
     pool_rate="—"
     if [[ $backend == postgresql ]]; then
       ceiling=$(pg_ceiling "$op" "$CONNECTIONS")
@@ -422,18 +445,7 @@ bench_backend() {
   local hold_rss
   hold_rss=$(field "$hold_line" rss_kib)
   stop_server
-
-  # The same server with its default logging (one access-log line per request, to a file).
-  echo "-- with --log-level info"
-  start_server "$DATABASE" info "$WORK/server-info.log"
-  local info_rows=""
-  for entry in "${ENDPOINTS[0]}" "${ENDPOINTS[4]}"; do
-    IFS='|' read -r label endpoint op target <<<"$entry"
-    line=$(run_wrk "$endpoint")
-    echo "   $label: $line"
-    info_rows+="| \`$label\` | $(printf '%.0f' "$(field "$line" rps)") | $(field "$line" p50_ms) | $(field "$line" p99_ms) |"$'\n'
-  done
-  stop_server
+  stop_info_server
   load_after=$(load)
 
   [[ $backend != postgresql ]] || pg_stop
@@ -462,7 +474,8 @@ bench_backend() {
     echo "ratio: req/s over the higher ceiling. errors: answers not 2xx plus socket errors."
     [[ -z $notes ]] || printf '\n%s' "$notes"
     echo
-    echo "With the default \`--log-level info\` (an access-log line per request, to a file):"
+    echo "With the default \`--log-level info\` (an access-log line per request, to a file), run by a"
+    echo "second server right after the run above on the same endpoint:"
     echo
     echo "| endpoint | req/s | p50 ms | p99 ms |"
     echo "|---|---:|---:|---:|"
