@@ -47,13 +47,8 @@ class SocketHome final : public asio::execution_context::service {
     std::lock_guard lock(mutex());
     closed = true;
     for (auto it = members.begin(); it != members.end();) {
-      PgConnection& connection = **it;
-      if (connection.lent_) {
-        ++it;
-        continue;
-      }
-      ++it;  // leave_home erases it from `members`
-      connection.leave_home();
+      PgConnection& connection = **it++;  // past it first: leave_home erases it from `members`
+      if (!connection.lent_) connection.leave_home();
     }
   }
 
@@ -204,19 +199,13 @@ awaitable<void> PgConnection::finish_connect(std::chrono::steady_clock::time_poi
   }
 }
 
-namespace {
 asio::execution_context& context_of(const asio::any_io_executor& executor) {
   return asio::query(executor, asio::execution::context);
 }
-}  // namespace
 
-const void* PgConnection::registered_context() const {
+const asio::execution_context* PgConnection::registered_context() const {
   std::lock_guard lock(SocketHome::mutex());
   return home_ != nullptr && !home_->closed ? &home_->context() : nullptr;
-}
-
-bool PgConnection::registered_with(const asio::any_io_executor& executor) const {
-  return registered_context() == &context_of(executor);
 }
 
 void PgConnection::lend(const asio::any_io_executor& executor) {

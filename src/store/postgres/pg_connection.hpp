@@ -37,6 +37,10 @@ std::string session_options(const std::string& conninfo);
 
 class SocketHome;
 
+// The io_context `executor` runs on: what PgConnection::registered_context() is compared with.
+[[nodiscard]] boost::asio::execution_context& context_of(
+    const boost::asio::any_io_executor& executor);
+
 class PgConnection final : public Connection {
  public:
   // Connects on the calling coroutine's executor; throws Unavailable when the server cannot be
@@ -66,10 +70,9 @@ class PgConnection final : public Connection {
   // with it are deregistered then, and a lent one when it is parked (see SocketHome).
   void lend(const boost::asio::any_io_executor& executor);
   void park();
-  // The io_context the socket is registered with, if any (an identity, for comparisons).
-  [[nodiscard]] const void* registered_context() const;
-  // Whether lend(executor) would keep the current registration.
-  [[nodiscard]] bool registered_with(const boost::asio::any_io_executor& executor) const;
+  // The io_context the socket is registered with, if any: lend() on an executor whose
+  // context_of() it is keeps the registration.
+  [[nodiscard]] const boost::asio::execution_context* registered_context() const;
 
   // For an idle connection about to be lent: reads whatever the server sent meanwhile (a shutdown
   // notice, EOF) without waiting; false when the connection must not be used.

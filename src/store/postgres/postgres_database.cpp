@@ -1,9 +1,7 @@
 #include "store/postgres/postgres_database.hpp"
 
 #include <algorithm>
-#include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/query.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -96,9 +94,9 @@ void PostgresDatabase::release(std::unique_ptr<PgConnection> connection) {
       // moving the registration and waking another thread; the one at the head lets that
       // happen once at most, so no request waits more than one turn longer than in line.
       auto next = waiters_.begin();
-      const void* home = reuse ? connection->registered_context() : nullptr;
+      const asio::execution_context* home = reuse ? connection->registered_context() : nullptr;
       const auto at_home = [home](const std::shared_ptr<Waiter>& w) {
-        return &asio::query(w->executor, asio::execution::context) == home;
+        return &context_of(w->executor) == home;
       };
       if (home != nullptr && !at_home(*next) && !(*next)->passed_over) {
         const auto same_thread = std::find_if(std::next(next), waiters_.end(), at_home);
@@ -187,9 +185,10 @@ awaitable<PostgresDatabase::Lease> PostgresDatabase::acquire() {
     if (!idle_.empty()) {
       // The most recently used one registered with this io thread: no epoll_ctl to lend it.
       // Failing that, the most recently used: warmest caches.
+      const asio::execution_context* here = &context_of(executor);
       auto chosen = std::prev(idle_.end());
       for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
-        if ((*it)->registered_with(executor)) {
+        if ((*it)->registered_context() == here) {
           chosen = std::prev(it.base());
           break;
         }
