@@ -94,20 +94,18 @@ stop_pid() {
   wait "$1" 2>/dev/null || true
 }
 
+# stop_server: the server, and bench_backend's second one if it runs.
 stop_server() {
-  [[ -z $SERVER_PID ]] || stop_pid "$SERVER_PID"
-  SERVER_PID=""
-}
-
-stop_info_server() {
-  [[ -z $INFO_PID ]] || stop_pid "$INFO_PID"
-  INFO_PID=""
+  local pid
+  for pid in "$SERVER_PID" "$INFO_PID"; do
+    [[ -z $pid ]] || stop_pid "$pid"
+  done
+  SERVER_PID="" INFO_PID=""
 }
 
 cleanup() {
   local status=$?
   stop_server
-  stop_info_server
   if [[ -n $PG_DIR && -f $PG_DIR/data/postmaster.pid ]]; then
     "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
@@ -445,7 +443,6 @@ bench_backend() {
   local hold_rss
   hold_rss=$(field "$hold_line" rss_kib)
   stop_server
-  stop_info_server
   load_after=$(load)
 
   [[ $backend != postgresql ]] || pg_stop
