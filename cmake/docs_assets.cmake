@@ -1,4 +1,4 @@
-# The files of GET /docs (src/resources/docs.hpp), compiled into usertasks_core.
+# The files of GET /docs (src/resources/docs.hpp), compiled into usertasks_resources.
 #
 # With USERTASKS_DOCS (the default) the build installs web/package.json's pinned swagger-ui-dist with
 # `npm ci` in the build directory (never in the source tree), then web/embed.mjs writes the page, its
@@ -61,4 +61,4 @@ else()
   configure_file(${CMAKE_SOURCE_DIR}/cmake/docs_assets_off.cpp ${USERTASKS_DOCS_CPP} COPYONLY)
 endif()
 
-target_sources(usertasks_core PRIVATE ${USERTASKS_DOCS_CPP})
+target_sources(usertasks_resources PRIVATE ${USERTASKS_DOCS_CPP})

@@ -13,7 +13,7 @@
 #include "migrate/autogen.hpp"
 #include "migrate/migrator.hpp"
 #include "migrate/report.hpp"
-#include "models/schema.hpp"
+#include "repository/schema.hpp"
 
 namespace {
 
@@ -162,7 +162,7 @@ void add_db(CLI::App& cli, app::Settings& settings, Command& command) {
   generate->add_option("--dir", directory, "where to write it")->capture_default_str();
   generate->callback(with_migrator([](migrate::Migrator& m) {
     const migrate::Comparison changes =
-        app::run_sync(migrate::compare_database(m, models::declared_schema()));
+        app::run_sync(migrate::compare_database(m, repository::declared_schema()));
     if (changes.empty()) {
       std::cout << "no changes detected\n";
       return 0;
@@ -178,7 +178,7 @@ void add_db(CLI::App& cli, app::Settings& settings, Command& command) {
   db->add_subcommand("check", "Fail when the models and the database at head differ")
       ->callback(with_migrator([](migrate::Migrator& m) {
         const migrate::CheckResult result =
-            app::run_sync(migrate::check(m, models::declared_schema()));
+            app::run_sync(migrate::check(m, repository::declared_schema()));
         print_lines(result.lines);
         return result.ok ? 0 : 1;
       }));
@@ -198,8 +198,7 @@ void add_routes(CLI::App& cli, app::Settings& settings, Command& command) {
     command = [&settings] {
       // The table does not depend on the database; an in-memory one stands behind the handlers.
       auto db = store::open_database("sqlite::memory:", 1);
-      const http::Metrics metrics;
-      const auto router = app::build_router(*db, settings, metrics);
+      const auto router = app::build_router(*db, settings, [] { return std::string(); });
       std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", "METHOD", "PATH", "NAME", "SUMMARY");
       for (const http::Route& r : router->routes()) {
         std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n",

@@ -5,6 +5,7 @@
 #include "app/measured_database.hpp"
 #include "app/run_sync.hpp"
 #include "http/auth.hpp"
+#include "http/metrics.hpp"
 #include "http/request.hpp"
 #include "migrate/migrator.hpp"
 #include "resources/resource.hpp"
@@ -12,40 +13,19 @@
 
 namespace usertasks::app {
 
-namespace {
-
-// The metrics route slot of each entry of the route table.
-std::vector<std::size_t> name_routes(http::Metrics& metrics, const http::Router& router) {
-  std::vector<std::string> templates;
-  for (const http::Route& r : router.routes()) templates.push_back(r.path);
-  return metrics.set_routes(templates);
-}
-
-// The slot of a path that matched no route with the request's method (a 405, a preflight), by
-// its template; unmatched when no template fits.
-std::size_t slot_of_path(const http::Router& router, const std::vector<std::size_t>& slots,
-                         std::string_view path, std::size_t unmatched) {
-  const auto& routes = router.routes();
-  for (std::size_t i = 0; i < routes.size(); ++i) {
-    http::PathParams ignored;
-    if (http::match_template(routes[i].path, path, ignored)) return slots[i];
-  }
-  return unmatched;
-}
-
-}  // namespace
-
 void configure_logging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
 }
 
 std::unique_ptr<const http::Router> build_router(store::Database& db, const Settings& settings,
-                                                 const http::Metrics& metrics) {
+                                                 std::function<std::string()> render_metrics) {
   auto router = std::make_unique<http::Router>();
-  const resources::ApiOptions options{.statement_count_header = settings.statement_count_header};
+  const resources::ApiOptions options{.statement_count_header = settings.statement_count_header,
+                                      .api_token = !settings.api_token.empty()};
   resources::add_routes(*router, db, options);
-  resources::add_metrics_route(*router, db, options, metrics);
+  resources::Api api(*router, db, options);
+  resources::add_metrics_route(api, std::move(render_metrics));
   return router;
 }
 
@@ -61,26 +41,26 @@ int serve(const Settings& settings) {
     }
   }
   http::Metrics metrics(http::io_thread_count(settings.server));
-  MeasuredDatabase db(*driver, metrics);
-  const std::unique_ptr<const http::Router> routes = build_router(db, settings, metrics);
+  DbMetrics db_metrics;
+  MeasuredDatabase db(*driver, db_metrics);
+  const std::unique_ptr<const http::Router> routes = build_router(db, settings, [&] {
+    return metrics.render() + db_metrics.render(db.pool_stats());
+  });
   const http::Router& router = *routes;
-  const std::vector<std::size_t> slots = name_routes(metrics, router);
+  metrics.set_routes(router.templates());
   const http::BearerAuth auth(settings.api_token);
   http::Server server(
       settings.server,
       [&](http::Request& req, http::RequestContext& context) -> http::awaitable<http::Response> {
-        const std::string_view path = http::split_target(req.target()).path;
-        http::Match match = router.match(req.method(), path);
-        auto* matched = std::get_if<http::Matched>(&match);
-        context.route =
-            matched != nullptr
-                ? slots[static_cast<std::size_t>(matched->route - router.routes().data())]
-                : slot_of_path(router, slots, path, metrics.unmatched());
-        if (auto refused = auth.check(req)) co_return std::move(*refused);
-        // What http::dispatch does with a match (no route answers OPTIONS), without matching
-        // twice; the other answers (404, 405, preflights) are dispatch's.
-        if (matched != nullptr) co_return co_await matched->route->handler(req, matched->params);
-        co_return co_await http::dispatch(router, req);
+        const http::Match match = router.match(req.method(), http::split_target(req.target()).path);
+        const http::Route* route = nullptr;
+        if (const auto* m = std::get_if<http::Matched>(&match)) route = m->route;
+        if (const auto* w = std::get_if<http::WrongMethod>(&match)) route = w->route;
+        context.route = route != nullptr ? route->slot : metrics.unmatched();
+        if (auto refused = auth.check(req, route != nullptr && route->open)) {
+          co_return std::move(*refused);
+        }
+        co_return co_await http::answer(req, match);
       },
       &metrics);
   const unsigned short port = server.listen();

@@ -1,10 +1,10 @@
 #pragma once
 // Wiring: settings, the router built from the resources, and the serve command.
 
+#include <functional>
 #include <memory>
 #include <string>
 
-#include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "store/database.hpp"
@@ -21,11 +21,11 @@ struct Settings {
   http::ServerOptions server;
 };
 
-// Every route of the service, bound to `db`; /metrics renders `metrics`, which must outlive the
-// router. The router is returned behind a pointer because it must not move: the /openapi.json
-// route describes the router that holds it.
+// Every route of the service, bound to `db`; /metrics answers what `render_metrics` gives. The
+// router is returned behind a pointer because it must not move: the /openapi.json route
+// describes the router that holds it.
 std::unique_ptr<const http::Router> build_router(store::Database& db, const Settings& settings,
-                                                 const http::Metrics& metrics);
+                                                 std::function<std::string()> render_metrics);
 
 // `usertasks serve`: runs until SIGINT/SIGTERM; returns the process exit code.
 int serve(const Settings& settings);

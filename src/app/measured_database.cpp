@@ -3,18 +3,47 @@
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <fmt/format.h>
+
+#include "http/metrics.hpp"
+
 namespace usertasks::app {
 
-http::DbError classify_db_error(const std::exception_ptr& failure, bool cancelled) {
-  if (cancelled) return http::DbError::timeout;
+std::string DbMetrics::render(const store::PoolStats& pool) const {
+  static constexpr std::array<std::string_view, 4> kinds = {"constraint", "unavailable", "timeout",
+                                                             "other"};
+  std::string out;
+  const auto line = [&out](std::string text) {
+    out += text;
+    out += '\n';
+  };
+  http::append_metric_header(
+      out, "usertasks_db_pool_connections", "gauge",
+      "Database connections by state (SQLite: connections of the worker threads).");
+  line(fmt::format(R"(usertasks_db_pool_connections{{state="in_use"}} {})", pool.in_use));
+  line(fmt::format(R"(usertasks_db_pool_connections{{state="idle"}} {})", pool.idle));
+  http::append_metric_header(out, "usertasks_db_pool_waiting", "gauge",
+                             "Requests waiting for a database connection.");
+  line(fmt::format("usertasks_db_pool_waiting {}", pool.waiting));
+  http::append_metric_header(out, "usertasks_db_errors_total", "counter",
+                             "Failed database work, by kind.");
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    line(fmt::format(R"(usertasks_db_errors_total{{kind="{}"}} {})", kinds[k],
+                     errors_[k].load(std::memory_order_relaxed)));
+  }
+  return out;
+}
+
+DbError classify_db_error(const std::exception_ptr& failure, bool cancelled) {
+  if (cancelled) return DbError::timeout;
   try {
     std::rethrow_exception(failure);
   } catch (const store::ConstraintViolation&) {
-    return http::DbError::constraint;
+    return DbError::constraint;
   } catch (const store::Unavailable&) {
-    return http::DbError::unavailable;
+    return DbError::unavailable;
   } catch (...) {
-    return http::DbError::other;
+    return DbError::other;
   }
 }
 
@@ -28,7 +57,7 @@ store::awaitable<void> MeasuredDatabase::run(store::Access access, Work work) {
   }
   const auto state = co_await boost::asio::this_coro::cancellation_state;
   const bool cancelled = state.cancelled() != boost::asio::cancellation_type::none;
-  metrics_.db_error(classify_db_error(failure, cancelled));
+  metrics_.count(classify_db_error(failure, cancelled));
   std::rethrow_exception(failure);
 }
 

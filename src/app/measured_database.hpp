@@ -1,15 +1,40 @@
 #pragma once
-// A Database that counts the failures of the one it wraps, by kind, into the service's metrics:
+// A Database that counts the failures of the one it wraps, by kind, for the service's metrics:
 // usertasks_db_errors_total{kind}, and the pool gauges at each scrape.
 
-#include "http/metrics.hpp"
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
 #include "store/database.hpp"
 
 namespace usertasks::app {
 
+// What a database failure was, as usertasks_db_errors_total{kind} counts it.
+enum class DbError : std::uint8_t {
+  constraint,   // a unique, foreign-key or other constraint (409, 422 or a bug)
+  unavailable,  // unreachable, busy, no free connection within the pool timeout (503)
+  timeout,      // abandoned because the request passed --request-timeout-ms
+  other,        // anything else (500)
+};
+
+// The database's metrics: failures by kind (rare, so one relaxed counter each), and the pool.
+class DbMetrics {
+ public:
+  void count(DbError kind) noexcept {
+    errors_[static_cast<std::size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
+  }
+  // The text exposition format, version 0.0.4, with the pool's state as given.
+  [[nodiscard]] std::string render(const store::PoolStats& pool) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, 4> errors_{};
+};
+
 class MeasuredDatabase final : public store::Database {
  public:
-  MeasuredDatabase(store::Database& inner, http::Metrics& metrics)
+  MeasuredDatabase(store::Database& inner, DbMetrics& metrics)
       : inner_(inner), metrics_(metrics) {}
 
   store::awaitable<void> run(store::Access access, Work work) override;
@@ -19,11 +44,11 @@ class MeasuredDatabase final : public store::Database {
 
  private:
   store::Database& inner_;
-  http::Metrics& metrics_;
+  DbMetrics& metrics_;
 };
 
 // What a failure of Database::run was. `cancelled`: the caller had been cancelled (its request
 // timed out), which is a timeout whatever the driver made of it.
-http::DbError classify_db_error(const std::exception_ptr& failure, bool cancelled);
+DbError classify_db_error(const std::exception_ptr& failure, bool cancelled);
 
 }  // namespace usertasks::app

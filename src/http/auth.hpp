@@ -15,10 +15,9 @@ class BearerAuth {
   // An empty token lets every request through.
   explicit BearerAuth(std::string token) : token_(std::move(token)) {}
 
-  // The 401 to answer, or nullopt when the request may go on. /healthz (probes), CORS
-  // preflights (which never carry credentials), /openapi.json and /docs (the documentation page,
-  // where a person enters the token) are always let through.
-  [[nodiscard]] std::optional<Response> check(const Request& req) const;
+  // The 401 to answer, or nullopt when the request may go on. Requests to an `open` route and CORS
+  // preflights (which never carry credentials) are always let through.
+  [[nodiscard]] std::optional<Response> check(const Request& req, bool open) const;
 
  private:
   std::string token_;

@@ -53,9 +53,6 @@ constexpr std::size_t status_index(unsigned status) noexcept {
   return status < status_table.size() ? status_table[status] : other_status;
 }
 
-constexpr std::array<std::string_view, Metrics::db_error_count> db_error_names = {
-    "constraint", "unavailable", "timeout", "other"};
-
 using Counter = std::atomic<std::uint64_t>;
 
 std::unique_ptr<Counter[]> counters(std::size_t n) {
@@ -81,7 +78,6 @@ struct alignas(64) Metrics::Shard {
   std::unique_ptr<Counter[]> requests;  // [series][status]
   std::unique_ptr<Counter[]> buckets;   // [series][bucket], not cumulative; the last is +Inf
   std::unique_ptr<Counter[]> micros;    // [series]: the histogram's sum
-  std::array<Counter, db_error_count> db_errors{};
 
   void allocate(std::size_t series) {
     requests = counters(series * status_count);
@@ -134,10 +130,6 @@ void Metrics::observe_request(std::size_t route, Verb method, unsigned status,
   bump(shard_.micros[s], micros);
 }
 
-void Metrics::db_error(DbError kind) noexcept {
-  bump(shard().db_errors[static_cast<std::size_t>(kind)]);
-}
-
 std::uint64_t Metrics::requests(std::size_t route, Verb method, unsigned status) const {
   if (route > unmatched()) return 0;
   const std::size_t at = series(route, method_index(method)) * status_count + status_index(status);
@@ -163,7 +155,12 @@ std::string escape_label_value(std::string_view value) {
   return out;
 }
 
-std::string Metrics::render(const PoolGauges& pool) const {
+void append_metric_header(std::string& out, std::string_view name, std::string_view type,
+                          std::string_view help) {
+  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+std::string Metrics::render() const {
   const std::size_t slots = unmatched() + 1;
   const std::size_t series_count = slots * method_count;
   auto sum = [this](auto member, std::size_t index) {
@@ -184,9 +181,8 @@ std::string Metrics::render(const PoolGauges& pool) const {
     out += text;
     out += '\n';
   };
-  auto header = [&line](std::string_view name, std::string_view type, std::string_view help) {
-    line(fmt::format("# HELP {} {}", name, help));
-    line(fmt::format("# TYPE {} {}", name, type));
+  auto header = [&out](std::string_view name, std::string_view type, std::string_view help) {
+    append_metric_header(out, name, type, help);
   };
 
   header("usertasks_http_requests_total", "counter",
@@ -237,19 +233,6 @@ std::string Metrics::render(const PoolGauges& pool) const {
   line(fmt::format("usertasks_http_request_timeouts_total {}",
                    timeouts_.load(std::memory_order_relaxed)));
 
-  header("usertasks_db_pool_connections", "gauge",
-         "Database connections by state (SQLite: connections of the worker threads).");
-  line(fmt::format(R"(usertasks_db_pool_connections{{state="in_use"}} {})", pool.in_use));
-  line(fmt::format(R"(usertasks_db_pool_connections{{state="idle"}} {})", pool.idle));
-  header("usertasks_db_pool_waiting", "gauge", "Requests waiting for a database connection.");
-  line(fmt::format("usertasks_db_pool_waiting {}", pool.waiting));
-
-  header("usertasks_db_errors_total", "counter", "Failed database work, by kind.");
-  for (std::size_t k = 0; k < db_error_count; ++k) {
-    std::uint64_t n = 0;
-    for (const auto& s : shards_) n += s->db_errors[k].load(std::memory_order_relaxed);
-    line(fmt::format(R"(usertasks_db_errors_total{{kind="{}"}} {})", db_error_names[k], n));
-  }
   return out;
 }
 

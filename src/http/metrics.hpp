@@ -21,21 +21,6 @@
 
 namespace usertasks::http {
 
-// What a database failure was, as usertasks_db_errors_total{kind} counts it.
-enum class DbError : std::uint8_t {
-  constraint,   // a unique, foreign-key or other constraint (409, 422 or a bug)
-  unavailable,  // unreachable, busy, no free connection within the pool timeout (503)
-  timeout,      // abandoned because the request passed --request-timeout-ms
-  other,        // anything else (500)
-};
-
-// The pool's state at the moment of a scrape.
-struct PoolGauges {
-  std::size_t in_use = 0;
-  std::size_t idle = 0;
-  std::size_t waiting = 0;
-};
-
 class Metrics {
  public:
   // The latency histogram's upper bounds, in microseconds (0.5 ms .. 10 s), then +Inf.
@@ -44,7 +29,6 @@ class Metrics {
       100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
   // GET HEAD POST PUT PATCH DELETE OPTIONS, and "other" for any other method.
   static constexpr std::size_t method_count = 8;
-  static constexpr std::size_t db_error_count = 4;
 
   // `shards`: how many threads record (one shard each); see bind_thread.
   explicit Metrics(unsigned shards = 1);
@@ -71,10 +55,9 @@ class Metrics {
   void connection_closed() noexcept { connections_open_.fetch_sub(1, std::memory_order_relaxed); }
   void connection_refused() noexcept { refused_.fetch_add(1, std::memory_order_relaxed); }
   void request_timed_out() noexcept { timeouts_.fetch_add(1, std::memory_order_relaxed); }
-  void db_error(DbError kind) noexcept;
 
-  // The text exposition format, version 0.0.4, with the pool's gauges as given.
-  [[nodiscard]] std::string render(const PoolGauges& pool) const;
+  // The text exposition format, version 0.0.4.
+  [[nodiscard]] std::string render() const;
 
   // For tests: a request counter's current value (summed over shards).
   [[nodiscard]] std::uint64_t requests(std::size_t route, Verb method, unsigned status) const;
@@ -97,5 +80,9 @@ class Metrics {
 
 // Prometheus label-value escaping: backslash, double quote and line feed.
 std::string escape_label_value(std::string_view value);
+
+// The # HELP and # TYPE lines of a metric family.
+void append_metric_header(std::string& out, std::string_view name, std::string_view type,
+                          std::string_view help);
 
 }  // namespace usertasks::http

@@ -9,7 +9,8 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
 
-#include "models/validation.hpp"
+#include "base/integer.hpp"
+#include "base/time.hpp"
 
 namespace usertasks::http {
 
@@ -56,7 +57,7 @@ const std::string* QueryReader::find(std::string_view name) {
 std::optional<std::int64_t> QueryReader::id(std::string_view name) {
   const std::string* value = find(name);
   if (value == nullptr) return std::nullopt;
-  auto id = models::parse_positive_id(*value);
+  auto id = base::parse_positive_id(*value);
   if (!id) fail(name, "must be a positive integer");
   return id;
 }
@@ -73,6 +74,14 @@ std::int64_t QueryReader::integer(std::string_view name, std::int64_t low, std::
     return fallback;
   }
   return n;
+}
+
+std::optional<std::string> QueryReader::timestamp(std::string_view name) {
+  const std::string* value = find(name);
+  if (value == nullptr) return std::nullopt;
+  auto at = base::parse_rfc3339(*value);
+  if (!at) fail(name, "must be an RFC 3339 date-time, such as 2026-12-01T09:30:00Z");
+  return at;
 }
 
 std::optional<bool> QueryReader::boolean(std::string_view name) {

@@ -38,6 +38,8 @@ class QueryReader {
   // An integer in [low, high]; `fallback` when absent.
   std::int64_t integer(std::string_view name, std::int64_t low, std::int64_t high,
                        std::int64_t fallback);
+  // An RFC 3339 date-time, in the API's UTC form; nullopt when absent or bad.
+  std::optional<std::string> timestamp(std::string_view name);
   // "true" or "false"; nullopt when absent or bad.
   std::optional<bool> boolean(std::string_view name);
   // True when the parameter is present with exactly `value`; any other value is a problem.

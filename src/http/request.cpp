@@ -55,24 +55,24 @@ std::variant<json::value, Response> json_body(const Request& req) {
 }
 
 boost::asio::awaitable<Response> dispatch(const Router& router, Request& req) {
+  co_return co_await answer(req, router.match(req.method(), split_target(req.target()).path));
+}
+
+boost::asio::awaitable<Response> answer(Request& req, const Match& match) {
   if (req.method() == Verb::options && req.target() == "*") {
     co_return preflight("GET, POST, PUT, PATCH, DELETE, OPTIONS");
   }
-  const Target target = split_target(req.target());
-  if (req.method() == Verb::options) {
-    const std::string allow = router.allowed(target.path);
-    if (!allow.empty()) co_return preflight(allow);
-  }
-  Match match = router.match(req.method(), target.path);
+  auto* wrong = std::get_if<WrongMethod>(&match);
+  if (req.method() == Verb::options && wrong != nullptr) co_return preflight(wrong->allow);
   if (auto* m = std::get_if<Matched>(&match)) co_return co_await m->route->handler(req, m->params);
-  if (auto* wrong = std::get_if<WrongMethod>(&match)) {
+  if (wrong != nullptr) {
     Response res = problem(Status::method_not_allowed, "method-not-allowed",
                            fmt::format("{} is not allowed here", std::string(req.method_string())));
     res.set(Field::allow, wrong->allow);
     co_return res;
   }
   co_return problem(Status::not_found, "not-found",
-                    fmt::format("no resource at {}", std::string(target.path)));
+                    fmt::format("no resource at {}", std::string(split_target(req.target()).path)));
 }
 
 }  // namespace usertasks::http

@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <algorithm>
+
 namespace usertasks::http {
 
 std::string_view PathParams::get(std::string_view name) const {
@@ -38,21 +40,24 @@ bool match_template(std::string_view templ, std::string_view path, PathParams& p
 }
 
 void Router::add(Route route) {
+  const auto known = std::find(templates_.begin(), templates_.end(), route.path);
+  route.slot = static_cast<std::size_t>(known - templates_.begin());
+  if (known == templates_.end()) templates_.push_back(route.path);
   routes_.push_back(std::move(route));
 }
 
 Match Router::match(Verb method, std::string_view path) const {
   // HEAD is answered by the GET route; the server sends the head of its answer only.
   const Verb wanted = method == Verb::head ? Verb::get : method;
-  bool path_known = false;
+  const Route* same_path = nullptr;
   for (const Route& route : routes_) {
     PathParams params;
     if (!match_template(route.path, path, params)) continue;
     if (route.method == wanted) return Matched{&route, std::move(params)};
-    path_known = true;
+    if (same_path == nullptr) same_path = &route;
   }
-  if (!path_known) return NoSuchPath{};
-  return WrongMethod{allowed(path)};
+  if (same_path == nullptr) return NoSuchPath{};
+  return WrongMethod{same_path, allowed(path)};
 }
 
 std::string Router::allowed(std::string_view path) const {

@@ -3,6 +3,7 @@
 // a {name} segment matches any one non-empty segment and is handed to the handler by name.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -26,19 +27,37 @@ class PathParams {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, const PathParams&)>;
 
-// A route and what the OpenAPI document says of it. Schema names refer to the document's
-// components; "[Task]" is an array of Task.
+// A schema of the API description's components, by name, or an array of it; empty: none.
+struct SchemaRef {
+  std::string name;
+  bool array = false;
+  [[nodiscard]] bool empty() const { return name.empty(); }
+};
+
+// A query parameter a route accepts, as the API description tells it.
+struct QueryParameter {
+  std::string name;
+  std::string description;
+  boost::json::object schema;
+};
+
+// A route: what it answers and what the API description says of it. Declared with designated
+// initializers; the router sets `slot`.
 struct Route {
   Verb method;
   std::string path;     // the template, e.g. /users/{id}
   std::string name;     // a stable name, e.g. users.get
-  std::string summary;  // one line for `usertasks routes` and the OpenAPI document
-  Handler handler;
-  std::vector<std::string> query{};  // the query parameters it accepts
-  std::string request_schema{};      // the body it takes, if any
-  std::string response_schema{};     // the body of its success response, if any
+  std::string summary;  // one line for `usertasks routes` and the API description
+  std::vector<QueryParameter> query{};
+  SchemaRef request{};   // the body it takes, if any
+  SchemaRef response{};  // the body of its success answer, if any
+  std::string response_type = "application/json";
   Status success = Status::ok;
-  bool in_openapi = true;  // false for what is not the API itself, such as the /docs page
+  std::vector<Status> problems{};  // the problem answers it can give
+  bool in_openapi = true;          // false for what is not the API itself, such as /docs
+  bool open = false;               // answered without the API token (probes, documentation)
+  Handler handler{};
+  std::size_t slot = 0;  // its path template's index in Router::templates() (metrics)
 };
 
 struct Matched {
@@ -47,21 +66,26 @@ struct Matched {
 };
 struct NoSuchPath {};
 struct WrongMethod {
-  std::string allow;  // e.g. "GET, PUT, PATCH, DELETE, OPTIONS"
+  const Route* route;  // a route of the same path
+  std::string allow;   // e.g. "GET, PUT, PATCH, DELETE, OPTIONS"
 };
 using Match = std::variant<Matched, NoSuchPath, WrongMethod>;
 
 class Router {
  public:
+  // Adds `route` and gives it the slot of its path template.
   void add(Route route);
   // `path` is the target's path without the query. Views in the result point into `path`.
   [[nodiscard]] Match match(Verb method, std::string_view path) const;
   // The methods a path answers to, for Allow and CORS preflights; empty when no route matches.
   [[nodiscard]] std::string allowed(std::string_view path) const;
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
+  // The distinct path templates, in the order routes first named them: one per slot.
+  [[nodiscard]] const std::vector<std::string>& templates() const { return templates_; }
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::string> templates_;
 };
 
 // True when `path` fits the template; fills `params` with the {name} segments.

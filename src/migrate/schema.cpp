@@ -97,6 +97,15 @@ std::string comma_list(const std::vector<std::string>& names) {
   return out;
 }
 
+bool operator==(const Table& a, const Table& b) {
+  const auto same_column = [&](const Column& c) {
+    return std::find(b.columns.begin(), b.columns.end(), c) != b.columns.end();
+  };
+  return a.name == b.name && a.columns.size() == b.columns.size() &&
+         std::all_of(a.columns.begin(), a.columns.end(), same_column) &&
+         a.foreign_keys == b.foreign_keys && a.unique == b.unique;
+}
+
 void normalize(Schema& schema) {
   const auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
   std::sort(schema.tables.begin(), schema.tables.end(), by_name);

@@ -55,7 +55,9 @@ struct Table {
   std::vector<ForeignKey> foreign_keys;
   std::vector<UniqueConstraint> unique;
 
-  friend bool operator==(const Table&, const Table&) = default;
+  // The same columns in any order: the service names every column it reads, so the order a
+  // table's migrations added them in is not part of the schema.
+  friend bool operator==(const Table& a, const Table& b);
 };
 
 // An index is on plain columns or on SQL expressions such as "lower(email)", never both.
@@ -82,7 +84,8 @@ struct Schema {
 };
 
 // Tables and indexes by name, keys and constraints by their columns: the order a database lists
-// them in is not part of the schema. Column order is kept (it is what SELECT * returns).
+// them in is not part of the schema. Column order is kept as declared (a new table is created in
+// that order) but tables compare equal whatever it is.
 void normalize(Schema& schema);
 
 // "a, b, c": names as messages list them.

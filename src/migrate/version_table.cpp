@@ -3,7 +3,7 @@
 #include <array>
 
 #include "migrate/dialect.hpp"
-#include "models/models.hpp"
+#include "base/time.hpp"
 
 namespace usertasks::migrate {
 
@@ -64,7 +64,7 @@ store::awaitable<std::optional<std::string>> recorded_checksum(store::Connection
 }
 
 store::awaitable<void> record(store::Connection& connection, const Revision& revision) {
-  const std::array<store::Value, 3> params{revision.id, revision.checksum, models::utc_now()};
+  const std::array<store::Value, 3> params{revision.id, revision.checksum, base::utc_now()};
   co_await connection.execute(insert_revision, params);
 }
 

@@ -96,20 +96,28 @@ void append_value(std::string& out, bool flag) {
 void append_value(std::string& out, const std::string& text) {
   append_string(out, text);
 }
+// A nullable field: its value, or null.
+template <class T>
+void append_value(std::string& out, const std::optional<T>& value) {
+  if (value) {
+    append_value(out, *value);
+  } else {
+    out += "null";
+  }
+}
 
-// The described members of `record` as "key":value pairs, in declaration order, without braces.
+// The fields of `record` as "key":value pairs, in order, without braces.
 template <class Record>
 void append_members(std::string& out, const Record& record) {
   bool first = true;
-  boost::mp11::mp_for_each<boost::describe::describe_members<Record, boost::describe::mod_public>>(
-      [&](auto member) {
-        if (!first) out += ',';
-        first = false;
-        out += '"';
-        out += member.name;  // identifiers: nothing to escape
-        out += "\":";
-        append_value(out, record.*member.pointer);
-      });
+  for_each_field(record, [&](const Field& field, const auto& value) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += field.name;  // identifiers: nothing to escape
+    out += "\":";
+    append_value(out, value);
+  });
 }
 
 }  // namespace
@@ -142,18 +150,6 @@ void append_json(std::string& out, const TaskWithUser& task) {
   out += ",\"user\":";
   append_json(out, task.user);
   out += '}';
-}
-
-std::string utc_now() {
-  using namespace std::chrono;
-  const auto now = time_point_cast<microseconds>(system_clock::now());
-  const auto secs = time_point_cast<seconds>(now);
-  const auto micros = (now - secs).count();
-  const std::time_t t = system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 }
 
 }  // namespace usertasks::models

@@ -1,8 +1,7 @@
 #pragma once
-// The two records of the service. Plain structs; their JSON form follows from the described member
-// order (API.md fixes the key order).
+// The records the API answers with: each entity (models/user.hpp, models/task.hpp) and the two
+// compositions of them. JSON keys follow the entities' field order (docs/api.md fixes it).
 
-#include <boost/describe/class.hpp>
 #include <boost/json/fwd.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -11,26 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "models/task.hpp"
+#include "models/user.hpp"
+
 namespace usertasks::models {
-
-struct User {
-  std::int64_t id = 0;
-  std::string name;
-  std::string email;
-  std::string created_at;
-  std::string updated_at;
-};
-BOOST_DESCRIBE_STRUCT(User, (), (id, name, email, created_at, updated_at))
-
-struct Task {
-  std::int64_t id = 0;
-  std::string content;
-  bool done = false;
-  std::int64_t user_id = 0;
-  std::string created_at;
-  std::string updated_at;
-};
-BOOST_DESCRIBE_STRUCT(Task, (), (id, content, done, user_id, created_at, updated_at))
 
 struct UserWithTasks {
   User user;
@@ -89,7 +72,5 @@ std::string json_text(const Model& model) {
   return out;
 }
 
-// The current time as the API writes timestamps: UTC, RFC 3339, microseconds, "Z".
-std::string utc_now();
 
 }  // namespace usertasks::models

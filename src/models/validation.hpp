@@ -1,14 +1,18 @@
 #pragma once
-// The rules of API.md for request bodies. Pure functions from a parsed JSON value to either the
-// accepted input or every field error found, so that a client learns all of them at once.
+// The rules of docs/api.md for request bodies, derived from the entities' fields. Pure functions
+// from a parsed JSON value to either the accepted input or every field error found, so that a
+// client learns all of them at once.
 
 #include <boost/json/fwd.hpp>
-#include <cstdint>
-#include <optional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "models/entity.hpp"
+#include "models/task.hpp"
+#include "models/user.hpp"
 
 namespace usertasks::models {
 
@@ -19,40 +23,41 @@ struct FieldError {
 };
 using FieldErrors = std::vector<FieldError>;
 
-// create: every required field; replace (PUT): every field; patch: any subset.
+// create: every required field; replace (PUT): every required field; patch: any subset.
 enum class Mode { create, replace, patch };
-
-struct UserInput {
-  std::optional<std::string> name;  // trimmed
-  std::optional<std::string> email;
-  std::vector<std::string> tasks;  // contents of tasks created with the user (create only)
-  bool with_tasks = false;         // the body had "tasks": the answer embeds them
-};
-
-struct TaskInput {
-  std::optional<std::string> content;
-  std::optional<std::int64_t> user_id;
-  std::optional<bool> done;  // optional everywhere; absent on PUT keeps the task's value
-  bool operator==(const TaskInput&) const = default;
-};
 
 template <class T>
 using Validated = std::variant<T, FieldErrors>;
 
-// `user_id_in_path`: for POST /users/{id}/tasks, where the body carries only content.
-Validated<UserInput> validate_user(const boost::json::value& body, Mode mode);
-Validated<TaskInput> validate_task(const boost::json::value& body, Mode mode,
-                                   bool user_id_in_path = false);
+struct ReadOptions {
+  std::initializer_list<std::string_view> except{};      // fields the body must not give
+  std::initializer_list<std::string_view> also_known{};  // keys read by the caller
+  std::string_view prefix{};                             // of the errors' field names
+};
 
-// Single-field rules, exposed for unit tests and for query parameters.
-std::optional<std::string> check_name(std::string_view trimmed);
-std::optional<std::string> check_email(std::string_view email);
-std::optional<std::string> check_content(std::string_view content);
-// A positive 64-bit integer written in decimal digits only.
-std::optional<std::int64_t> parse_positive_id(std::string_view digits);
+// Reads the body fields of `fields` from `body` into `values` (by field index); unknown keys,
+// missing required fields and bad values become errors.
+void read_fields(const boost::json::object& body, std::span<const Field> fields, Mode mode,
+                 const ReadOptions& options, std::span<std::optional<Scalar>> values,
+                 FieldErrors& errors);
 
-// Characters (Unicode code points) in valid UTF-8 text.
-std::size_t utf8_length(std::string_view text);
-std::string_view trim(std::string_view text);
+// The input of one entity from a body. `except`: body fields the route takes from elsewhere (the
+// user_id of POST /users/{id}/tasks, from its path).
+template <class T>
+Validated<Input<T>> validate(const boost::json::value& body, Mode mode,
+                             std::initializer_list<std::string_view> except = {});
+
+// POST /users: a user and, optionally, the contents of tasks created with it.
+struct NewUser {
+  Input<User> user;
+  std::vector<std::string> tasks;
+  bool with_tasks = false;  // the body had "tasks": the answer embeds them
+};
+Validated<NewUser> validate_new_user(const boost::json::value& body);
+
+extern template Validated<Input<User>> validate<User>(const boost::json::value&, Mode,
+                                                      std::initializer_list<std::string_view>);
+extern template Validated<Input<Task>> validate<Task>(const boost::json::value&, Mode,
+                                                      std::initializer_list<std::string_view>);
 
 }  // namespace usertasks::models

@@ -98,12 +98,9 @@ void add_docs_routes(http::Router& router) {
                 .path = std::move(path),
                 .name = std::move(name),
                 .summary = std::move(summary),
-                .handler = std::move(handler),
-                .query = {},
-                .request_schema = {},
-                .response_schema = {},
-                .success = Status::ok,
-                .in_openapi = false});
+                .in_openapi = false,
+                .open = true,  // a person opens the page, then enters the token in it
+                .handler = std::move(handler)});
   };
   add("/docs", "docs", "Interactive API documentation (Swagger UI over /openapi.json)",
       [index](http::Request& req, const http::PathParams&) -> http::awaitable<Response> {

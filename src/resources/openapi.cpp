@@ -2,103 +2,132 @@
 
 #include <fmt/format.h>
 
-#include <boost/json/parse.hpp>
+#include <stdexcept>
+
+#include "resources/schemas.hpp"
 
 namespace usertasks::resources {
 
 namespace json = boost::json;
+using models::Field;
+using models::Mode;
+using models::Source;
 
 namespace {
 
-constexpr std::string_view components = R"json({
-  "securitySchemes": {
-    "bearer": {"type": "http", "scheme": "bearer",
-      "description": "Needed when the service runs with --api-token; every route but /healthz, /openapi.json and /docs then asks for it"}
-  },
-  "schemas": {
-    "User": {"type": "object", "required": ["id", "name", "email", "created_at", "updated_at"],
-      "properties": {"id": {"type": "integer", "format": "int64", "minimum": 1},
-        "name": {"type": "string", "minLength": 1, "maxLength": 255},
-        "email": {"type": "string", "maxLength": 254},
-        "created_at": {"type": "string", "format": "date-time"},
-        "updated_at": {"type": "string", "format": "date-time"}}},
-    "Task": {"type": "object", "required": ["id", "content", "done", "user_id", "created_at", "updated_at"],
-      "properties": {"id": {"type": "integer", "format": "int64", "minimum": 1},
-        "content": {"type": "string", "minLength": 1, "maxLength": 10000},
-        "done": {"type": "boolean"},
-        "user_id": {"type": "integer", "format": "int64", "minimum": 1},
-        "created_at": {"type": "string", "format": "date-time"},
-        "updated_at": {"type": "string", "format": "date-time"}}},
-    "UserWithTasks": {"allOf": [{"$ref": "#/components/schemas/User"},
-      {"type": "object", "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}}}]},
-    "TaskWithUser": {"allOf": [{"$ref": "#/components/schemas/Task"},
-      {"type": "object", "properties": {"user": {"$ref": "#/components/schemas/User"}}}]},
-    "NewUser": {"type": "object", "additionalProperties": false, "required": ["name", "email"],
-      "properties": {"name": {"type": "string"}, "email": {"type": "string"},
-        "tasks": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/TaskContent"}}}},
-    "UserReplace": {"type": "object", "additionalProperties": false, "required": ["name", "email"],
-      "properties": {"name": {"type": "string"}, "email": {"type": "string"}}},
-    "UserPatch": {"type": "object", "additionalProperties": false,
-      "properties": {"name": {"type": "string"}, "email": {"type": "string"}}},
-    "TaskContent": {"type": "object", "additionalProperties": false, "required": ["content"],
-      "properties": {"content": {"type": "string"}}},
-    "NewUserTask": {"type": "object", "additionalProperties": false, "required": ["content"],
-      "properties": {"content": {"type": "string"}, "done": {"type": "boolean", "default": false}}},
-    "UserId": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}]},
-    "NewTask": {"type": "object", "additionalProperties": false, "required": ["content", "user_id"],
-      "properties": {"content": {"type": "string"}, "done": {"type": "boolean", "default": false},
-        "user_id": {"$ref": "#/components/schemas/UserId"}}},
-    "TaskReplace": {"$ref": "#/components/schemas/NewTask"},
-    "TaskPatch": {"type": "object", "additionalProperties": false,
-      "properties": {"content": {"type": "string"}, "done": {"type": "boolean"},
-        "user_id": {"$ref": "#/components/schemas/UserId"}}},
-    "Health": {"type": "object", "properties": {"status": {"type": "string"}}},
-    "OpenAPI": {"type": "object"},
-    "Problem": {"type": "object", "required": ["type", "title", "status"],
-      "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-        "status": {"type": "integer"}, "detail": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object"}}}}
-  }
-})json";
-
-json::object query_parameter(std::string_view name) {
-  json::object schema;
-  std::string description;
-  if (name == "limit") {
-    schema = {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}};
-    description = "page size";
-  } else if (name == "after") {
-    schema = {{"type", "integer"}, {"minimum", 0}};
-    description = "return items whose id is greater (keyset paging; see the Link header)";
-  } else if (name == "user_id") {
-    schema = {{"type", "integer"}, {"minimum", 1}};
-    description = "only the tasks of this user";
-  } else if (name == "done") {
-    schema = {{"type", "boolean"}};
-    description = "only the tasks done (true) or not done (false)";
-  } else if (name == "include") {
-    schema = {{"type", "string"}};
-    description = "embed related records";
-  }
-  return {{"name", name},
-          {"in", "query"},
-          {"required", false},
-          {"description", description},
-          {"schema", std::move(schema)}};
-}
-
 json::object schema_ref(std::string_view name) {
-  if (name.size() > 2 && name.front() == '[') {
-    return {{"type", "array"}, {"items", schema_ref(name.substr(1, name.size() - 2))}};
-  }
   return {{"$ref", fmt::format("#/components/schemas/{}", name)}};
 }
 
-json::object content_of(std::string_view media_type, std::string_view schema) {
-  return {{std::string(media_type), json::object{{"schema", schema_ref(schema)}}}};
+// The record as every answer renders it: every field, always present.
+template <class T>
+json::object record_schema() {
+  json::object properties;
+  json::array required;
+  for (const Field& f : models::Entity<T>::fields) {
+    json::object schema = field_schema(f, false);
+    if (f.source != Source::body) schema["readOnly"] = true;
+    properties[f.name] = std::move(schema);
+    required.emplace_back(f.name);
+  }
+  return {{"type", "object"}, {"required", std::move(required)},
+          {"properties", std::move(properties)}};
 }
 
-json::object operation(const http::Route& route) {
+// The body of a write: the fields a client gives, required as `mode` says; `except` left out.
+template <class T>
+json::object body_schema(Mode mode, std::string_view except = {}) {
+  json::object properties;
+  json::array required;
+  for (const Field& f : models::Entity<T>::fields) {
+    if (f.source != Source::body || f.name == except) continue;
+    properties[f.name] = field_schema(f, true);
+    if (f.required && mode != Mode::patch) required.emplace_back(f.name);
+  }
+  json::object schema{{"type", "object"}, {"additionalProperties", false}};
+  if (!required.empty()) schema["required"] = std::move(required);
+  schema["properties"] = std::move(properties);
+  return schema;
+}
+
+template <class T>
+void add_entity(json::object& schemas) {
+  const std::string_view name = models::Entity<T>::name;
+  schemas[name] = record_schema<T>();
+  for (Mode mode : {Mode::create, Mode::replace, Mode::patch}) {
+    schemas[body_schema_name(name, mode)] = body_schema<T>(mode);
+  }
+}
+
+// The schema `base` with one more property, required.
+json::object with(std::string_view base, std::string_view key, json::object schema) {
+  json::object extra{{"type", "object"}, {"required", json::array{key}}};
+  extra["properties"] = json::object{{key, std::move(schema)}};
+  return {{"allOf", json::array{schema_ref(base), std::move(extra)}}};
+}
+
+json::object components() {
+  using models::Task;
+  using models::User;
+  json::object schemas;
+  add_entity<User>(schemas);
+  add_entity<Task>(schemas);
+  schemas["UserWithTasks"] =
+      with("User", "tasks", {{"type", "array"}, {"items", schema_ref("Task")}});
+  schemas["TaskWithUser"] = with("Task", "user", schema_ref("User"));
+  // A user created with tasks gives each task's content only.
+  json::object content = body_schema<Task>(Mode::create);
+  content["properties"] = {{"content", content["properties"].as_object()["content"]}};
+  content["required"] = {"content"};
+  schemas["NewUser"].as_object()["properties"].as_object()["tasks"] = {
+      {"type", "array"},
+      {"maxItems", models::Entity<User>::max_tasks_at_creation},
+      {"items", std::move(content)}};
+  schemas[user_task_body().name] = body_schema<Task>(Mode::create, "user_id");
+  schemas[health_schema().name] = {
+      {"type", "object"},
+      {"required", {"status"}},
+      {"properties", {{"status", {{"type", "string"}, {"examples", {"ok"}}}}}}};
+  schemas[openapi_schema().name] = {{"type", "object"},
+                                     {"description", "an OpenAPI 3.1 document"}};
+  schemas[metrics_schema().name] = {
+      {"type", "string"}, {"description", "the Prometheus text exposition format, version 0.0.4"}};
+  schemas["Problem"] = {
+      {"type", "object"},
+      {"description", "RFC 9457 problem details"},
+      {"required", {"type", "title", "status"}},
+      {"properties",
+       {{"type", {{"type", "string"}, {"examples", {"/problems/not-found"}}}},
+        {"title", {{"type", "string"}, {"examples", {"Not Found"}}}},
+        {"status", {{"type", "integer"}, {"examples", {404}}}},
+        {"detail", {{"type", "string"}, {"examples", {"no task with id 7"}}}},
+        {"errors",
+         {{"type", "array"},
+          {"description", "each invalid field (422) or query parameter (400)"},
+          {"items", {{"type", "object"}}}}}}}};
+  return {{"securitySchemes",
+           {{"bearer",
+             {{"type", "http"},
+              {"scheme", "bearer"},
+              {"description",
+               "Needed when the service runs with --api-token; every route but /healthz, "
+               "/openapi.json and /docs then asks for it"}}}}},
+          {"schemas", std::move(schemas)}};
+}
+
+json::object schema_of(const http::SchemaRef& schema, const json::object& schemas) {
+  if (!schemas.contains(schema.name)) {
+    throw std::logic_error(fmt::format("no schema {} in the API description", schema.name));
+  }
+  if (schema.array) return {{"type", "array"}, {"items", schema_ref(schema.name)}};
+  return schema_ref(schema.name);
+}
+
+std::string_view reason(http::Status status) {
+  return http::beast_http::obsolete_reason(status);
+}
+
+json::object operation(const http::Route& route, const json::object& schemas, bool token) {
   json::object op{{"operationId", route.name}, {"summary", route.summary}};
   json::array parameters;
   for (std::size_t at = route.path.find('{'); at != std::string::npos;
@@ -109,27 +138,43 @@ json::object operation(const http::Route& route) {
                                       {"required", true},
                                       {"schema", {{"type", "integer"}, {"minimum", 1}}}});
   }
-  for (const std::string& q : route.query) parameters.push_back(query_parameter(q));
+  for (const http::QueryParameter& q : route.query) {
+    parameters.push_back(json::object{{"name", q.name},
+                                      {"in", "query"},
+                                      {"required", false},
+                                      {"description", q.description},
+                                      {"schema", q.schema}});
+  }
   if (!parameters.empty()) op["parameters"] = std::move(parameters);
-  if (!route.request_schema.empty()) {
-    op["requestBody"] = {{"required", true},
-                         {"content", content_of("application/json", route.request_schema)}};
+  if (!route.request.empty()) {
+    op["requestBody"] = {
+        {"required", true},
+        {"content", {{"application/json", {{"schema", schema_of(route.request, schemas)}}}}}};
   }
-  json::object success{
-      {"description", std::string(http::beast_http::obsolete_reason(route.success))}};
-  if (!route.response_schema.empty()) {
-    success["content"] = content_of("application/json", route.response_schema);
+  json::object responses;
+  json::object success{{"description", reason(route.success)}};
+  if (!route.response.empty()) {
+    success["content"] = {{route.response_type, {{"schema", schema_of(route.response, schemas)}}}};
   }
-  const json::object problem{{"description", "a problem (RFC 9457)"},
-                             {"content", content_of("application/problem+json", "Problem")}};
-  op["responses"] = {{std::to_string(static_cast<unsigned>(route.success)), std::move(success)},
-                     {"default", problem}};
+  responses[std::to_string(static_cast<unsigned>(route.success))] = std::move(success);
+  std::vector<http::Status> problems = route.problems;
+  if (token && !route.open) problems.push_back(http::Status::unauthorized);
+  std::sort(problems.begin(), problems.end());
+  for (http::Status status : problems) {
+    responses[std::to_string(static_cast<unsigned>(status))] = {
+        {"description", reason(status)},
+        {"content", {{"application/problem+json", {{"schema", schema_ref("Problem")}}}}}};
+  }
+  op["responses"] = std::move(responses);
+  if (route.open) op["security"] = json::array{json::object{}};
   return op;
 }
 
 }  // namespace
 
-json::value openapi_document(const http::Router& router) {
+json::value openapi_document(const http::Router& router, bool token) {
+  json::object parts = components();
+  const json::object& schemas = parts["schemas"].as_object();
   json::object paths;
   for (const http::Route& route : router.routes()) {
     if (!route.in_openapi) continue;
@@ -137,20 +182,21 @@ json::value openapi_document(const http::Router& router) {
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     json::value& path = paths[route.path];
     if (!path.is_object()) path = json::object{};
-    path.as_object()[method] = operation(route);
+    path.as_object()[method] = operation(route, schemas, token);
   }
   return json::object{
       {"openapi", "3.1.0"},
       {"info",
        {{"title", "usertasks"},
         {"version", USERTASKS_VERSION},
-        {"description",
-         "Users and their tasks: a user has many tasks, a task belongs to one user."}}},
+        {"description", "Users and their tasks: a user has many tasks, a task belongs to one user."},
+        {"license", {{"name", "MIT"}, {"identifier", "MIT"}}}}},
+      {"servers", json::array{json::object{{"url", "/"}}}},
       {"paths", std::move(paths)},
       // The token is optional: the empty requirement lets a client without one try (and get the
       // 401 when the service runs with --api-token).
       {"security", json::array{json::object{{"bearer", json::array{}}}, json::object{}}},
-      {"components", json::parse(components)}};
+      {"components", std::move(parts)}};
 }
 
 }  // namespace usertasks::resources

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <stdexcept>
+
+#include "base/integer.hpp"
 #include "http/request.hpp"
 #include "resources/docs.hpp"
 
@@ -20,7 +24,7 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
     }
     if (auto problem = http::check_names(*parsed, query)) co_return bad_query(*problem);
 
-    store::Store store(db);
+    repository::Store store(db);
     Exchange ex{req, params, *parsed, store};
     std::optional<Response> res;
     try {
@@ -40,17 +44,28 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
   };
 }
 
-void RouteAdder::operator()(http::Verb method, std::string path, std::string name,
-                            std::string summary, std::vector<std::string> query,
-                            ResourceHandler handler, std::string request_schema,
-                            std::string response_schema, Status success) {
-  http::Handler bound = bind(db_, options_, query, std::move(handler));
-  router_.add({method, std::move(path), std::move(name), std::move(summary), std::move(bound),
-               std::move(query), std::move(request_schema), std::move(response_schema), success});
+void Api::add(http::Route route, ResourceHandler handler) {
+  std::vector<std::string> names;
+  for (const http::QueryParameter& q : route.query) names.push_back(q.name);
+  // Unknown query parameters are a 400 everywhere; an unreachable database a 503.
+  std::vector<Status> problems{Status::bad_request, Status::service_unavailable};
+  if (route.path.find('{') != std::string::npos) problems.push_back(Status::not_found);
+  if (!route.request.empty()) {
+    problems.push_back(Status::payload_too_large);
+    problems.push_back(Status::unsupported_media_type);
+    problems.push_back(Status::unprocessable_entity);
+  }
+  for (Status s : problems) {
+    if (std::find(route.problems.begin(), route.problems.end(), s) == route.problems.end()) {
+      route.problems.push_back(s);
+    }
+  }
+  route.handler = bind(db_, options_, std::move(names), std::move(handler));
+  router_.add(std::move(route));
 }
 
 std::optional<std::int64_t> path_id(const Exchange& ex, std::string_view name) {
-  return models::parse_positive_id(ex.params.get(name));
+  return base::parse_positive_id(ex.params.get(name));
 }
 
 Response not_found(std::string_view what, std::string_view id) {
@@ -82,11 +97,36 @@ Response created(std::string body, std::string location) {
   return res;
 }
 
-store::Page read_page(http::QueryReader& reader) {
-  store::Page page;
-  page.limit = static_cast<std::size_t>(reader.integer("limit", 1, 1000, 100));
+repository::Page read_page(http::QueryReader& reader) {
+  using repository::Page;
+  Page page;
+  page.limit = static_cast<std::size_t>(
+      reader.integer("limit", 1, Page::max_limit, static_cast<std::int64_t>(Page::default_limit)));
   page.after = reader.integer("after", 0, std::numeric_limits<std::int64_t>::max(), 0);
   return page;
+}
+
+repository::TaskFilter read_task_filter(http::QueryReader& reader) {
+  repository::TaskFilter filter;
+  const auto& specs = models::Entity<models::Task>::filters;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const std::string_view name = specs[i].parameter;
+    switch (models::field<models::Task>(specs[i].field).type) {
+      case models::FieldType::boolean:
+        if (auto b = reader.boolean(name)) filter.values[i] = *b;
+        break;
+      case models::FieldType::timestamp:
+        if (auto at = reader.timestamp(name)) filter.values[i] = std::move(*at);
+        break;
+      case models::FieldType::id:
+      case models::FieldType::reference:
+        if (auto id = reader.id(name)) filter.values[i] = *id;
+        break;
+      case models::FieldType::text:
+        throw std::logic_error("text filters are not supported");
+    }
+  }
+  return filter;
 }
 
 Response page_response(const Exchange& ex, std::string items, bool more, std::size_t limit,
@@ -102,9 +142,10 @@ Response page_response(const Exchange& ex, std::string items, bool more, std::si
 }
 
 void add_routes(http::Router& router, store::Database& db, const ApiOptions& options) {
-  add_user_routes(router, db, options);
-  add_task_routes(router, db, options);
-  add_system_routes(router, db, options);
+  Api api(router, db, options);
+  add_user_routes(api);
+  add_task_routes(api);
+  add_system_routes(api, router);
   add_docs_routes(router);
 }
 

@@ -14,7 +14,8 @@
 #include "http/request.hpp"
 #include "http/router.hpp"
 #include "models/validation.hpp"
-#include "store/store.hpp"
+#include "repository/store.hpp"
+#include "resources/schemas.hpp"
 
 namespace usertasks::resources {
 
@@ -27,7 +28,7 @@ struct Exchange {
   http::Request& request;
   const http::PathParams& params;
   const http::Query& query;
-  store::Store& store;
+  repository::Store& store;
 };
 
 using ResourceHandler = std::function<awaitable<Response>(Exchange&)>;
@@ -35,6 +36,8 @@ using ResourceHandler = std::function<awaitable<Response>(Exchange&)>;
 struct ApiOptions {
   // Adds X-Statement-Count to every answer: how many SQL statements the request ran.
   bool statement_count_header = false;
+  // The service asks for an API token: the API description lists the 401s.
+  bool api_token = false;
 };
 
 // Adapts a resource handler to the router: checks the query's parameter names against the route's,
@@ -42,15 +45,15 @@ struct ApiOptions {
 http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
                    ResourceHandler handler);
 
-// Adds routes whose handlers are resource handlers, bound as bind() says.
-class RouteAdder {
+// Adds the routes of resources to a router.
+class Api {
  public:
-  RouteAdder(http::Router& router, store::Database& db, const ApiOptions& options)
+  Api(http::Router& router, store::Database& db, const ApiOptions& options)
       : router_(router), db_(db), options_(options) {}
-  void operator()(http::Verb method, std::string path, std::string name, std::string summary,
-                  std::vector<std::string> query, ResourceHandler handler,
-                  std::string request_schema, std::string response_schema,
-                  Status success = Status::ok);
+  // Adds `route`, answered by `handler` through bind(); its problems gain those every such route
+  // can give (400, 503; 404 with a path parameter; 413, 415 and 422 with a body).
+  void add(http::Route route, ResourceHandler handler);
+  [[nodiscard]] const ApiOptions& options() const { return options_; }
 
  private:
   http::Router& router_;
@@ -80,8 +83,10 @@ auto read_body(const Exchange& ex, Validate validate) -> std::variant<
   return std::move(std::get<0>(input));
 }
 
-// limit (1..1000, default 100) and after (default 0) from the query.
-store::Page read_page(http::QueryReader& reader);
+// limit and after from the query (repository::Page's bounds).
+repository::Page read_page(http::QueryReader& reader);
+// The Task's filters from the query.
+repository::TaskFilter read_task_filter(http::QueryReader& reader);
 
 // A 200 list answer; when `more`, a Link to the next page that keeps the other query parameters.
 // `items` is the serialized array (models::json_array).
@@ -89,10 +94,10 @@ Response page_response(const Exchange& ex, std::string items, bool more, std::si
                        std::int64_t last_id);
 
 // Resource registration, one function per resource file.
-void add_user_routes(http::Router& router, store::Database& db, const ApiOptions& options);
-void add_task_routes(http::Router& router, store::Database& db, const ApiOptions& options);
+void add_user_routes(Api& api);
+void add_task_routes(Api& api);
 // /openapi.json describes `router` when it is called, so `router` must not move after this.
-void add_system_routes(http::Router& router, store::Database& db, const ApiOptions& options);
+void add_system_routes(Api& api, const http::Router& router);
 
 // Every route of the service; the same holds for `router`.
 void add_routes(http::Router& router, store::Database& db, const ApiOptions& options);

@@ -3,7 +3,6 @@
 #include "resources/system.hpp"
 
 #include "resources/openapi.hpp"
-#include "resources/resource.hpp"
 
 namespace usertasks::resources {
 
@@ -16,34 +15,40 @@ awaitable<Response> health(Exchange& ex) {
 
 }  // namespace
 
-void add_system_routes(http::Router& router, store::Database& db, const ApiOptions& options) {
-  RouteAdder route(router, db, options);
-  route(http::Verb::get, "/healthz", "health", "Whether the service and its database are up", {},
-        health, "", "Health");
-  route(
-      http::Verb::get, "/openapi.json", "openapi", "This API's OpenAPI 3.1 document", {},
-      [&router](Exchange&) -> awaitable<Response> {
-        co_return http::json_response(Status::ok, openapi_document(router));
-      },
-      "", "OpenAPI");
+void add_system_routes(Api& api, const http::Router& router) {
+  api.add({.method = http::Verb::get,
+           .path = "/healthz",
+           .name = "health",
+           .summary = "Whether the service and its database are up",
+           .response = health_schema(),
+           .open = true},
+          health);
+  const bool token = api.options().api_token;
+  api.add({.method = http::Verb::get,
+           .path = "/openapi.json",
+           .name = "openapi",
+           .summary = "This API's OpenAPI 3.1 document",
+           .response = openapi_schema(),
+           .open = true},
+          [&router, token](Exchange&) -> awaitable<Response> {
+            co_return http::json_response(Status::ok, openapi_document(router, token));
+          });
 }
 
-void add_metrics_route(http::Router& router, store::Database& db, const ApiOptions& options,
-                       const http::Metrics& metrics) {
-  RouteAdder route(router, db, options);
-  route(
-      http::Verb::get, "/metrics", "metrics",
-      "Prometheus metrics (text/plain; version=0.0.4): requests, latency, connections, pool", {},
-      [&db, &metrics](Exchange&) -> awaitable<Response> {
-        const store::PoolStats pool = db.pool_stats();
-        Response res{Status::ok, 11};
-        res.set(http::Field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        res.body() =
-            metrics.render({.in_use = pool.in_use, .idle = pool.idle, .waiting = pool.waiting});
-        res.prepare_payload();
-        co_return res;
-      },
-      "", "");
+void add_metrics_route(Api& api, std::function<std::string()> render) {
+  api.add({.method = http::Verb::get,
+           .path = "/metrics",
+           .name = "metrics",
+           .summary = "Prometheus metrics: requests, latency, connections, the database pool",
+           .response = metrics_schema(),
+           .response_type = "text/plain"},
+          [render = std::move(render)](Exchange&) -> awaitable<Response> {
+            Response res{Status::ok, 11};
+            res.set(http::Field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+            res.body() = render();
+            res.prepare_payload();
+            co_return res;
+          });
 }
 
 }  // namespace usertasks::resources

@@ -1,15 +1,14 @@
 #pragma once
-// The operational route that needs more than the database: /metrics.
+// The operational route whose content the application gives: /metrics.
 
-#include "http/metrics.hpp"
-#include "http/router.hpp"
+#include <functional>
+#include <string>
+
 #include "resources/resource.hpp"
-#include "store/database.hpp"
 
 namespace usertasks::resources {
 
-// GET /metrics: `metrics` in the Prometheus text format, with the pool gauges of `db`.
-void add_metrics_route(http::Router& router, store::Database& db, const ApiOptions& options,
-                       const http::Metrics& metrics);
+// GET /metrics: the text `render` gives, in the Prometheus text format.
+void add_metrics_route(Api& api, std::function<std::string()> render);
 
 }  // namespace usertasks::resources

@@ -20,8 +20,9 @@ Response no_such_user(std::int64_t user_id) {
 
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
-  const store::Page page = read_page(reader);
-  const store::TaskFilter filter{reader.id("user_id"), reader.boolean("done")};
+  const repository::Page page = read_page(reader);
+  repository::TaskFilter filter = read_task_filter(reader);
+  filter.user_id = reader.id("user_id");
   const bool with_user = reader.equals("include", "user");
   if (reader.problem()) co_return bad_query(*reader.problem());
 
@@ -43,15 +44,14 @@ awaitable<Response> list(Exchange& ex) {
 }
 
 awaitable<Response> create(Exchange& ex) {
-  auto input =
-      read_body(ex, [&](const json::value& b) { return models::validate_task(b, Mode::create); });
+  auto input = read_body(
+      ex, [&](const json::value& b) { return models::validate<models::Task>(b, Mode::create); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
-  auto& task_input = std::get<models::TaskInput>(input);
-  const std::int64_t user_id = *task_input.user_id;
-  auto outcome = co_await ex.store.create_task(std::move(*task_input.content), user_id,
-                                               task_input.done.value_or(false));
-  if (std::holds_alternative<store::Failure>(outcome)) co_return no_such_user(user_id);
+  auto& task_input = std::get<models::Input<models::Task>>(input);
+  const std::int64_t user_id = task_input.integer("user_id");
+  auto outcome = co_await ex.store.create_task(std::move(task_input));
+  if (std::holds_alternative<repository::Failure>(outcome)) co_return no_such_user(user_id);
   const auto& task = std::get<models::Task>(outcome);
   co_return created(models::json_text(task), fmt::format("/tasks/{}", task.id));
 }
@@ -67,13 +67,16 @@ awaitable<Response> get(Exchange& ex) {
 awaitable<Response> update(Exchange& ex, Mode mode) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("task", ex.params.get("id"));
-  auto input = read_body(ex, [&](const json::value& b) { return models::validate_task(b, mode); });
+  auto input =
+      read_body(ex, [&](const json::value& b) { return models::validate<models::Task>(b, mode); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
-  const auto user_id = std::get<models::TaskInput>(input).user_id;
-  auto outcome = co_await ex.store.update_task(*id, std::move(std::get<models::TaskInput>(input)));
-  if (auto* failure = std::get_if<store::Failure>(&outcome)) {
-    if (*failure == store::Failure::user_not_found) co_return no_such_user(*user_id);
+  auto& task_input = std::get<models::Input<models::Task>>(input);
+  const bool moves = task_input.get("user_id").has_value();
+  const std::int64_t user_id = moves ? task_input.integer("user_id") : 0;
+  auto outcome = co_await ex.store.update_task(*id, std::move(task_input));
+  if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
+    if (*failure == repository::Failure::user_not_found) co_return no_such_user(user_id);
     co_return not_found("task", ex.params.get("id"));
   }
   co_return http::json_text_response(Status::ok,
@@ -90,23 +93,50 @@ awaitable<Response> remove(Exchange& ex) {
 
 }  // namespace
 
-void add_task_routes(http::Router& router, store::Database& db, const ApiOptions& options) {
+void add_task_routes(Api& api) {
   using http::Verb;
-  RouteAdder route(router, db, options);
-  route(Verb::get, "/tasks", "tasks.list", "List tasks, optionally of one user, with their users",
-        {"limit", "after", "user_id", "done", "include"}, list, "", "[TaskWithUser]");
-  route(Verb::post, "/tasks", "tasks.create", "Create a task", {}, create, "NewTask", "Task",
-        Status::created);
-  route(Verb::get, "/tasks/{id}", "tasks.get", "Get a task with its user", {}, get, "",
-        "TaskWithUser");
-  route(
-      Verb::put, "/tasks/{id}", "tasks.replace", "Replace a task's content and user", {},
-      [](Exchange& ex) { return update(ex, Mode::replace); }, "TaskReplace", "Task");
-  route(
-      Verb::patch, "/tasks/{id}", "tasks.update", "Change some of a task's fields", {},
-      [](Exchange& ex) { return update(ex, Mode::patch); }, "TaskPatch", "Task");
-  route(Verb::delete_, "/tasks/{id}", "tasks.delete", "Delete a task", {}, remove, "", "",
-        Status::no_content);
+  using models::Task;
+  api.add({.method = Verb::get,
+           .path = "/tasks",
+           .name = "tasks.list",
+           .summary = "List tasks, optionally of one user, with their users",
+           .query = join({paging(), {user_filter()}, filters<Task>(), {include("user")}}),
+           .response = records<models::TaskWithUser>()},
+          list);
+  api.add({.method = Verb::post,
+           .path = "/tasks",
+           .name = "tasks.create",
+           .summary = "Create a task",
+           .request = body<Task>(Mode::create),
+           .response = record<Task>(),
+           .success = Status::created},
+          create);
+  api.add({.method = Verb::get,
+           .path = "/tasks/{id}",
+           .name = "tasks.get",
+           .summary = "Get a task with its user",
+           .response = record<models::TaskWithUser>()},
+          get);
+  api.add({.method = Verb::put,
+           .path = "/tasks/{id}",
+           .name = "tasks.replace",
+           .summary = "Replace a task's content and user",
+           .request = body<Task>(Mode::replace),
+           .response = record<Task>()},
+          [](Exchange& ex) { return update(ex, Mode::replace); });
+  api.add({.method = Verb::patch,
+           .path = "/tasks/{id}",
+           .name = "tasks.update",
+           .summary = "Change some of a task's fields",
+           .request = body<Task>(Mode::patch),
+           .response = record<Task>()},
+          [](Exchange& ex) { return update(ex, Mode::patch); });
+  api.add({.method = Verb::delete_,
+           .path = "/tasks/{id}",
+           .name = "tasks.delete",
+           .summary = "Delete a task",
+           .success = Status::no_content},
+          remove);
 }
 
 }  // namespace usertasks::resources

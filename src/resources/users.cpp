@@ -20,7 +20,7 @@ Response email_taken() {
 
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
-  const store::Page page = read_page(reader);
+  const repository::Page page = read_page(reader);
   const bool with_tasks = reader.equals("include", "tasks");
   if (reader.problem()) co_return bad_query(*reader.problem());
 
@@ -42,13 +42,12 @@ awaitable<Response> list(Exchange& ex) {
 }
 
 awaitable<Response> create(Exchange& ex) {
-  auto input =
-      read_body(ex, [&](const json::value& b) { return models::validate_user(b, Mode::create); });
+  auto input = read_body(ex, models::validate_new_user);
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
-  const bool with_tasks = std::get<models::UserInput>(input).with_tasks;
-  auto outcome = co_await ex.store.create_user(std::move(std::get<models::UserInput>(input)));
-  if (std::holds_alternative<store::Failure>(outcome)) co_return email_taken();
+  const bool with_tasks = std::get<models::NewUser>(input).with_tasks;
+  auto outcome = co_await ex.store.create_user(std::move(std::get<models::NewUser>(input)));
+  if (std::holds_alternative<repository::Failure>(outcome)) co_return email_taken();
   const auto& user = std::get<models::UserWithTasks>(outcome);
   co_return created(with_tasks ? models::json_text(user) : models::json_text(user.user),
                     fmt::format("/users/{}", user.user.id));
@@ -65,12 +64,14 @@ awaitable<Response> get(Exchange& ex) {
 awaitable<Response> update(Exchange& ex, Mode mode) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
-  auto input = read_body(ex, [&](const json::value& b) { return models::validate_user(b, mode); });
+  auto input = read_body(
+      ex, [&](const json::value& b) { return models::validate<models::User>(b, mode); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
-  auto outcome = co_await ex.store.update_user(*id, std::move(std::get<models::UserInput>(input)));
-  if (auto* failure = std::get_if<store::Failure>(&outcome)) {
-    if (*failure == store::Failure::email_taken) co_return email_taken();
+  auto outcome =
+      co_await ex.store.update_user(*id, std::move(std::get<models::Input<models::User>>(input)));
+  if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
+    if (*failure == repository::Failure::email_taken) co_return email_taken();
     co_return not_found("user", ex.params.get("id"));
   }
   co_return http::json_text_response(Status::ok,
@@ -89,10 +90,11 @@ awaitable<Response> list_tasks(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
   http::QueryReader reader(ex.query);
-  const store::Page page = read_page(reader);
+  const repository::Page page = read_page(reader);
+  const repository::TaskFilter filter = read_task_filter(reader);
   if (reader.problem()) co_return bad_query(*reader.problem());
 
-  auto result = co_await ex.store.list_user_tasks(*id, page);
+  auto result = co_await ex.store.list_user_tasks(*id, filter, page);
   if (!result) co_return not_found("user", ex.params.get("id"));
   const std::int64_t last = result->items.empty() ? 0 : result->items.back().id;
   co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last);
@@ -102,14 +104,14 @@ awaitable<Response> create_task(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
   auto input = read_body(ex, [&](const json::value& b) {
-    return models::validate_task(b, Mode::create, /*user_id_in_path=*/true);
+    return models::validate<models::Task>(b, Mode::create, {"user_id"});
   });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
-  auto& task_input = std::get<models::TaskInput>(input);
-  auto outcome = co_await ex.store.create_task(std::move(*task_input.content), *id,
-                                               task_input.done.value_or(false));
-  if (std::holds_alternative<store::Failure>(outcome))
+  auto& task_input = std::get<models::Input<models::Task>>(input);
+  task_input.set("user_id", *id);
+  auto outcome = co_await ex.store.create_task(std::move(task_input));
+  if (std::holds_alternative<repository::Failure>(outcome))
     co_return not_found("user", ex.params.get("id"));
   const auto& task = std::get<models::Task>(outcome);
   co_return created(models::json_text(task), fmt::format("/tasks/{}", task.id));
@@ -117,27 +119,69 @@ awaitable<Response> create_task(Exchange& ex) {
 
 }  // namespace
 
-void add_user_routes(http::Router& router, store::Database& db, const ApiOptions& options) {
+void add_user_routes(Api& api) {
   using http::Verb;
-  RouteAdder route(router, db, options);
-  route(Verb::get, "/users", "users.list", "List users, optionally with their tasks",
-        {"limit", "after", "include"}, list, "", "[UserWithTasks]");
-  route(Verb::post, "/users", "users.create", "Create a user, optionally with tasks", {}, create,
-        "NewUser", "UserWithTasks", Status::created);
-  route(Verb::get, "/users/{id}", "users.get", "Get a user with its tasks", {}, get, "",
-        "UserWithTasks");
-  route(
-      Verb::put, "/users/{id}", "users.replace", "Replace a user's name and email", {},
-      [](Exchange& ex) { return update(ex, Mode::replace); }, "UserReplace", "User");
-  route(
-      Verb::patch, "/users/{id}", "users.update", "Change some of a user's fields", {},
-      [](Exchange& ex) { return update(ex, Mode::patch); }, "UserPatch", "User");
-  route(Verb::delete_, "/users/{id}", "users.delete", "Delete a user and its tasks", {}, remove, "",
-        "", Status::no_content);
-  route(Verb::get, "/users/{id}/tasks", "users.tasks.list", "List a user's tasks",
-        {"limit", "after"}, list_tasks, "", "[Task]");
-  route(Verb::post, "/users/{id}/tasks", "users.tasks.create", "Create a task for a user", {},
-        create_task, "NewUserTask", "Task", Status::created);
+  using models::Task;
+  using models::User;
+  api.add({.method = Verb::get,
+           .path = "/users",
+           .name = "users.list",
+           .summary = "List users, optionally with their tasks",
+           .query = join({paging(), {include("tasks")}}),
+           .response = records<models::UserWithTasks>()},
+          list);
+  api.add({.method = Verb::post,
+           .path = "/users",
+           .name = "users.create",
+           .summary = "Create a user, optionally with tasks",
+           .request = body<User>(Mode::create),
+           .response = record<models::UserWithTasks>(),
+           .success = Status::created,
+           .problems = {Status::conflict}},
+          create);
+  api.add({.method = Verb::get,
+           .path = "/users/{id}",
+           .name = "users.get",
+           .summary = "Get a user with its tasks",
+           .response = record<models::UserWithTasks>()},
+          get);
+  api.add({.method = Verb::put,
+           .path = "/users/{id}",
+           .name = "users.replace",
+           .summary = "Replace a user's name and email",
+           .request = body<User>(Mode::replace),
+           .response = record<User>(),
+           .problems = {Status::conflict}},
+          [](Exchange& ex) { return update(ex, Mode::replace); });
+  api.add({.method = Verb::patch,
+           .path = "/users/{id}",
+           .name = "users.update",
+           .summary = "Change some of a user's fields",
+           .request = body<User>(Mode::patch),
+           .response = record<User>(),
+           .problems = {Status::conflict}},
+          [](Exchange& ex) { return update(ex, Mode::patch); });
+  api.add({.method = Verb::delete_,
+           .path = "/users/{id}",
+           .name = "users.delete",
+           .summary = "Delete a user and its tasks",
+           .success = Status::no_content},
+          remove);
+  api.add({.method = Verb::get,
+           .path = "/users/{id}/tasks",
+           .name = "users.tasks.list",
+           .summary = "List a user's tasks",
+           .query = join({paging(), filters<Task>()}),
+           .response = records<Task>()},
+          list_tasks);
+  api.add({.method = Verb::post,
+           .path = "/users/{id}/tasks",
+           .name = "users.tasks.create",
+           .summary = "Create a task for a user",
+           .request = user_task_body(),
+           .response = record<Task>(),
+           .success = Status::created},
+          create_task);
 }
 
 }  // namespace usertasks::resources

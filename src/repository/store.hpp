@@ -1,6 +1,6 @@
 #pragma once
 // The repository that resources call. Written once against store::Database; all SQL of the
-// service is in store/statements.hpp. Knows nothing of HTTP.
+// service is in repository/statements.cpp. Knows nothing of HTTP.
 
 #include <cstdint>
 #include <optional>
@@ -9,9 +9,16 @@
 
 #include "models/models.hpp"
 #include "models/validation.hpp"
+#include "repository/sql.hpp"
 #include "store/database.hpp"
 
-namespace usertasks::store {
+namespace usertasks::repository {
+
+using store::awaitable;
+using store::Connection;
+using store::Database;
+using store::Rows;
+using store::Value;
 
 // Expected failures are values; the resource layer maps each to its problem response.
 enum class Failure { not_found, email_taken, user_not_found };
@@ -20,8 +27,10 @@ template <class T>
 using Outcome = std::variant<T, Failure>;
 
 struct Page {
+  static constexpr std::size_t default_limit = 100;
+  static constexpr std::size_t max_limit = 1000;
   std::int64_t after = 0;  // keyset: items with id > after
-  std::size_t limit = 100;
+  std::size_t limit = default_limit;
 };
 
 template <class T>
@@ -32,7 +41,7 @@ struct PageOf {
 
 struct TaskFilter {
   std::optional<std::int64_t> user_id;
-  std::optional<bool> done;
+  models::FilterValues<models::Task> values;  // the Task's filters
 };
 
 // One Store per request: it counts the statements the request runs (tests assert no N+1 with it).
@@ -43,19 +52,19 @@ class Store {
   awaitable<PageOf<models::User>> list_users(Page page);
   awaitable<PageOf<models::UserWithTasks>> list_users_with_tasks(Page page);
   awaitable<std::optional<models::UserWithTasks>> get_user_with_tasks(std::int64_t id);
-  awaitable<Outcome<models::UserWithTasks>> create_user(models::UserInput input);
-  // Fields left empty in `input` keep their value.
-  awaitable<Outcome<models::User>> update_user(std::int64_t id, models::UserInput input);
+  awaitable<Outcome<models::UserWithTasks>> create_user(models::NewUser input);
+  // Fields left out of `input` keep their value.
+  awaitable<Outcome<models::User>> update_user(std::int64_t id, models::Input<models::User> input);
   awaitable<bool> delete_user(std::int64_t id);
 
   // nullopt when the user does not exist.
-  awaitable<std::optional<PageOf<models::Task>>> list_user_tasks(std::int64_t user_id, Page page);
+  awaitable<std::optional<PageOf<models::Task>>> list_user_tasks(std::int64_t user_id,
+                                                                 TaskFilter filter, Page page);
   awaitable<PageOf<models::Task>> list_tasks(TaskFilter filter, Page page);
   awaitable<PageOf<models::TaskWithUser>> list_tasks_with_user(TaskFilter filter, Page page);
   awaitable<std::optional<models::TaskWithUser>> get_task_with_user(std::int64_t id);
-  awaitable<Outcome<models::Task>> create_task(std::string content, std::int64_t user_id,
-                                               bool done = false);
-  awaitable<Outcome<models::Task>> update_task(std::int64_t id, models::TaskInput input);
+  awaitable<Outcome<models::Task>> create_task(models::Input<models::Task> input);
+  awaitable<Outcome<models::Task>> update_task(std::int64_t id, models::Input<models::Task> input);
   awaitable<bool> delete_task(std::int64_t id);
 
   // Throws Unavailable when the database cannot be reached.
@@ -64,13 +73,13 @@ class Store {
   [[nodiscard]] std::uint64_t statements_run() const { return statements_; }
 
  private:
-  awaitable<Rows> exec(Connection& c, const Statement& s, std::vector<Value> params);
+  awaitable<Rows> exec(Connection& c, const Sql& s, std::vector<Value> params);
 
-  awaitable<Rows> exec_page(Connection& c, TaskFilter filter, Page page, const Statement& all,
-                            const Statement& of_user);
+  awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
+                            const Sql& of_user);
 
   Database& db_;
   std::uint64_t statements_ = 0;
 };
 
-}  // namespace usertasks::store
+}  // namespace usertasks::repository

@@ -1,0 +1,141 @@
+#pragma once
+// The vocabulary of an entity's home: its fields and what is known of each, its indexes and the
+// filters its lists take. JSON, validation, SQL, the declared schema and the OpenAPI document are
+// all derived from an Entity<T> specialisation, never restated.
+
+#include <array>
+#include <boost/describe/members.hpp>
+#include <boost/mp11/algorithm.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace usertasks::models {
+
+enum class FieldType { id, text, boolean, reference, timestamp };
+
+// Where a stored value comes from when a record is written.
+enum class Source {
+  database,  // assigned by the database (the id)
+  body,      // the request body
+  created,   // the time of the write that creates the record
+  updated,   // the time of every write
+};
+
+// A further rule on a text value: the message of the first broken rule, or nullopt.
+using Check = std::optional<std::string> (*)(std::string_view);
+
+struct Field {
+  std::string_view name;
+  FieldType type = FieldType::text;
+  Source source = Source::body;
+  bool nullable = false;           // null in JSON, NULL in SQL; null in a body clears the value
+  bool required = false;           // in a create or replace body
+  bool trimmed = false;            // white space around the text is dropped before the checks
+  std::size_t min_length = 0;      // text, in characters
+  std::size_t max_length = 0;      // text, in characters; 0 when unbounded
+  Check check = nullptr;           // text: a rule beyond the lengths
+  std::string_view references{};  // reference: the table whose id it holds (ON DELETE CASCADE)
+  std::string_view default_json{};  // the value when a create leaves it out, as JSON ("false")
+  std::string_view description{};
+  std::string_view example{};  // JSON text
+};
+
+// An index on one column, or on one SQL expression.
+struct IndexSpec {
+  std::string_view name;
+  std::string_view column{};
+  std::string_view expression{};
+  bool unique = false;
+};
+
+// A query parameter of a list that compares a field with the given value.
+enum class Compare { equal, before, after };
+
+struct FilterSpec {
+  std::string_view parameter;
+  std::string_view field;
+  Compare compare = Compare::equal;
+  std::string_view description{};
+};
+
+// Specialised in each entity's home with: name (the OpenAPI schema's), table, fields (in the
+// order of the struct's described members), indexes and filters.
+template <class T>
+struct Entity;
+
+// A value of a field, as it travels between the layers; monostate is null.
+using Scalar = std::variant<std::monostate, std::int64_t, bool, std::string>;
+
+template <class T>
+inline constexpr std::size_t field_count = std::size(Entity<T>::fields);
+
+// The index of a field by name; a name that is not a field does not compile where it is constant.
+template <class T>
+constexpr std::size_t field_index(std::string_view name) {
+  for (std::size_t i = 0; i < field_count<T>; ++i) {
+    if (Entity<T>::fields[i].name == name) return i;
+  }
+  throw "no such field";  // NOLINT: a compile-time error in constant evaluation
+}
+
+template <class T>
+constexpr const Field& field(std::string_view name) {
+  return Entity<T>::fields[field_index<T>(name)];
+}
+
+// True when the fields name the struct's described members, in their order.
+template <class T>
+constexpr bool fields_match_members() {
+  using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
+  if (boost::mp11::mp_size<Members>::value != field_count<T>) return false;
+  bool same = true;
+  std::size_t i = 0;
+  boost::mp11::mp_for_each<Members>([&](auto member) {
+    same = same && std::string_view(member.name) == Entity<T>::fields[i++].name;
+  });
+  return same;
+}
+
+// Calls f(field, member) for every field of `record`, in order.
+template <class T, class F>
+void for_each_field(T& record, F&& f) {
+  using Members = boost::describe::describe_members<std::remove_const_t<T>,
+                                                    boost::describe::mod_public>;
+  std::size_t i = 0;
+  boost::mp11::mp_for_each<Members>(
+      [&](auto member) { f(Entity<std::remove_const_t<T>>::fields[i++], record.*member.pointer); });
+}
+
+// A body's accepted values, by field index: nullopt where the body left the field out.
+template <class T>
+class Input {
+ public:
+  [[nodiscard]] const std::optional<Scalar>& operator[](std::size_t i) const { return values_[i]; }
+  [[nodiscard]] const std::optional<Scalar>& get(std::string_view name) const {
+    return values_[field_index<T>(name)];
+  }
+  void set(std::string_view name, Scalar value) { values_[field_index<T>(name)] = std::move(value); }
+  void set(std::size_t i, Scalar value) { values_[i] = std::move(value); }
+  // The text or integer of a field that is present and not null.
+  [[nodiscard]] const std::string& text(std::string_view name) const {
+    return std::get<std::string>(*get(name));
+  }
+  [[nodiscard]] std::int64_t integer(std::string_view name) const {
+    return std::get<std::int64_t>(*get(name));
+  }
+  bool operator==(const Input&) const = default;
+
+ private:
+  std::array<std::optional<Scalar>, field_count<T>> values_{};
+};
+
+// The values of a list's filters, by filter index: nullopt where the query left them out.
+template <class T>
+using FilterValues = std::array<std::optional<Scalar>, std::size(Entity<T>::filters)>;
+
+}  // namespace usertasks::models

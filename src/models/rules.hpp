@@ -1,0 +1,25 @@
+#pragma once
+// Rules on single values that the entities' fields name, and the checks every text field gets
+// from its Field (lengths, trimming). Pure functions of the text.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace usertasks::models {
+
+struct Field;
+
+// One @ with text on both sides, no white space, no control characters.
+std::optional<std::string> check_email(std::string_view email);
+std::optional<std::string> check_not_only_white_space(std::string_view text);
+
+// Every rule of a text field (trimmed first when the field says so): lengths, then its check.
+std::optional<std::string> check_text(const Field& field, std::string_view text);
+
+// Characters (Unicode code points) in valid UTF-8 text.
+std::size_t utf8_length(std::string_view text);
+std::string_view trim(std::string_view text);
+
+}  // namespace usertasks::models

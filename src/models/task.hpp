@@ -1,0 +1,68 @@
+#pragma once
+// A task: everything the service knows of one. A task belongs to one user (models/user.hpp).
+
+#include <boost/describe/class.hpp>
+#include <cstdint>
+#include <string>
+
+#include "models/entity.hpp"
+#include "models/rules.hpp"
+
+namespace usertasks::models {
+
+struct Task {
+  std::int64_t id = 0;
+  std::string content;
+  bool done = false;
+  std::int64_t user_id = 0;
+  std::string created_at;
+  std::string updated_at;
+};
+BOOST_DESCRIBE_STRUCT(Task, (), (id, content, done, user_id, created_at, updated_at))
+
+template <>
+struct Entity<Task> {
+  static constexpr std::string_view name = "Task";
+  static constexpr std::string_view table = "tasks";
+  static constexpr std::array fields = {
+      Field{.name = "id",
+            .type = FieldType::id,
+            .source = Source::database,
+            .description = "assigned by the service",
+            .example = "7"},
+      Field{.name = "content",
+            .required = true,
+            .min_length = 1,
+            .max_length = 10000,
+            .check = check_not_only_white_space,
+            .example = R"("write the report")"},
+      Field{.name = "done",
+            .type = FieldType::boolean,
+            .default_json = "false",
+            .description = "left out on create: false; left out on replace: unchanged",
+            .example = "false"},
+      Field{.name = "user_id",
+            .type = FieldType::reference,
+            .required = true,
+            .references = "users",
+            .description = "the user the task belongs to; a decimal string is accepted too",
+            .example = "3"},
+      Field{.name = "created_at",
+            .type = FieldType::timestamp,
+            .source = Source::created,
+            .example = R"("2026-12-01T09:30:00.000000Z")"},
+      Field{.name = "updated_at",
+            .type = FieldType::timestamp,
+            .source = Source::updated,
+            .example = R"("2026-12-01T09:30:00.000000Z")"},
+  };
+  static constexpr std::array indexes = {
+      IndexSpec{.name = "tasks_user_id_idx", .column = "user_id"}};
+  static constexpr std::array filters = {
+      FilterSpec{.parameter = "done",
+                 .field = "done",
+                 .description = "only the tasks done (true) or not done (false)"}};
+};
+static_assert(fields_match_members<Task>());
+
+}  // namespace usertasks::models

@@ -1,0 +1,65 @@
+#pragma once
+// A user: everything the service knows of one. A user has many tasks (models/task.hpp), which go
+// with it when it is deleted.
+
+#include <boost/describe/class.hpp>
+#include <cstdint>
+#include <string>
+
+#include "models/entity.hpp"
+#include "models/rules.hpp"
+
+namespace usertasks::models {
+
+struct User {
+  std::int64_t id = 0;
+  std::string name;
+  std::string email;
+  std::string created_at;
+  std::string updated_at;
+};
+BOOST_DESCRIBE_STRUCT(User, (), (id, name, email, created_at, updated_at))
+
+template <>
+struct Entity<User> {
+  static constexpr std::string_view name = "User";
+  static constexpr std::string_view table = "users";
+  static constexpr std::array fields = {
+      Field{.name = "id",
+            .type = FieldType::id,
+            .source = Source::database,
+            .description = "assigned by the service",
+            .example = "3"},
+      Field{.name = "name",
+            .required = true,
+            .trimmed = true,
+            .min_length = 1,
+            .max_length = 255,
+            .description = "white space around it is dropped",
+            .example = R"("Ada Lovelace")"},
+      Field{.name = "email",
+            .required = true,
+            .max_length = 254,
+            .check = check_email,
+            .description = "unique regardless of case; one @ with text on both sides, no white space",
+            .example = R"("ada@example.com")"},
+      Field{.name = "created_at",
+            .type = FieldType::timestamp,
+            .source = Source::created,
+            .example = R"("2026-12-01T09:30:00.000000Z")"},
+      Field{.name = "updated_at",
+            .type = FieldType::timestamp,
+            .source = Source::updated,
+            .example = R"("2026-12-01T09:30:00.000000Z")"},
+  };
+  // Emails are unique regardless of case: an index on the expression, which a unique constraint
+  // cannot be.
+  static constexpr std::array indexes = {
+      IndexSpec{.name = "users_email_lower_key", .expression = "lower(email)", .unique = true}};
+  static constexpr std::array<FilterSpec, 0> filters = {};
+  // The most tasks a user may be created with.
+  static constexpr std::size_t max_tasks_at_creation = 1000;
+};
+static_assert(fields_match_members<User>());
+
+}  // namespace usertasks::models

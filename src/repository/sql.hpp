@@ -1,0 +1,88 @@
+#pragma once
+// Statements written once, with :name placeholders, rendered to each dialect's $1..$N; and the
+// SQL that follows from an entity's fields (column lists, inserts, updates, filters).
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "models/entity.hpp"
+#include "store/database.hpp"
+
+namespace usertasks::repository {
+
+using store::Dialect;
+using store::Value;
+
+class Sql {
+ public:
+  // `render` writes the statement for a dialect; it is called once for each.
+  Sql(std::string_view name, const std::function<std::string(Dialect)>& render);
+  Sql(const Sql&) = delete;
+  Sql& operator=(const Sql&) = delete;
+
+  [[nodiscard]] const store::Statement& statement() const { return statement_; }
+  // The placeholders' names, in the order of their numbers.
+  [[nodiscard]] const std::vector<std::string>& parameters() const { return parameters_; }
+
+ private:
+  std::string name_;
+  std::string postgresql_;
+  std::string sqlite_;
+  std::vector<std::string> parameters_;
+  store::Statement statement_;
+};
+
+// A named argument of a statement.
+struct Arg {
+  std::string name;
+  Value value;
+};
+
+// The statement's parameters in its order, from arguments given by name. Every placeholder must
+// have its argument (std::logic_error otherwise).
+std::vector<Value> bind(const Sql& sql, std::span<const Arg> args);
+
+template <class... Args>
+std::vector<Value> bind(const Sql& sql, Args&&... args) {
+  // Not a braced list: GCC 12 miscompiles initializer lists in coroutines.
+  std::vector<Arg> list;
+  list.reserve(sizeof...(args));
+  (list.push_back(std::forward<Args>(args)), ...);
+  return bind(sql, std::span<const Arg>(list));
+}
+
+// The fields of T as a select list, each prefixed by `alias.` when an alias is given.
+std::string columns(std::span<const models::Field> fields, std::string_view alias = {});
+template <class T>
+std::string columns(std::string_view alias = {}) {
+  return columns(models::Entity<T>::fields, alias);
+}
+
+// INSERT of every field that is not the database's, returning the record.
+std::string insert(std::string_view table, std::span<const models::Field> fields);
+// UPDATE ... WHERE id = :id of every body field: one left out (NULL) keeps its value; a nullable
+// one is set when :<name>_given, so that null clears it.
+std::string update(Dialect dialect, std::string_view table, std::span<const models::Field> fields);
+// " AND (...)" for each filter: true when its parameter is NULL, else the comparison.
+std::string filters(Dialect dialect, std::span<const models::FilterSpec> filters,
+                    std::span<const models::Field> fields, std::string_view alias = {});
+
+template <class T>
+std::string insert() {
+  return insert(models::Entity<T>::table, models::Entity<T>::fields);
+}
+template <class T>
+std::string update(Dialect dialect) {
+  return update(dialect, models::Entity<T>::table, models::Entity<T>::fields);
+}
+template <class T>
+std::string filters(Dialect dialect, std::string_view alias = {}) {
+  return filters(dialect, models::Entity<T>::filters, models::Entity<T>::fields, alias);
+}
+
+}  // namespace usertasks::repository

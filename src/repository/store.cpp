@@ -1,0 +1,310 @@
+#include "repository/store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "base/time.hpp"
+
+#include "repository/statements.hpp"
+
+namespace usertasks::repository {
+
+using store::Access;
+using store::ConstraintViolation;
+using store::Row;
+using store::with_connection;
+
+using models::Task;
+using models::TaskWithUser;
+using models::User;
+using models::UserWithTasks;
+
+namespace {
+
+// A named argument.
+Arg arg(std::string_view name, Value value) {
+  return {std::string(name), std::move(value)};
+}
+
+// A record of T from the row's columns at `at`, in the order of T's fields.
+template <class T>
+T decode(Row& row, std::size_t at) {
+  T record;
+  std::size_t i = at;
+  models::for_each_field(record, [&](const models::Field&, auto& member) {
+    using M = std::remove_cvref_t<decltype(member)>;
+    if constexpr (std::is_same_v<M, std::int64_t>) {
+      member = row.integer(i);
+    } else if constexpr (std::is_same_v<M, bool>) {
+      member = row.boolean(i);
+    } else if constexpr (std::is_same_v<M, std::string>) {
+      member = row.take_text(i);
+    } else {
+      static_assert(std::is_same_v<M, std::optional<std::string>>);
+      if (!row.is_null(i)) member = row.take_text(i);
+    }
+    ++i;
+  });
+  return record;
+}
+
+// The arguments of an insert or update of T: the input's fields (NULL where it left one out,
+// with :<name>_given telling which for a nullable field), :now, and :id for an update.
+template <class T>
+std::vector<Value> input_args(const Sql& sql, const models::Input<T>& input, std::int64_t id,
+                              std::string now = base::utc_now()) {
+  std::vector<Arg> args;
+  args.push_back(arg("now", std::move(now)));
+  args.push_back(arg("id", id));
+  for (std::size_t i = 0; i < models::field_count<T>; ++i) {
+    const models::Field& f = models::Entity<T>::fields[i];
+    if (f.source != models::Source::body) continue;
+    args.push_back({std::string(f.name), input[i] ? Value(*input[i]) : Value()});
+    if (f.nullable) args.push_back({fmt::format("{}_given", f.name), input[i].has_value()});
+  }
+  return bind(sql, std::span<const Arg>(args));
+}
+
+// The Task filters' arguments, by their parameter names.
+std::vector<Arg> filter_args(const TaskFilter& filter) {
+  std::vector<Arg> args;
+  const auto& specs = models::Entity<Task>::filters;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    args.push_back({std::string(specs[i].parameter),
+                    filter.values[i] ? Value(*filter.values[i]) : Value()});
+  }
+  return args;
+}
+
+// Reads `limit + 1` rows so that a page knows whether another follows, then drops the extra one.
+template <class T, class Decode>
+PageOf<T> page_of(Rows& rows, std::size_t limit, Decode decode) {
+  PageOf<T> page;
+  page.more = rows.size() > limit;
+  const std::size_t n = std::min(rows.size(), limit);
+  page.items.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) page.items.push_back(decode(rows[i]));
+  return page;
+}
+
+Arg after(Page page) {
+  return {"after", page.after};
+}
+Arg fetch_limit(Page page) {
+  return {"limit", static_cast<std::int64_t>(page.limit + 1)};
+}
+
+}  // namespace
+
+awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> params) {
+  ++statements_;
+  co_return co_await c.execute(s.statement(), params);
+}
+
+// A page of tasks, of every user or of the one the filter names, and passing the Task's filters.
+awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page,
+                                 const Sql& all, const Sql& of_user) {
+  std::vector<Arg> args = filter_args(filter);
+  args.push_back(after(page));
+  args.push_back(fetch_limit(page));
+  if (filter.user_id) args.push_back(arg("user_id", *filter.user_id));
+  const Sql& sql = filter.user_id ? of_user : all;
+  std::vector<Value> values = bind(sql, std::span<const Arg>(args));
+  co_return co_await exec(c, sql, std::move(values));
+}
+
+awaitable<PageOf<User>> Store::list_users(Page page) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<User>> {
+        std::vector<Value> values = bind(sql::users_page, after(page), fetch_limit(page));
+        Rows rows = co_await exec(c, sql::users_page, std::move(values));
+        co_return page_of<User>(rows, page.limit, [](Row& r) { return decode<User>(r, 0); });
+      });
+}
+
+awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(Page page) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<UserWithTasks>> {
+        std::vector<Value> values = bind(sql::users_page, after(page), fetch_limit(page));
+        Rows rows = co_await exec(c, sql::users_page, std::move(values));
+        auto result = page_of<UserWithTasks>(rows, page.limit, [](Row& r) {
+          return UserWithTasks{decode<User>(r, 0), {}};
+        });
+        if (result.items.empty()) co_return result;
+
+        std::string ids = "[";
+        for (const UserWithTasks& u : result.items) {
+          if (ids.size() > 1) ids += ',';
+          ids += std::to_string(u.user.id);
+        }
+        ids += ']';
+        std::vector<Value> of_users = bind(sql::tasks_of_users, arg("ids", std::move(ids)));
+        Rows task_rows = co_await exec(c, sql::tasks_of_users, std::move(of_users));
+        // The page is ordered by id, so each task finds its user by binary search.
+        for (Row& r : task_rows) {
+          Task task = decode<Task>(r, 0);
+          auto it = std::lower_bound(
+              result.items.begin(), result.items.end(), task.user_id,
+              [](const UserWithTasks& u, std::int64_t id) { return u.user.id < id; });
+          if (it != result.items.end() && it->user.id == task.user_id) {
+            it->tasks.push_back(std::move(task));
+          }
+        }
+        co_return result;
+      });
+}
+
+awaitable<std::optional<UserWithTasks>> Store::get_user_with_tasks(std::int64_t id) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<UserWithTasks>> {
+        std::vector<Value> values = bind(sql::user_with_tasks, arg("id", id));
+        Rows rows = co_await exec(c, sql::user_with_tasks, std::move(values));
+        if (rows.empty()) co_return std::nullopt;
+        constexpr std::size_t task_at = models::field_count<User>;
+        UserWithTasks result{decode<User>(rows.front(), 0), {}};
+        for (Row& r : rows) {
+          if (!r.is_null(task_at)) result.tasks.push_back(decode<Task>(r, task_at));
+        }
+        co_return result;
+      });
+}
+
+awaitable<Outcome<UserWithTasks>> Store::create_user(models::NewUser input) {
+  try {
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<UserWithTasks>> {
+          const std::string now = base::utc_now();
+          std::vector<Value> values = input_args(sql::user_insert, input.user, 0, now);
+          Rows rows = co_await exec(c, sql::user_insert, std::move(values));
+          UserWithTasks result{decode<User>(rows.front(), 0), {}};
+          if (input.tasks.empty()) co_return result;
+          boost::json::array contents(input.tasks.begin(), input.tasks.end());
+          std::vector<Value> tasks =
+              bind(sql::tasks_insert_many, arg("contents", boost::json::serialize(contents)),
+                   arg("user_id", result.user.id), arg("now", now));
+          Rows task_rows = co_await exec(c, sql::tasks_insert_many, std::move(tasks));
+          result.tasks.reserve(task_rows.size());
+          for (Row& r : task_rows) result.tasks.push_back(decode<Task>(r, 0));
+          std::ranges::sort(result.tasks, {}, &Task::id);
+          co_return result;
+        });
+  } catch (const ConstraintViolation& e) {
+    if (e.kind() != ConstraintViolation::Kind::unique) throw;
+  }
+  co_return Failure::email_taken;
+}
+
+awaitable<Outcome<User>> Store::update_user(std::int64_t id, models::Input<User> input) {
+  try {
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<User>> {
+          std::vector<Value> values = input_args(sql::user_update, input, id);
+          Rows rows = co_await exec(c, sql::user_update, std::move(values));
+          if (rows.empty()) co_return Failure::not_found;
+          co_return decode<User>(rows.front(), 0);
+        });
+  } catch (const ConstraintViolation& e) {
+    if (e.kind() != ConstraintViolation::Kind::unique) throw;
+  }
+  co_return Failure::email_taken;
+}
+
+awaitable<bool> Store::delete_user(std::int64_t id) {
+  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
+    std::vector<Value> values = bind(sql::user_delete, arg("id", id));
+    co_return !(co_await exec(c, sql::user_delete, std::move(values))).empty();
+  });
+}
+
+awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_id,
+                                                              TaskFilter filter, Page page) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
+        std::vector<Arg> args = filter_args(filter);
+        args.push_back(after(page));
+        args.push_back(fetch_limit(page));
+        args.push_back(arg("user_id", user_id));
+        std::vector<Value> values = bind(sql::user_tasks_page, std::span<const Arg>(args));
+        Rows rows = co_await exec(c, sql::user_tasks_page, std::move(values));
+        if (rows.empty()) co_return std::nullopt;
+        if (rows.front().is_null(1)) co_return PageOf<Task>{};
+        co_return page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 1); });
+      });
+}
+
+awaitable<PageOf<Task>> Store::list_tasks(TaskFilter filter, Page page) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<Task>> {
+        Rows rows = co_await exec_page(c, filter, page, sql::tasks_page, sql::tasks_page_of_user);
+        co_return page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 0); });
+      });
+}
+
+awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, Page page) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<TaskWithUser>> {
+        Rows rows = co_await exec_page(c, filter, page, sql::tasks_with_user_page,
+                                       sql::tasks_with_user_page_of_user);
+        co_return page_of<TaskWithUser>(rows, page.limit, [](Row& r) {
+          return TaskWithUser{decode<Task>(r, 0), decode<User>(r, models::field_count<Task>)};
+        });
+      });
+}
+
+awaitable<std::optional<TaskWithUser>> Store::get_task_with_user(std::int64_t id) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<TaskWithUser>> {
+        std::vector<Value> values = bind(sql::task_with_user, arg("id", id));
+        Rows rows = co_await exec(c, sql::task_with_user, std::move(values));
+        if (rows.empty()) co_return std::nullopt;
+        co_return TaskWithUser{decode<Task>(rows.front(), 0),
+                               decode<User>(rows.front(), models::field_count<Task>)};
+      });
+}
+
+awaitable<Outcome<Task>> Store::create_task(models::Input<Task> input) {
+  try {
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
+          std::vector<Value> values = input_args(sql::task_insert, input, 0);
+          Rows rows = co_await exec(c, sql::task_insert, std::move(values));
+          co_return decode<Task>(rows.front(), 0);
+        });
+  } catch (const ConstraintViolation& e) {
+    if (e.kind() != ConstraintViolation::Kind::foreign_key) throw;
+  }
+  co_return Failure::user_not_found;
+}
+
+awaitable<Outcome<Task>> Store::update_task(std::int64_t id, models::Input<Task> input) {
+  try {
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
+          std::vector<Value> values = input_args(sql::task_update, input, id);
+          Rows rows = co_await exec(c, sql::task_update, std::move(values));
+          if (rows.empty()) co_return Failure::not_found;
+          co_return decode<Task>(rows.front(), 0);
+        });
+  } catch (const ConstraintViolation& e) {
+    if (e.kind() != ConstraintViolation::Kind::foreign_key) throw;
+  }
+  co_return Failure::user_not_found;
+}
+
+awaitable<bool> Store::delete_task(std::int64_t id) {
+  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
+    std::vector<Value> values = bind(sql::task_delete, arg("id", id));
+    co_return !(co_await exec(c, sql::task_delete, std::move(values))).empty();
+  });
+}
+
+awaitable<void> Store::ping() {
+  co_await db_.run(Access::read, [&](Connection& c) -> awaitable<void> {
+    co_await exec(c, sql::ping, {});
+  });
+}
+
+}  // namespace usertasks::repository
