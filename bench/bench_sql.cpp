@@ -1,4 +1,4 @@
-// Prints the SQL text of one statement of src/store/statements.hpp, so that the benchmark's
+// Prints the SQL text of one statement of src/repository/statements.cpp, so that the benchmark's
 // pgbench scripts run exactly what the service runs and cannot drift from it.
 //   bench_sql NAME                        the PostgreSQL text
 //   bench_sql NAME --sqlite               the SQLite text
@@ -14,12 +14,31 @@
 #include <string>
 #include <string_view>
 
-#include "statement_roles.hpp"
-#include "store/statements.hpp"
+#include "models/models.hpp"
+#include "repository/statements.hpp"
 
-namespace sql = usertasks::store::sql;
+namespace sql = usertasks::repository::sql;
+using usertasks::repository::Sql;
 using usertasks::store::Dialect;
-using usertasks::store::Statement;
+
+namespace {
+
+// What a parameter no --set names stands for in a pgbench script: NULL for a nullable body field
+// of an entity (left as it is), false for its `_given` flag, otherwise the variable :NAME.
+std::string default_value(const std::string& name) {
+  namespace models = usertasks::models;
+  if (name.ends_with("_given")) return "false";
+  bool nullable = false;
+  for (const models::Field& f : models::Entity<models::Task>::fields) {
+    nullable = nullable || (f.name == name && f.nullable);
+  }
+  for (const models::Field& f : models::Entity<models::User>::fields) {
+    nullable = nullable || (f.name == name && f.nullable);
+  }
+  return nullable ? "NULL" : ":" + name;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) try {
   constexpr std::array statements = {
@@ -33,9 +52,9 @@ int main(int argc, char** argv) try {
     return 2;
   }
   const std::string_view name = argv[1];
-  const Statement* statement = nullptr;
-  for (const Statement* s : statements) {
-    if (s->name == name) statement = s;
+  const Sql* statement = nullptr;
+  for (const Sql* s : statements) {
+    if (s->statement().name == name) statement = s;
   }
   if (statement == nullptr) {
     std::fprintf(stderr, "bench_sql: no statement named %s\n", argv[1]);
@@ -62,10 +81,12 @@ int main(int argc, char** argv) try {
       throw std::runtime_error("unknown argument " + std::string(arg));
     }
   }
-  const std::string text(statement->text(dialect));
-  const auto placeholders = usertasks::bench::placeholder_roles(text);
+  const std::string text(statement->statement().text(dialect));
+  const std::vector<std::string>& placeholders = statement->parameters();
   if (roles) {
-    for (const auto& [n, role] : placeholders) std::printf("$%d %s\n", n, role.c_str());
+    for (std::size_t n = 0; n < placeholders.size(); ++n) {
+      std::printf("$%zu %s\n", n + 1, placeholders[n].c_str());
+    }
     return 0;
   }
   if (!pgbench) {
@@ -77,9 +98,9 @@ int main(int argc, char** argv) try {
     if (text[i] == '$' && i + 1 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '9') {
       std::size_t end = i + 1;
       while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
-      const std::string& role = placeholders.at(std::stoi(text.substr(i + 1, end - i - 1)));
+      const std::string& role = placeholders.at(std::stoul(text.substr(i + 1, end - i - 1)) - 1);
       const auto found = set.find(role);
-      out += found != set.end() ? found->second : ":" + role;
+      out += found != set.end() ? found->second : default_value(role);
       i = end - 1;
     } else {
       out += text[i];

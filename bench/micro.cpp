@@ -77,9 +77,8 @@ BENCHMARK(BM_ParsePost);
 struct Routes {
   std::unique_ptr<usertasks::store::Database> db =
       usertasks::store::open_database("sqlite::memory:", 1);
-  usertasks::http::Metrics metrics;
   std::unique_ptr<const usertasks::http::Router> router =
-      usertasks::app::build_router(*db, {}, metrics);
+      usertasks::app::build_router(*db, {}, [] { return std::string(); });
   ~Routes() { db->close(); }
 };
 Routes& routes() {
@@ -178,10 +177,10 @@ constexpr std::string_view task_body = R"({"content": "write the report", "user_
 void BM_ValidateUser(benchmark::State& state) {
   const boost::json::value body = boost::json::parse(user_body);
   for (auto _ : state) {
-    auto result = models::validate_user(body, models::Mode::create);
+    auto result = models::validate_new_user(body);
     benchmark::DoNotOptimize(result);
   }
-  if (!std::holds_alternative<models::UserInput>(models::validate_user(body, models::Mode::create)))
+  if (!std::holds_alternative<models::NewUser>(models::validate_new_user(body)))
     state.SkipWithError("the body did not validate");
 }
 BENCHMARK(BM_ValidateUser);
@@ -189,7 +188,7 @@ BENCHMARK(BM_ValidateUser);
 // What a POST /users costs before the database: parsing the body, then validating it.
 void BM_ParseAndValidateUser(benchmark::State& state) {
   for (auto _ : state) {
-    auto result = models::validate_user(boost::json::parse(user_body), models::Mode::create);
+    auto result = models::validate_new_user(boost::json::parse(user_body));
     benchmark::DoNotOptimize(result);
   }
 }
@@ -197,7 +196,7 @@ BENCHMARK(BM_ParseAndValidateUser);
 
 void BM_ParseAndValidateTask(benchmark::State& state) {
   for (auto _ : state) {
-    auto result = models::validate_task(boost::json::parse(task_body), models::Mode::create);
+    auto result = models::validate<models::Task>(boost::json::parse(task_body), models::Mode::create);
     benchmark::DoNotOptimize(result);
   }
 }

@@ -241,14 +241,14 @@ pg_script() {
       task_insert)
         echo "\\set user_id random(1, $USERS)"
         echo "BEGIN;"
-        "$sql" task_insert --pgbench --set created_at=:now --set updated_at=:now --set done=false
+        "$sql" task_insert --pgbench --set done=false
         echo ";"
         echo "COMMIT"
         ;;
       task_update)
         echo "\\set id random(1, $TASKS)"
         echo "BEGIN;"
-        "$sql" task_update --pgbench --set updated_at=:now --set user_id=NULL --set done=NULL
+        "$sql" task_update --pgbench --set user_id=NULL --set done=NULL
         echo ";"
         echo "COMMIT"
         ;;

@@ -1,5 +1,5 @@
 // The SQLite ceiling of one endpoint: the statements the service runs for it (the very text of
-// src/store/statements.hpp), run directly on the database file from as many threads as the
+// src/repository/statements.cpp), run directly on the database file from as many threads as the
 // service's pool, each with its own connection set up as the service sets up its own (WAL,
 // synchronous=NORMAL, foreign keys, 5 s busy timeout), writes in BEGIN IMMEDIATE transactions.
 // No HTTP, no JSON, no thread hand-off: what the service could do at best on this file.
@@ -29,15 +29,15 @@
 #include <variant>
 #include <vector>
 
-#include "statement_roles.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
-#include "store/statements.hpp"
+#include "models/models.hpp"
+#include "repository/statements.hpp"
 
 namespace {
 
-namespace sql = usertasks::store::sql;
+namespace sql = usertasks::repository::sql;
+using usertasks::repository::Sql;
 using usertasks::store::Dialect;
-using usertasks::store::Statement;
 using usertasks::store::Value;
 using Clock = std::chrono::steady_clock;
 
@@ -56,23 +56,25 @@ struct Options {
 
 class Stmt {
  public:
-  Stmt(sqlite3* db, std::string_view text)
-      : db_(db), roles_(usertasks::bench::placeholder_roles(text)) {
+  Stmt(sqlite3* db, std::string_view text, std::vector<std::string> roles = {})
+      : db_(db), roles_(std::move(roles)) {
     if (sqlite3_prepare_v3(db, text.data(), static_cast<int>(text.size()),
                            SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
       fail(db, "prepare " + std::string(text));
     }
   }
-  Stmt(sqlite3* db, const Statement& s) : Stmt(db, s.text(Dialect::sqlite)) {}
+  Stmt(sqlite3* db, const Sql& s)
+      : Stmt(db, s.statement().text(Dialect::sqlite), s.parameters()) {}
   ~Stmt() { sqlite3_finalize(stmt_); }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
-  // Binds every placeholder by what it stands for (statement_roles.hpp); `value_of` throws on a
+  // Binds every placeholder by its name (Sql::parameters()); `value_of` throws on a
   // role it does not know, so a statement that gained a parameter stops the benchmark.
   template <class F>
   void bind(F value_of) {
-    for (const auto& [n, role] : roles_) {
+    for (std::size_t n = 1; n <= roles_.size(); ++n) {
+      const std::string& role = roles_[n - 1];
       const std::string name = "$" + std::to_string(n);
       const int i = sqlite3_bind_parameter_index(stmt_, name.c_str());
       if (i == 0) throw std::runtime_error("no parameter " + name);
@@ -125,7 +127,7 @@ class Stmt {
 
  private:
   sqlite3* db_;
-  std::map<int, std::string> roles_;
+  std::vector<std::string> roles_;
   sqlite3_stmt* stmt_ = nullptr;
   std::uint64_t sink_ = 0;
 };
@@ -186,6 +188,15 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
     auto unknown = [&](const std::string& role) -> Value {
       throw std::runtime_error("op " + o.op + ": no value for the role " + role);
     };
+    // A nullable field the body leaves out: NULL, and its `_given` flag false.
+    auto left_out = [&](const std::string& role) -> Value {
+      namespace models = usertasks::models;
+      if (role.ends_with("_given")) return false;
+      for (const models::Field& f : models::Entity<models::Task>::fields) {
+        if (f.name == role && f.nullable) return Value{};
+      }
+      return unknown(role);
+    };
     std::function<void()> op;
     if (o.op == "ping") {
       op = [&] { ping.run(); };
@@ -242,9 +253,9 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
         task_insert.bind([&](const std::string& role) -> Value {
           if (role == "content") return std::string("benchmark task");
           if (role == "user_id") return random_id(o.users);
-          if (role == "created_at" || role == "updated_at") return now;
+          if (role == "now") return now;
           if (role == "done") return false;
-          return unknown(role);
+          return left_out(role);
         });
         task_insert.run();
         commit.run();
@@ -256,9 +267,9 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
         task_update.bind([&](const std::string& role) -> Value {
           if (role == "id") return random_id(o.tasks);
           if (role == "content") return std::string("updated by the benchmark");
-          if (role == "updated_at") return now;
+          if (role == "now") return now;
           if (role == "user_id" || role == "done") return Value{};  // not in the body: kept
-          return unknown(role);
+          return left_out(role);
         });
         task_update.run();
         commit.run();

@@ -15,6 +15,7 @@
 
 #include "fuzz_support.hpp"
 #include "http/request.hpp"
+#include "models/rules.hpp"
 #include "models/validation.hpp"
 
 namespace {
@@ -48,80 +49,113 @@ void check_errors(const models::FieldErrors& errors, const std::string& context)
   }
 }
 
-json::object user_json(const models::UserInput& input) {
+json::value json_of(const models::Scalar& value) {
+  return std::visit(
+      [](const auto& v) -> json::value {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
+          return nullptr;
+        } else {
+          return json::value(v);
+        }
+      },
+      value);
+}
+
+// The body that gives exactly `input`.
+template <class T>
+json::object body_of(const models::Input<T>& input) {
   json::object body;
-  if (input.name) body["name"] = *input.name;
-  if (input.email) body["email"] = *input.email;
-  if (input.with_tasks) {
-    json::array tasks;
-    for (const auto& content : input.tasks) tasks.push_back(json::object{{"content", content}});
-    body["tasks"] = std::move(tasks);
+  for (std::size_t i = 0; i < models::field_count<T>; ++i) {
+    if (input[i]) body[models::Entity<T>::fields[i].name] = json_of(*input[i]);
   }
   return body;
+}
+
+// An accepted input holds every required field (create, replace), only body fields, and values
+// that pass their field's rules.
+template <class T>
+void check_input(const models::Input<T>& input, Mode mode, std::string_view except,
+                 const std::string& context) {
+  for (std::size_t i = 0; i < models::field_count<T>; ++i) {
+    const models::Field& f = models::Entity<T>::fields[i];
+    const auto& value = input[i];
+    if (f.source != models::Source::body || f.name == except) {
+      fuzz::require(!value, "only body fields are accepted", context + ": " + std::string(f.name));
+      continue;
+    }
+    if (f.required && mode != Mode::patch) {
+      fuzz::require(value.has_value(), "create and replace need the required fields", context);
+    }
+    if (!value) continue;
+    if (std::holds_alternative<std::monostate>(*value)) {
+      fuzz::require(f.nullable, "only a nullable field is null", context);
+    } else if (const auto* text = std::get_if<std::string>(&*value); text && f.type == models::FieldType::text) {
+      if (f.trimmed) fuzz::require(models::trim(*text) == *text, "text is stored trimmed", context);
+      fuzz::require(!models::check_text(f, *text), "accepted text passes its rule", context);
+    } else if (const auto* id = std::get_if<std::int64_t>(&*value)) {
+      fuzz::require(*id > 0, "an id is positive", context);
+    }
+  }
 }
 
 void check_user(const json::value& body, Mode mode) {
   const std::string context = std::string("user ") + mode_name(mode);
-  const auto result = models::validate_user(body, mode);
+  if (mode == Mode::create) {
+    const auto result = models::validate_new_user(body);
+    if (const auto* errors = std::get_if<models::FieldErrors>(&result)) {
+      check_errors(*errors, context);
+      return;
+    }
+    const auto& input = std::get<models::NewUser>(result);
+    check_input(input.user, mode, {}, context);
+    fuzz::require(input.tasks.size() <= 1000, "at most 1000 tasks come with a user", context);
+    for (const auto& content : input.tasks) {
+      fuzz::require(!models::check_text(models::field<models::Task>("content"), content),
+                    "an accepted task passes its rule", context);
+    }
+    json::object again_body = body_of(input.user);
+    if (input.with_tasks) {
+      json::array tasks;
+      for (const auto& content : input.tasks) tasks.push_back(json::object{{"content", content}});
+      again_body["tasks"] = std::move(tasks);
+    }
+    const auto again = models::validate_new_user(again_body);
+    const auto* same = std::get_if<models::NewUser>(&again);
+    fuzz::require(same != nullptr && same->user == input.user && same->tasks == input.tasks &&
+                      same->with_tasks == input.with_tasks,
+                  "an accepted user, written back, is accepted as the same user", context);
+    return;
+  }
+  const auto result = models::validate<models::User>(body, mode);
   if (const auto* errors = std::get_if<models::FieldErrors>(&result)) {
     check_errors(*errors, context);
     return;
   }
-  const auto& input = std::get<models::UserInput>(result);
-  if (mode != Mode::patch) {
-    fuzz::require(input.name && input.email, "create and replace need name and email", context);
-  }
-  if (input.name) {
-    fuzz::require(models::trim(*input.name) == *input.name, "a name is stored trimmed", context);
-    fuzz::require(!models::check_name(*input.name), "an accepted name passes its rule", context);
-  }
-  if (input.email) {
-    fuzz::require(!models::check_email(*input.email), "an accepted email passes its rule", context);
-  }
-  fuzz::require(mode == Mode::create || (!input.with_tasks && input.tasks.empty()),
-                "only create takes tasks", context);
-  fuzz::require(input.tasks.size() <= 1000, "at most 1000 tasks come with a user", context);
-  for (const auto& content : input.tasks) {
-    fuzz::require(!models::check_content(content), "an accepted task passes its rule", context);
-  }
-
-  const auto again = models::validate_user(user_json(input), mode);
-  const auto* same = std::get_if<models::UserInput>(&again);
-  fuzz::require(same != nullptr && same->name == input.name && same->email == input.email &&
-                    same->tasks == input.tasks && same->with_tasks == input.with_tasks,
+  const auto& input = std::get<models::Input<models::User>>(result);
+  check_input(input, mode, {}, context);
+  const auto again = models::validate<models::User>(body_of(input), mode);
+  const auto* same = std::get_if<models::Input<models::User>>(&again);
+  fuzz::require(same != nullptr && *same == input,
                 "an accepted user, written back, is accepted as the same user", context);
-}
-
-json::object task_json(const models::TaskInput& input) {
-  json::object body;
-  if (input.content) body["content"] = *input.content;
-  if (input.user_id) body["user_id"] = *input.user_id;
-  if (input.done) body["done"] = *input.done;
-  return body;
 }
 
 void check_task(const json::value& body, Mode mode, bool user_id_in_path) {
   const std::string context =
       std::string("task ") + mode_name(mode) + (user_id_in_path ? " under /users/{id}/tasks" : "");
-  const auto result = models::validate_task(body, mode, user_id_in_path);
+  const std::string_view except = user_id_in_path ? "user_id" : "";
+  const auto validate = [&](const json::value& b) {
+    return user_id_in_path ? models::validate<models::Task>(b, mode, {"user_id"})
+                           : models::validate<models::Task>(b, mode);
+  };
+  const auto result = validate(body);
   if (const auto* errors = std::get_if<models::FieldErrors>(&result)) {
     check_errors(*errors, context);
     return;
   }
-  const auto& input = std::get<models::TaskInput>(result);
-  if (mode != Mode::patch) fuzz::require(input.content.has_value(), "content is required", context);
-  if (mode != Mode::patch && !user_id_in_path) {
-    fuzz::require(input.user_id.has_value(), "user_id is required", context);
-  }
-  if (user_id_in_path) fuzz::require(!input.user_id, "the path gives the user", context);
-  if (input.content) {
-    fuzz::require(!models::check_content(*input.content), "accepted content passes its rule",
-                  context);
-  }
-  if (input.user_id) fuzz::require(*input.user_id > 0, "a user_id is positive", context);
-
-  const auto again = models::validate_task(task_json(input), mode, user_id_in_path);
-  const auto* same = std::get_if<models::TaskInput>(&again);
+  const auto& input = std::get<models::Input<models::Task>>(result);
+  check_input(input, mode, except, context);
+  const auto again = validate(body_of(input));
+  const auto* same = std::get_if<models::Input<models::Task>>(&again);
   fuzz::require(same != nullptr && *same == input,
                 "an accepted task, written back, is accepted as the same task", context);
 }

@@ -60,7 +60,7 @@ class Service {
   Service()
       : dir_(make_temporary_directory()),
         db_(open_migrated(dir_ / "fuzz.db")),
-        router_(app::build_router(*db_, app::Settings{}, metrics_)) {}
+        router_(app::build_router(*db_, app::Settings{}, [this] { return metrics_.render(); })) {}
 
   ~Service() {
     db_->close();

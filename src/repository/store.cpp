@@ -51,8 +51,16 @@ T decode(Row& row, std::size_t at) {
   return record;
 }
 
-// The arguments of an insert or update of T: the input's fields (NULL where it left one out,
-// with :<name>_given telling which for a nullable field), :now, and :id for an update.
+// The value a field the input of an insert left out takes: its declared default, or NULL.
+Value left_out(const models::Field& f) {
+  if (f.type == models::FieldType::boolean && !f.default_json.empty()) {
+    return f.default_json == "true";
+  }
+  return {};
+}
+
+// The arguments of an insert (id 0) or an update of T: the input's fields (on an update, NULL
+// where it left one out, with :<name>_given telling which for a nullable field), :now, :id.
 template <class T>
 std::vector<Value> input_args(const Sql& sql, const models::Input<T>& input, std::int64_t id,
                               std::string now = base::utc_now()) {
@@ -62,7 +70,8 @@ std::vector<Value> input_args(const Sql& sql, const models::Input<T>& input, std
   for (std::size_t i = 0; i < models::field_count<T>; ++i) {
     const models::Field& f = models::Entity<T>::fields[i];
     if (f.source != models::Source::body) continue;
-    args.push_back({std::string(f.name), input[i] ? Value(*input[i]) : Value()});
+    const Value absent = id == 0 ? left_out(f) : Value();
+    args.push_back({std::string(f.name), input[i] ? Value(*input[i]) : absent});
     if (f.nullable) args.push_back({fmt::format("{}_given", f.name), input[i].has_value()});
   }
   return bind(sql, std::span<const Arg>(args));

@@ -10,7 +10,7 @@
 #include "app/run_sync.hpp"
 #include "harness.hpp"
 #include "migrate/autogen.hpp"
-#include "models/schema.hpp"
+#include "repository/schema.hpp"
 #include "store/database.hpp"
 
 namespace usertasks::testing {
@@ -140,7 +140,7 @@ TEST_P(MigrateCli, MigrateWritesWhatTheDatabaseLacks) {
   chain.push_back(revision);
   migrate::Migrator migrator(*database, chain);
   app::run_sync(migrator.upgrade());
-  EXPECT_TRUE(app::run_sync(migrate::check(migrator, models::declared_schema())).ok);
+  EXPECT_TRUE(app::run_sync(migrate::check(migrator, repository::declared_schema())).ok);
   database->close();
   EXPECT_TRUE(
       Has(db({"check"}), 1, "revision " + revision.id + " is applied but unknown to this binary"));
@@ -189,7 +189,7 @@ TEST_P(MigrateCli, EveryKindOfChangeAppliesAndReverts) {
       }));
   const migrate::Schema before = app::run_sync(migrator.introspect());
 
-  migrate::Schema declared = models::declared_schema();
+  migrate::Schema declared = repository::declared_schema();
   migrate::Table& tasks = *declared.find_table("tasks");
   tasks.columns.push_back({"archived", migrate::LogicalType::boolean, false,
                            migrate::DefaultValue{false}, false, false});

@@ -23,7 +23,7 @@
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/postgres_database.hpp"
-#include "store/store.hpp"
+#include "repository/store.hpp"
 
 namespace usertasks::testing {
 namespace {
@@ -459,10 +459,10 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
   EXPECT_FALSE(run_sync(migrator.upgrade()).empty());
   EXPECT_TRUE(run_sync(migrator.upgrade()).empty());  // at head: nothing to do
 
-  store::Store s(*db);
-  models::UserInput input;
-  input.name = "Ada";
-  input.email = "ada@example.com";
+  repository::Store s(*db);
+  models::NewUser input;
+  input.user.set("name", "Ada");
+  input.user.set("email", "ada@example.com");
   input.tasks = {"first", "second"};
   input.with_tasks = true;
   auto created = run_sync(s.create_user(input));
@@ -481,42 +481,45 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
   EXPECT_EQ(got->tasks[0].content, "first");
   EXPECT_EQ(got->tasks[1].content, "second");
 
-  models::UserInput twin;
-  twin.name = "Ada again";
-  twin.email = "ADA@example.com";  // the unique index is on lower(email)
+  models::NewUser twin;
+  twin.user.set("name", "Ada again");
+  twin.user.set("email", "ADA@example.com");  // the unique index is on lower(email)
   auto duplicate = run_sync(s.create_user(twin));
-  ASSERT_TRUE(std::holds_alternative<store::Failure>(duplicate));
-  EXPECT_EQ(std::get<store::Failure>(duplicate), store::Failure::email_taken);
+  ASSERT_TRUE(std::holds_alternative<repository::Failure>(duplicate));
+  EXPECT_EQ(std::get<repository::Failure>(duplicate), repository::Failure::email_taken);
 
-  auto orphan = run_sync(s.create_task("nobody's", ada.user.id + 1000));
-  ASSERT_TRUE(std::holds_alternative<store::Failure>(orphan));
-  EXPECT_EQ(std::get<store::Failure>(orphan), store::Failure::user_not_found);
+  models::Input<models::Task> nobodys;
+  nobodys.set("content", "nobody's");
+  nobodys.set("user_id", ada.user.id + 1000);
+  auto orphan = run_sync(s.create_task(nobodys));
+  ASSERT_TRUE(std::holds_alternative<repository::Failure>(orphan));
+  EXPECT_EQ(std::get<repository::Failure>(orphan), repository::Failure::user_not_found);
 
-  auto page = run_sync(s.list_users_with_tasks(store::Page{}));
+  auto page = run_sync(s.list_users_with_tasks(repository::Page{}));
   ASSERT_EQ(page.items.size(), 1U);
   EXPECT_EQ(page.items[0].tasks.size(), 2U);
-  auto tasks = run_sync(s.list_user_tasks(ada.user.id, store::Page{}));
+  auto tasks = run_sync(s.list_user_tasks(ada.user.id, repository::TaskFilter{}, repository::Page{}));
   ASSERT_TRUE(tasks.has_value());
   EXPECT_EQ(tasks->items.size(), 2U);
   auto with_user = run_sync(s.get_task_with_user(ada.tasks[1].id));
   ASSERT_TRUE(with_user.has_value());
   EXPECT_EQ(with_user->user.name, "Ada");
 
-  models::TaskInput change;
-  change.content = "changed";
+  models::Input<models::Task> change;
+  change.set("content", "changed");
   auto updated = run_sync(s.update_task(ada.tasks[0].id, change));
   ASSERT_TRUE(std::holds_alternative<models::Task>(updated));
   EXPECT_EQ(std::get<models::Task>(updated).content, "changed");
 
-  // The remaining statements, so that every one of statements.hpp has run on PostgreSQL.
-  store::TaskFilter of_ada;
+  // The remaining statements, so that every one of repository/statements.cpp has run on PostgreSQL.
+  repository::TaskFilter of_ada;
   of_ada.user_id = ada.user.id;
-  EXPECT_EQ(run_sync(s.list_tasks(of_ada, store::Page{})).items.size(), 2U);
-  EXPECT_EQ(run_sync(s.list_tasks_with_user(of_ada, store::Page{})).items.size(), 2U);
-  EXPECT_EQ(run_sync(s.list_tasks_with_user(store::TaskFilter{}, store::Page{})).items.size(), 2U);
-  EXPECT_EQ(run_sync(s.list_users(store::Page{})).items.size(), 1U);
-  models::UserInput rename;
-  rename.name = "Ada L.";
+  EXPECT_EQ(run_sync(s.list_tasks(of_ada, repository::Page{})).items.size(), 2U);
+  EXPECT_EQ(run_sync(s.list_tasks_with_user(of_ada, repository::Page{})).items.size(), 2U);
+  EXPECT_EQ(run_sync(s.list_tasks_with_user(repository::TaskFilter{}, repository::Page{})).items.size(), 2U);
+  EXPECT_EQ(run_sync(s.list_users(repository::Page{})).items.size(), 1U);
+  models::Input<models::User> rename;
+  rename.set("name", "Ada L.");
   auto renamed = run_sync(s.update_user(ada.user.id, rename));
   ASSERT_TRUE(std::holds_alternative<models::User>(renamed));
   EXPECT_EQ(std::get<models::User>(renamed).email, "ada@example.com");  // NULL keeps the value
@@ -524,7 +527,7 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
 
   EXPECT_TRUE(run_sync(s.delete_user(ada.user.id)));  // the tasks go with it (ON DELETE CASCADE)
   EXPECT_FALSE(run_sync(s.get_task_with_user(ada.tasks[0].id)).has_value());
-  EXPECT_TRUE(run_sync(s.list_tasks(store::TaskFilter{}, store::Page{})).items.empty());
+  EXPECT_TRUE(run_sync(s.list_tasks(repository::TaskFilter{}, repository::Page{})).items.empty());
   EXPECT_FALSE(run_sync(s.delete_user(ada.user.id)));
   run_sync(s.ping());
 }

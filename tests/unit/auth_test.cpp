@@ -21,18 +21,18 @@ TEST(Auth, ConstantTimeEqualIsEquality) {
 
 TEST(Auth, NoTokenLetsEverythingThrough) {
   const BearerAuth auth("");
-  EXPECT_FALSE(auth.check(request(Verb::get, "/users")));
+  EXPECT_FALSE(auth.check(request(Verb::get, "/users"), false));
 }
 
-TEST(Auth, ATokenIsRequiredButNotForHealthOrPreflights) {
+TEST(Auth, ATokenIsRequiredButNotForOpenRoutesOrPreflights) {
   const BearerAuth auth("s3cret");
-  EXPECT_FALSE(auth.check(request(Verb::get, "/users", "Bearer s3cret")));
-  EXPECT_FALSE(auth.check(request(Verb::get, "/healthz")));
-  EXPECT_FALSE(auth.check(request(Verb::get, "/healthz?x=1")));
-  EXPECT_FALSE(auth.check(request(Verb::options, "/users")));
+  EXPECT_FALSE(auth.check(request(Verb::get, "/users", "Bearer s3cret"), false));
+  EXPECT_FALSE(auth.check(request(Verb::get, "/healthz"), true));
+  EXPECT_TRUE(auth.check(request(Verb::get, "/healthz"), false));
+  EXPECT_FALSE(auth.check(request(Verb::options, "/users"), false));
   for (const char* wrong : {"", "Bearer", "Bearer ", "Bearer s3cre", "Basic s3cret",
                             "bearer s3cret", "Bearer  s3cret"}) {
-    const auto refused = auth.check(request(Verb::get, "/users", wrong));
+    const auto refused = auth.check(request(Verb::get, "/users", wrong), false);
     ASSERT_TRUE(refused) << wrong;
     EXPECT_EQ(refused->result(), Status::unauthorized);
     EXPECT_EQ((*refused)[Field::www_authenticate], R"(Bearer realm="usertasks")");

@@ -5,6 +5,7 @@
 
 #include "http/message.hpp"
 #include "http/request.hpp"
+#include "base/time.hpp"
 #include "models/models.hpp"
 
 namespace usertasks {
@@ -61,7 +62,7 @@ TEST(Json, ArraysOfRecords) {
 
 TEST(Json, TimestampsAreRfc3339WithMicroseconds) {
   EXPECT_TRUE(
-      std::regex_match(models::utc_now(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")));
+      std::regex_match(base::utc_now(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")));
 }
 
 TEST(Json, ProblemDocuments) {

@@ -2,6 +2,8 @@
 
 #include "http/metrics.hpp"
 
+#include "app/measured_database.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -56,7 +58,7 @@ TEST_F(MetricsTest, RequestsAreCountedByMethodRouteTemplateAndStatus) {
   metrics_.observe_request(1, Verb::get, 404, 1ms);
   metrics_.observe_request(1, Verb::delete_, 204, 1ms);
   metrics_.observe_request(metrics_.unmatched(), Verb::post, 404, 100us);
-  const auto s = samples(metrics_.render({}));
+  const auto s = samples(metrics_.render());
   EXPECT_EQ(s.at(R"(usertasks_http_requests_total{method="GET",route="/users/{id}",status="200"})"),
             "2");
   EXPECT_EQ(s.at(R"(usertasks_http_requests_total{method="GET",route="/users/{id}",status="404"})"),
@@ -75,7 +77,7 @@ TEST_F(MetricsTest, RequestsAreCountedByMethodRouteTemplateAndStatus) {
 TEST_F(MetricsTest, UnknownMethodsAndStatusesShareOneLabelValue) {
   metrics_.observe_request(0, Verb::propfind, 207, 1ms);
   metrics_.observe_request(0, Verb::trace, 299, 1ms);
-  const auto s = samples(metrics_.render({}));
+  const auto s = samples(metrics_.render());
   EXPECT_EQ(s.at(R"(usertasks_http_requests_total{method="other",route="/users",status="other"})"),
             "2");
 }
@@ -90,7 +92,7 @@ TEST_F(MetricsTest, TheHistogramIsCumulativeWithSumAndCount) {
   metrics_.observe_request(2, Verb::get, 200, 500us);  // <= 0.0005 (le: less or equal)
   metrics_.observe_request(2, Verb::get, 200, 3ms);    // <= 0.005
   metrics_.observe_request(2, Verb::get, 200, 20s);    // +Inf only
-  const auto s = samples(metrics_.render({}));
+  const auto s = samples(metrics_.render());
   const std::string series = R"(method="GET",route="/healthz")";
   auto bucket = [&](const std::string& le) {
     return s.at("usertasks_http_request_duration_seconds_bucket{" + series + ",le=\"" + le + "\"}");
@@ -112,10 +114,11 @@ TEST_F(MetricsTest, GaugesAndCountersAlwaysRender) {
   metrics_.connection_refused();
   metrics_.request_timed_out();
   metrics_.request_timed_out();
-  metrics_.db_error(DbError::constraint);
-  metrics_.db_error(DbError::timeout);
-  metrics_.db_error(DbError::timeout);
-  const auto s = samples(metrics_.render({.in_use = 3, .idle = 1, .waiting = 7}));
+  app::DbMetrics db;
+  db.count(app::DbError::constraint);
+  db.count(app::DbError::timeout);
+  db.count(app::DbError::timeout);
+  const auto s = samples(metrics_.render() + db.render({.in_use = 3, .idle = 1, .waiting = 7}));
   EXPECT_EQ(s.at("usertasks_http_connections_open"), "1");
   EXPECT_EQ(s.at("usertasks_http_connections_refused_total"), "1");
   EXPECT_EQ(s.at("usertasks_http_request_timeouts_total"), "2");
@@ -133,7 +136,8 @@ TEST_F(MetricsTest, GaugesAndCountersAlwaysRender) {
 TEST_F(MetricsTest, TheRenderingFollowsTheTextFormat) {
   metrics_.observe_request(0, Verb::post, 201, 2ms);
   metrics_.observe_request(metrics_.unmatched(), Verb::get, 404, 2ms);
-  const std::string text = metrics_.render({.in_use = 1, .idle = 2, .waiting = 0});
+  const std::string text =
+      metrics_.render() + app::DbMetrics().render({.in_use = 1, .idle = 2, .waiting = 0});
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
   const std::regex help(R"(# HELP ([a-z_]+) \S.*)");
@@ -175,7 +179,7 @@ TEST(MetricsLabels, RouteNamesAreEscapedInTheRendering) {
   Metrics metrics;
   metrics.set_routes({"/odd\"name"});
   metrics.observe_request(0, Verb::get, 200, 1ms);
-  EXPECT_NE(metrics.render({}).find(R"(route="/odd\"name")"), std::string::npos);
+  EXPECT_NE(metrics.render().find(R"(route="/odd\"name")"), std::string::npos);
 }
 
 TEST(MetricsShards, ThreadsRecordingIntoTheirOwnShardsAddUp) {
@@ -188,15 +192,27 @@ TEST(MetricsShards, ThreadsRecordingIntoTheirOwnShardsAddUp) {
       Metrics::bind_thread(t);
       for (int i = 0; i < per_thread; ++i) {
         metrics.observe_request(0, Verb::get, 200, 1ms);
-        metrics.db_error(DbError::unavailable);
       }
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(metrics.requests(0, Verb::get, 200), 4U * per_thread);
-  const auto s = samples(metrics.render({}));
+  const auto s = samples(metrics.render());
   EXPECT_EQ(s.at(R"(usertasks_http_request_duration_seconds_count{method="GET",route="/healthz"})"),
             std::to_string(4 * per_thread));
+}
+
+TEST(DbMetrics, FailuresCountedFromManyThreadsAddUp) {
+  app::DbMetrics db;
+  constexpr int per_thread = 10'000;
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < 4; ++t) {
+    threads.emplace_back([&db] {
+      for (int i = 0; i < per_thread; ++i) db.count(app::DbError::unavailable);
+    });
+  }
+  for (auto& t : threads) t.join();
+  const auto s = samples(db.render({}));
   EXPECT_EQ(s.at(R"(usertasks_db_errors_total{kind="unavailable"})"),
             std::to_string(4 * per_thread));
 }
@@ -205,7 +221,7 @@ TEST(MetricsBeforeRoutes, EveryRequestIsUnmatchedUntilRoutesAreNamed) {
   Metrics metrics;
   EXPECT_EQ(metrics.unmatched(), 0U);
   metrics.observe_request(0, Verb::get, 200, 1ms);
-  const auto s = samples(metrics.render({}));
+  const auto s = samples(metrics.render());
   EXPECT_EQ(s.at(R"(usertasks_http_requests_total{method="GET",route="unmatched",status="200"})"),
             "1");
 }

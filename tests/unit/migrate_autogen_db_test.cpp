@@ -10,7 +10,7 @@
 #include "app/run_sync.hpp"
 #include "migrate/autogen.hpp"
 #include "migrate/dialect.hpp"
-#include "models/schema.hpp"
+#include "repository/schema.hpp"
 #include "sqlite_file_fixture.hpp"
 
 namespace usertasks::migrate {
@@ -54,20 +54,20 @@ class AutogenDatabase : public usertasks::testing::SqliteFileTest {
 
 TEST_F(AutogenDatabase, AtHeadTheDatabaseMatchesTheModels) {
   Migrator migrator(*db_);
-  EXPECT_THROW(run_sync(compare_database(migrator, models::declared_schema())), MigrationError);
+  EXPECT_THROW(run_sync(compare_database(migrator, repository::declared_schema())), MigrationError);
   run_sync(migrator.upgrade());
-  const Comparison c = run_sync(compare_database(migrator, models::declared_schema()));
+  const Comparison c = run_sync(compare_database(migrator, repository::declared_schema()));
   EXPECT_TRUE(c.empty()) << ::testing::PrintToString(comparison_lines(c));
   EXPECT_TRUE(c.warnings.empty());
-  const CheckResult result = run_sync(check(migrator, models::declared_schema()));
+  const CheckResult result = run_sync(check(migrator, repository::declared_schema()));
   EXPECT_TRUE(result.ok);
   EXPECT_EQ(result.lines, std::vector<std::string>{"no differences"});
   // What SQLite reads back is the declared schema but for what it cannot tell apart.
   const Schema live = introspect();
   ASSERT_EQ(live.tables.size(), 2U);
-  EXPECT_EQ(live.indexes, models::declared_schema().indexes);
+  EXPECT_EQ(live.indexes, repository::declared_schema().indexes);
   EXPECT_EQ(live.find_table("tasks")->foreign_keys,
-            models::declared_schema().find_table("tasks")->foreign_keys);
+            repository::declared_schema().find_table("tasks")->foreign_keys);
 }
 
 TEST_F(AutogenDatabase, DowngradeAndUpgradeAgainReadsBackTheSame) {
@@ -86,7 +86,7 @@ TEST_F(AutogenDatabase, AGeneratedRevisionAppliesAndReverts) {
       "INSERT INTO users (name, email, created_at, updated_at) VALUES ('a', 'a@x.org', 't', 't');"
       "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES ('c', 1, 't', 't');");
   const Schema before = introspect();
-  Schema declared = models::declared_schema();
+  Schema declared = repository::declared_schema();
   declared.find_table("tasks")->columns.push_back(
       {"archived", LogicalType::boolean, false, DefaultValue{false}, false, false});
   declared.indexes.push_back({"tasks_archived_idx", "tasks", {"archived", "user_id"}, {}, false});
@@ -97,7 +97,7 @@ TEST_F(AutogenDatabase, AGeneratedRevisionAppliesAndReverts) {
   EXPECT_TRUE(run_sync(compare_database(migrator, declared)).empty());
   EXPECT_TRUE(run_sync(check(migrator, declared)).ok);
   // The models without the change now differ from the database: check fails and says why.
-  const CheckResult drifted = run_sync(check(migrator, models::declared_schema()));
+  const CheckResult drifted = run_sync(check(migrator, repository::declared_schema()));
   EXPECT_FALSE(drifted.ok);
   EXPECT_EQ(drifted.lines.size(), 3U);  // header, drop_index, drop_column
   EXPECT_EQ(count("tasks"), 1);
@@ -114,7 +114,7 @@ TEST_F(AutogenDatabase, ARebuildKeepsTheRowsAndTheForeignKeys) {
       "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES ('c', 1, 't', 't');"
       "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES ('d', 1, 't', 't');");
   const Schema before = introspect();
-  Schema declared = models::declared_schema();
+  Schema declared = repository::declared_schema();
   declared.find_table("tasks")->columns[1].nullable = true;  // content
 
   (void)generate_and_upgrade(declared);
@@ -133,7 +133,7 @@ TEST_F(AutogenDatabase, ARebuildKeepsTheRowsAndTheForeignKeys) {
 
 TEST_F(AutogenDatabase, ARebuildThatBreaksAForeignKeyIsRolledBack) {
   run_sync(Migrator(*db_).upgrade());
-  Schema without = models::declared_schema();
+  Schema without = repository::declared_schema();
   without.find_table("tasks")->foreign_keys.clear();
   std::vector<Revision> chain = generate_and_upgrade(without);
   script(
@@ -141,7 +141,7 @@ TEST_F(AutogenDatabase, ARebuildThatBreaksAForeignKeyIsRolledBack) {
       "'t')");
   // Putting the key back finds the orphan before the commit, and leaves everything as it was.
   Migrator migrator(*db_, chain);
-  const Comparison back = run_sync(compare_database(migrator, models::declared_schema()));
+  const Comparison back = run_sync(compare_database(migrator, repository::declared_schema()));
   const NewRevision generated = new_revision(chain, "key back", back.operations);
   chain.push_back(parse_revision(generated.text, generated.file));
   Migrator next(*db_, chain);
@@ -164,7 +164,7 @@ TEST_F(AutogenDatabase, StampRecordsWithoutRunning) {
   EXPECT_TRUE(status.at_head());
   EXPECT_EQ(introspect(), Schema{});  // nothing ran
   // The schema is missing: check says so.
-  const CheckResult result = run_sync(check(migrator, models::declared_schema()));
+  const CheckResult result = run_sync(check(migrator, repository::declared_schema()));
   EXPECT_FALSE(result.ok);
   run_sync(migrator.stamp("base"));
   status = run_sync(migrator.status());
@@ -177,7 +177,7 @@ TEST_F(AutogenDatabase, CheckReportsAnEditedRevision) {
   std::vector<Revision> edited = embedded_chain();
   edited[0].checksum = "0000000000000000";
   Migrator migrator(*db_, edited);
-  const CheckResult result = run_sync(check(migrator, models::declared_schema()));
+  const CheckResult result = run_sync(check(migrator, repository::declared_schema()));
   EXPECT_FALSE(result.ok);
   ASSERT_FALSE(result.lines.empty());
   EXPECT_NE(result.lines[0].find("was changed after it was applied"), std::string::npos);

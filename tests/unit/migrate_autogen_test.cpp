@@ -7,7 +7,7 @@
 #include "migrate/autogen.hpp"
 #include "migrate/compare.hpp"
 #include "migrate/dialect.hpp"
-#include "models/schema.hpp"
+#include "repository/schema.hpp"
 
 namespace usertasks::migrate {
 namespace {
@@ -43,7 +43,7 @@ Lines described(const Comparison& comparison) {
 // The models and the revisions agree: what `db check` verifies on a database, here without one.
 TEST(AutogenCompare, DeclaredSchemaIsWhatTheRevisionsBuild) {
   const std::vector<Revision> chain = embedded_chain();
-  EXPECT_EQ(schema_at(chain, chain.size()), models::declared_schema());
+  EXPECT_EQ(schema_at(chain, chain.size()), repository::declared_schema());
   EXPECT_TRUE(compare(base(), base(), sqlite_dialect()).empty());
   EXPECT_TRUE(compare(base(), base(), postgresql_dialect()).empty());
 }

@@ -12,11 +12,11 @@ Handler nothing() {
 
 Router sample() {
   Router router;
-  router.add({Verb::get, "/users", "users.list", "", nothing()});
-  router.add({Verb::post, "/users", "users.create", "", nothing()});
-  router.add({Verb::get, "/users/{id}", "users.get", "", nothing()});
-  router.add({Verb::delete_, "/users/{id}", "users.delete", "", nothing()});
-  router.add({Verb::get, "/users/{id}/tasks", "users.tasks.list", "", nothing()});
+  router.add({.method = Verb::get, .path = "/users", .name = "users.list", .summary = "", .handler = nothing()});
+  router.add({.method = Verb::post, .path = "/users", .name = "users.create", .summary = "", .handler = nothing()});
+  router.add({.method = Verb::get, .path = "/users/{id}", .name = "users.get", .summary = "", .handler = nothing()});
+  router.add({.method = Verb::delete_, .path = "/users/{id}", .name = "users.delete", .summary = "", .handler = nothing()});
+  router.add({.method = Verb::get, .path = "/users/{id}/tasks", .name = "users.tasks.list", .summary = "", .handler = nothing()});
   return router;
 }
 
@@ -52,8 +52,19 @@ TEST(Router, AKnownPathWithAnotherMethodListsTheAllowedOnes) {
   auto m = router.match(Verb::put, "/users/7");
   ASSERT_TRUE(std::holds_alternative<WrongMethod>(m));
   EXPECT_EQ(std::get<WrongMethod>(m).allow, "GET, HEAD, DELETE, OPTIONS");
+  EXPECT_EQ(std::get<WrongMethod>(m).route->path, "/users/{id}");
   EXPECT_EQ(router.allowed("/users"), "GET, HEAD, POST, OPTIONS");
   EXPECT_EQ(router.allowed("/nope"), "");
+}
+
+TEST(Router, EachPathTemplateHasOneSlot) {
+  const Router router = sample();
+  EXPECT_EQ(router.templates(),
+            (std::vector<std::string>{"/users", "/users/{id}", "/users/{id}/tasks"}));
+  for (const Route& route : router.routes()) {
+    EXPECT_EQ(router.templates().at(route.slot), route.path) << route.name;
+  }
+  EXPECT_EQ(std::get<Matched>(router.match(Verb::delete_, "/users/9")).route->slot, 1U);
 }
 
 TEST(Router, TemplateSegmentsNeedText) {
