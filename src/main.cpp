@@ -1,8 +1,10 @@
-// usertasks: the service (serve), its database migrations (db ...), and its route table (routes).
+// usertasks: the service (serve), its database migrations (db ...), its route table (routes) and
+// its OpenAPI document (openapi).
 
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/json/serialize.hpp>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -14,6 +16,7 @@
 #include "migrate/migrator.hpp"
 #include "migrate/report.hpp"
 #include "repository/schema.hpp"
+#include "resources/openapi.hpp"
 
 namespace {
 
@@ -193,22 +196,41 @@ void add_db(CLI::App& cli, app::Settings& settings, Command& command) {
   }));
 }
 
+// Runs `use` on the service's router. The routes do not depend on the database; an in-memory one
+// stands behind the handlers.
+int with_router(const app::Settings& settings,
+                const std::function<void(const http::Router&)>& use) {
+  auto db = store::open_database("sqlite::memory:", 1);
+  const auto router = app::build_router(*db, settings, [] { return std::string(); });
+  use(*router);
+  db->close();
+  return 0;
+}
+
 void add_routes(CLI::App& cli, app::Settings& settings, Command& command) {
   cli.add_subcommand("routes", "Print the route table")->callback([&] {
     command = [&settings] {
-      // The table does not depend on the database; an in-memory one stands behind the handlers.
-      auto db = store::open_database("sqlite::memory:", 1);
-      const auto router = app::build_router(*db, settings, [] { return std::string(); });
-      std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", "METHOD", "PATH", "NAME", "SUMMARY");
-      for (const http::Route& r : router->routes()) {
-        std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n",
-                                 std::string(http::beast_http::to_string(r.method)), r.path, r.name,
-                                 r.summary);
-      }
-      db->close();
-      return 0;
+      return with_router(settings, [](const http::Router& router) {
+        std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n", "METHOD", "PATH", "NAME", "SUMMARY");
+        for (const http::Route& r : router.routes()) {
+          std::cout << fmt::format("{:<8} {:<20} {:<20} {}\n",
+                                   std::string(http::beast_http::to_string(r.method)), r.path,
+                                   r.name, r.summary);
+        }
+      });
     };
   });
+}
+
+void add_openapi(CLI::App& cli, app::Settings& settings, Command& command) {
+  cli.add_subcommand("openapi", "Print the OpenAPI document (as GET /openapi.json serves it)")
+      ->callback([&] {
+        command = [&settings] {
+          return with_router(settings, [](const http::Router& router) {
+            std::cout << boost::json::serialize(resources::openapi_document(router)) << '\n';
+          });
+        };
+      });
 }
 
 }  // namespace
@@ -228,6 +250,7 @@ int main(int argc, char** argv) {
   add_serve(cli, settings, command);
   add_db(cli, settings, command);
   add_routes(cli, settings, command);
+  add_openapi(cli, settings, command);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
