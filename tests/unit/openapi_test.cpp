@@ -1,0 +1,100 @@
+// The API description against the route table and the entities it is generated from.
+
+#include "resources/openapi.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <set>
+#include <string>
+
+#include "app/app.hpp"
+#include "models/models.hpp"
+#include "store/database.hpp"
+
+namespace usertasks::resources {
+namespace {
+
+namespace json = boost::json;
+
+struct Service {
+  std::unique_ptr<store::Database> db = store::open_database("sqlite::memory:", 1);
+  std::unique_ptr<const http::Router> router =
+      app::build_router(*db, {}, [] { return std::string(); });
+  ~Service() { db->close(); }
+};
+
+bool writes(http::Verb method) {
+  return method == http::Verb::post || method == http::Verb::put || method == http::Verb::patch;
+}
+
+// Every route of the API says what it takes and answers: a body for every write, a schema for
+// every answer with content, and the problems it can give. Adding a route without them fails here.
+TEST(OpenApi, EveryRouteHasItsSchemasAndProblems) {
+  const Service service;
+  for (const http::Route& r : service.router->routes()) {
+    if (!r.in_openapi) continue;
+    EXPECT_EQ(writes(r.method), !r.request.empty()) << r.name;
+    EXPECT_EQ(r.success != http::Status::no_content, !r.response.empty()) << r.name;
+    EXPECT_FALSE(r.problems.empty()) << r.name;
+    EXPECT_FALSE(r.summary.empty()) << r.name;
+  }
+}
+
+// A route naming a schema the description lacks cannot produce a description.
+TEST(OpenApi, ARouteNamingAnUnknownSchemaIsRefused) {
+  http::Router router;
+  router.add({.method = http::Verb::get,
+              .path = "/things",
+              .name = "things.list",
+              .summary = "List things",
+              .response = {"Thing", true}});
+  EXPECT_THROW(openapi_document(router), std::logic_error);
+}
+
+TEST(OpenApi, TheEntitiesSchemasFollowTheirFields) {
+  const Service service;
+  const json::value doc = openapi_document(*service.router);
+  const json::object& schemas = doc.at("components").at("schemas").as_object();
+  const json::object& task = schemas.at("Task").as_object();
+  std::set<std::string> properties;
+  for (const auto& p : task.at("properties").as_object()) properties.emplace(p.key());
+  std::set<std::string> fields;
+  for (const models::Field& f : models::Entity<models::Task>::fields) fields.emplace(f.name);
+  EXPECT_EQ(properties, fields);
+  EXPECT_EQ(task.at("properties").at("content").at("maxLength"),
+            models::field<models::Task>("content").max_length);
+  EXPECT_EQ(schemas.at("User").at("properties").at("email").at("maxLength"),
+            models::field<models::User>("email").max_length);
+  // Create and replace bodies require what the fields require; a patch requires nothing.
+  EXPECT_EQ(schemas.at("NewTask").at("required"), (json::array{"content", "user_id"}));
+  EXPECT_FALSE(schemas.at("TaskPatch").as_object().contains("required"));
+  EXPECT_EQ(schemas.at("NewUserTask").at("properties").as_object().count("user_id"), 0U);
+}
+
+TEST(OpenApi, EveryOperationListsItsProblemsWithTheProblemSchema) {
+  const Service service;
+  const json::value doc = openapi_document(*service.router, /*token=*/true);
+  const json::object& get_user = doc.at("paths").at("/users/{id}").at("get").as_object();
+  const json::object& responses = get_user.at("responses").as_object();
+  for (const char* status : {"200", "400", "401", "404", "503"}) {
+    EXPECT_TRUE(responses.contains(status)) << status;
+  }
+  EXPECT_EQ(responses.at("404").at("content").at("application/problem+json").at("schema"),
+            (json::object{{"$ref", "#/components/schemas/Problem"}}));
+  const json::object& create = doc.at("paths").at("/users").at("post").at("responses").as_object();
+  for (const char* status : {"201", "400", "401", "409", "413", "415", "422", "503"}) {
+    EXPECT_TRUE(create.contains(status)) << status;
+  }
+  // Open routes answer without a token: no 401.
+  EXPECT_FALSE(doc.at("paths").at("/healthz").at("get").at("responses").as_object().contains("401"));
+  // Without a token configured, no operation answers 401.
+  const json::value open = openapi_document(*service.router);
+  EXPECT_FALSE(open.at("paths").at("/users/{id}").at("get").at("responses").as_object().contains(
+      "401"));
+  EXPECT_EQ(doc.at("servers"), (json::array{json::object{{"url", "/"}}}));
+  EXPECT_TRUE(doc.at("info").as_object().contains("license"));
+}
+
+}  // namespace
+}  // namespace usertasks::resources
