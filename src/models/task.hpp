@@ -3,6 +3,7 @@
 
 #include <boost/describe/class.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "models/entity.hpp"
@@ -15,10 +16,11 @@ struct Task {
   std::string content;
   bool done = false;
   std::int64_t user_id = 0;
+  std::optional<std::string> due_at;
   std::string created_at;
   std::string updated_at;
 };
-BOOST_DESCRIBE_STRUCT(Task, (), (id, content, done, user_id, created_at, updated_at))
+BOOST_DESCRIBE_STRUCT(Task, (), (id, content, done, user_id, due_at, created_at, updated_at))
 
 template <>
 struct Entity<Task> {
@@ -47,6 +49,11 @@ struct Entity<Task> {
             .references = "users",
             .description = "the user the task belongs to; a decimal string is accepted too",
             .example = "3"},
+      Field{.name = "due_at",
+            .type = FieldType::timestamp,
+            .nullable = true,
+            .description = "when the task is due, if ever; null clears it",
+            .example = R"("2026-12-24T18:00:00.000000Z")"},
       Field{.name = "created_at",
             .type = FieldType::timestamp,
             .source = Source::created,
@@ -57,11 +64,20 @@ struct Entity<Task> {
             .example = R"("2026-12-01T09:30:00.000000Z")"},
   };
   static constexpr std::array indexes = {
-      IndexSpec{.name = "tasks_user_id_idx", .column = "user_id"}};
+      IndexSpec{.name = "tasks_user_id_idx", .column = "user_id"},
+      IndexSpec{.name = "tasks_due_at_idx", .column = "due_at"}};
   static constexpr std::array filters = {
       FilterSpec{.parameter = "done",
                  .field = "done",
-                 .description = "only the tasks done (true) or not done (false)"}};
+                 .description = "only the tasks done (true) or not done (false)"},
+      FilterSpec{.parameter = "due_before",
+                 .field = "due_at",
+                 .compare = Compare::before,
+                 .description = "only the tasks due before this time (RFC 3339)"},
+      FilterSpec{.parameter = "due_after",
+                 .field = "due_at",
+                 .compare = Compare::after,
+                 .description = "only the tasks due after this time (RFC 3339)"}};
 };
 static_assert(fields_match_members<Task>());
 

@@ -626,8 +626,8 @@ const std::vector<std::string>& user_keys() {
 }
 
 const std::vector<std::string>& task_keys() {
-  static const std::vector<std::string> keys{"id",      "content",    "done",
-                                             "user_id", "created_at", "updated_at"};
+  static const std::vector<std::string> keys{"id",     "content",    "done",      "user_id",
+                                             "due_at", "created_at", "updated_at"};
   return keys;
 }
 
@@ -713,6 +713,9 @@ namespace {
   const json::value& user_id = o.at("user_id");
   if (!user_id.is_int64() || user_id.get_int64() <= 0) {
     return ::testing::AssertionFailure() << "user_id must be a positive integer: " << to_text(o);
+  }
+  if (!o.at("due_at").is_null() && !is_timestamp(o.at("due_at"))) {
+    return ::testing::AssertionFailure() << "due_at must be null or a timestamp: " << to_text(o);
   }
   if (with_user) {
     if (auto r = IsUser(o.at("user")); !r) return r;

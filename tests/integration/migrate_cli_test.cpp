@@ -86,7 +86,7 @@ TEST_P(MigrateCli, TheDoneRevisionKeepsTheDataBothWays) {
     EXPECT_EQ(task.object().at("created_at"), "2026-01-02T03:04:05.000006Z");
     EXPECT_EQ(client.patch("/tasks/1", json::object{{"done", true}}).status, 200U);
   }
-  ASSERT_TRUE(Has(db({"downgrade", "-1"}), 0, "reverted 0002"));
+  ASSERT_TRUE(Has(db({"downgrade", "0001"}), 0, "reverted 0002"));
   EXPECT_THROW(drift("UPDATE tasks SET done = NULL"), std::exception);
   drift("UPDATE tasks SET content = content || '!' WHERE user_id = 1");
   ASSERT_TRUE(Has(db({"upgrade"}), 0, "applied 0002"));
@@ -97,6 +97,36 @@ TEST_P(MigrateCli, TheDoneRevisionKeepsTheDataBothWays) {
   EXPECT_EQ(user.at("email"), "ada@example.com");
   EXPECT_EQ(user.at("tasks").as_array().at(0).at("content"), "write report!");
   EXPECT_EQ(user.at("tasks").as_array().at(0).at("done"), false);
+}
+
+TEST_P(MigrateCli, TheDueAtRevisionKeepsTheDataBothWays) {
+  ASSERT_TRUE(Has(db({"upgrade", "0002"}), 0, "applied 0002"));
+  drift(
+      "INSERT INTO users (name, email, created_at, updated_at) VALUES "
+      "('Ada', 'ada@example.com', '2026-01-02T03:04:05.000006Z', '2026-01-02T03:04:05.000006Z');"
+      "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES "
+      "('write report', 1, '2026-01-02T03:04:05.000006Z', '2026-01-02T03:04:05.000006Z')");
+  ASSERT_TRUE(Has(db({"upgrade"}), 0, "applied 0003"));
+  {
+    ServerProcess server(ServerConfig{
+        .database_url = url_, .extra_args = {}, .migrate = Migrate::none, .threads = 2});
+    Client client(server.port());
+    const Response task = client.get("/tasks/1");
+    ASSERT_EQ(task.status, 200U) << task.describe();
+    EXPECT_TRUE(task.object().at("due_at").is_null());
+    EXPECT_EQ(client.patch("/tasks/1", json::object{{"due_at", "2026-12-24T18:00:00Z"}}).status,
+              200U);
+  }
+  ASSERT_TRUE(Has(db({"downgrade", "-1"}), 0, "reverted 0003"));
+  EXPECT_THROW(drift("UPDATE tasks SET due_at = NULL"), std::exception);  // the column is gone
+  ASSERT_TRUE(Has(db({"upgrade"}), 0, "applied 0003"));
+  EXPECT_TRUE(Has(db({"check"}), 0, "no differences"));
+  ServerProcess server(
+      ServerConfig{.database_url = url_, .extra_args = {}, .migrate = Migrate::none, .threads = 2});
+  Client client(server.port());
+  const json::object task = client.get("/tasks/1").object();
+  EXPECT_EQ(task.at("content"), "write report");
+  EXPECT_TRUE(task.at("due_at").is_null());
 }
 
 TEST_P(MigrateCli, CheckPassesOnlyAtHead) {
