@@ -520,11 +520,21 @@ Server::~Server() = default;
 
 unsigned short Server::listen() {
   Impl& s = *impl_;
-  const tcp::endpoint endpoint(asio::ip::make_address(s.options.host), s.options.port);
-  s.acceptor.open(endpoint.protocol());
-  s.acceptor.set_option(tcp::acceptor::reuse_address(true));
-  s.acceptor.bind(endpoint);
-  s.acceptor.listen(asio::socket_base::max_listen_connections);
+  // One line for a person: the address and the system's reason, not Asio's source location.
+  const auto fail = [&s](std::string_view reason) {
+    const bool v6 = s.options.host.find(':') != std::string::npos;
+    throw std::runtime_error(fmt::format("cannot listen on {}{}{}:{}: {}", v6 ? "[" : "",
+                                         s.options.host, v6 ? "]" : "", s.options.port, reason));
+  };
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(s.options.host, ec);
+  if (ec) fail("--host is not an IP address");
+  const tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) fail(ec.message());
   ensure_descriptors(s.options.max_connections);
   return s.acceptor.local_endpoint().port();
 }

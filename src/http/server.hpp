@@ -57,7 +57,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens; returns the port (useful with port 0). Throws when the address is taken.
+  // Binds and listens; returns the port (useful with port 0). Throws std::runtime_error naming
+  // the address and the system's reason when it cannot (e.g. the address is taken).
   unsigned short listen();
   // Serves until SIGINT/SIGTERM or stop(), then stops accepting, lets in-flight requests finish
   // (up to drain_timeout) and returns.
