@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "store/database_url.hpp"
 #include "store/postgres/postgres_database.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 
@@ -31,8 +32,14 @@ std::string Row::take_text(std::size_t i) {
 
 std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options) {
   constexpr std::string_view sqlite_scheme = "sqlite:";
-  if (url.starts_with(sqlite_scheme)) {
-    return std::make_unique<sqlite::SqliteDatabase>(url.substr(sqlite_scheme.size()), options.pool);
+  switch (database_kind(url)) {
+    case DatabaseKind::sqlite:
+      return std::make_unique<sqlite::SqliteDatabase>(url.substr(sqlite_scheme.size()),
+                                                      options.pool);
+    case DatabaseKind::unsupported:
+      throw std::invalid_argument(unsupported_database_message(url));
+    case DatabaseKind::postgresql:
+      break;
   }
   // postgresql://, postgres:// or a keyword string: libpq's to read, so that everything it
   // supports (several hosts, target_session_attrs, TLS, service files) works as documented.

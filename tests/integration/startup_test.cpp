@@ -1,5 +1,6 @@
-// Start-up as a new user meets it: a port already taken is told in one line that names the
-// address and the cause, without source locations.
+// Start-up as a new user meets it: a port already taken, a --database the service does not
+// support. Each is told in one line that names the cause, without source locations or
+// passwords.
 
 #include <gtest/gtest.h>
 
@@ -24,6 +25,10 @@ std::vector<std::string> lines_with(const std::string& output, std::string_view 
   return found;
 }
 
+const std::string supported =
+    ": use sqlite:PATH, sqlite::memory:, a postgresql:// (or postgres://) URL, or a libpq keyword "
+    "string such as \"host=localhost dbname=usertasks\"";
+
 TEST(Startup, APortInUseIsNamedInOneLineWithoutSourceLocations) {
   boost::asio::io_context context;
   using tcp = boost::asio::ip::tcp;
@@ -39,6 +44,43 @@ TEST(Startup, APortInUseIsNamedInOneLineWithoutSourceLocations) {
                                      ": Address already in use"})
       << r.output;
   EXPECT_EQ(r.output.find(".hpp"), std::string::npos) << r.output;
+}
+
+TEST(Startup, AnUnsupportedDatabaseNamesTheSupportedForms) {
+  for (const std::string url : {"mysql://x", "sqlite3:tasks.db", "postgresql:tasks", "tasks.db"}) {
+    const CommandResult r = run_usertasks({"--database", url, "db", "current"});
+    EXPECT_EQ(r.exit_code, 1) << url << '\n' << r.output;
+    EXPECT_EQ(r.output, "usertasks: unsupported database \"" + url + "\"" + supported + "\n");
+  }
+  // serve says the same, before it listens.
+  const CommandResult r = run_usertasks({"--database", "mysql://x", "serve", "--port", "0"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output, "usertasks: unsupported database \"mysql://x\"" + supported + "\n");
+}
+
+TEST(Startup, AKeywordStringLibpqCannotReadIsReportedAsLibpqsVerdict) {
+  const CommandResult r = run_usertasks({"--database", "host=localhost nonsense", "db", "current"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output,
+            "usertasks: invalid PostgreSQL connection string \"host=localhost nonsense\": libpq: "
+            "missing \"=\" after \"nonsense\" in connection info string\n");
+}
+
+TEST(Startup, ErrorsAboutTheDatabaseDoNotPrintItsPassword) {
+  struct Case {
+    std::string url;
+    std::string shown;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"mysql://me:s3cret@db.example/x", "\"mysql://me:***@db.example/x\""},
+           {"host=h password=s3cret nonsense", "\"host=h password=*** nonsense\""},
+           {"postgresql://me:s3cret%zz@h/db", "\"postgresql://me:***@h/db\""},
+       }) {
+    const CommandResult r = run_usertasks({"--database", c.url, "db", "current"});
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find(c.shown), std::string::npos) << c.shown << '\n' << r.output;
+    EXPECT_EQ(r.output.find("s3cret"), std::string::npos) << r.output;
+  }
 }
 
 }  // namespace

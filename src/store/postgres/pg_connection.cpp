@@ -1,5 +1,6 @@
 #include "store/postgres/pg_connection.hpp"
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "store/database_url.hpp"
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/pg_values.hpp"
 
@@ -124,7 +126,12 @@ std::string session_options(const std::string& conninfo) {
   if (!parsed) {
     std::string message = error != nullptr ? error : "out of memory";
     PQfreemem(error);
-    throw std::invalid_argument("invalid PostgreSQL connection string: " + message);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+      message.pop_back();
+    // libpq's words, marked as such: they may name a token of a string meant as something else.
+    throw std::invalid_argument(
+        fmt::format("invalid PostgreSQL connection string \"{}\": libpq: {}",
+                    redact_passwords(conninfo), redact_quoted_passwords(message, conninfo)));
   }
   std::string options;
   for (const PQconninfoOption* o = parsed.get(); o->keyword != nullptr; ++o) {
