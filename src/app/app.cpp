@@ -4,6 +4,7 @@
 
 #include "app/measured_database.hpp"
 #include "app/run_sync.hpp"
+#include "app/startup.hpp"
 #include "http/auth.hpp"
 #include "http/metrics.hpp"
 #include "http/request.hpp"
@@ -64,6 +65,7 @@ int serve(const Settings& settings) {
       },
       &metrics);
   const unsigned short port = server.listen();
+  report_database_at_start(*driver, settings.database);
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,
                port, settings.database.starts_with("sqlite:") ? settings.database : "postgresql");
   server.run();

@@ -1,6 +1,6 @@
 // Start-up as a new user meets it: a port already taken, a --database the service does not
-// support. Each is told in one line that names the cause, without source locations or
-// passwords.
+// support, a database that cannot be reached. Each is told in one line that names the cause,
+// without source locations or passwords.
 
 #include <gtest/gtest.h>
 
@@ -82,6 +82,62 @@ TEST(Startup, ErrorsAboutTheDatabaseDoNotPrintItsPassword) {
     EXPECT_EQ(r.output.find("s3cret"), std::string::npos) << r.output;
   }
 }
+
+struct Unreachable {
+  std::string name;
+  std::string url;
+  std::string reason;  // part of libpq's message
+};
+
+class StartupUnreachable : public ::testing::TestWithParam<Unreachable> {};
+
+TEST_P(StartupUnreachable, IsReportedInOneWarningAndAnswered503) {
+  const Unreachable& p = GetParam();
+  ServerConfig config;
+  config.database_url = p.url;
+  config.migrate = Migrate::none;  // the migration would fail: nothing to migrate
+  ServerProcess server(config);
+
+  const std::string log = server.log();
+  const std::vector<std::string> warnings = lines_with(log, "database unreachable at start");
+  ASSERT_EQ(warnings.size(), 1U) << log;
+  const std::string& warning = warnings.front();
+  EXPECT_NE(warning.find(" warning "), std::string::npos) << warning;
+  EXPECT_NE(warning.find(p.reason), std::string::npos) << warning;
+  EXPECT_NE(warning.find("; serving anyway, answering 503 until it can be reached"),
+            std::string::npos)
+      << warning;
+  EXPECT_EQ(log.find("s3cret"), std::string::npos) << log;
+
+  Client client(server.port());
+  const Response health = client.get("/healthz");
+  EXPECT_TRUE(IsProblem(health, 503, "unavailable"));
+  EXPECT_EQ(health.header("Retry-After"), "1") << health.describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Databases, StartupUnreachable,
+    ::testing::Values(Unreachable{"UnknownHost", "postgresql://nosuchhost.invalid/db",
+                                  "could not translate host name \"nosuchhost.invalid\""},
+                      Unreachable{"ClosedPort", "postgresql://me:s3cret@127.0.0.1:1/db",
+                                  "Connection refused"}),
+    [](const ::testing::TestParamInfo<Unreachable>& param) { return param.param.name; });
+
+// The check stays quiet when the database answers.
+class StartupReachable : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(StartupReachable, GivesNoWarning) {
+  Backend& b = backend(GetParam());
+  if (const std::string why = b.unavailable_reason(); !why.empty()) {
+    GTEST_SKIP() << b.name() << " is not available: " << why;
+  }
+  ServerConfig config;
+  config.database_url = b.fresh_database_url();
+  ServerProcess server(config);
+  EXPECT_EQ(server.log().find("unreachable"), std::string::npos) << server.log();
+}
+
+USERTASKS_INSTANTIATE_FOR_ALL_BACKENDS(StartupReachable);
 
 }  // namespace
 }  // namespace usertasks::testing
