@@ -67,7 +67,7 @@ int serve(const Settings& settings) {
   const unsigned short port = server.listen();
   report_database_at_start(*driver, settings.database);
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,
-               port, settings.database.starts_with("sqlite:") ? settings.database : "postgresql");
+               port, database_for_log(settings.database));
   server.run();
   driver->close();
   spdlog::info("stopped");

@@ -77,4 +77,8 @@ void report_database_at_start(store::Database& db, std::string_view url) {
       store::redact_passwords(url), store::redact_quoted_passwords(one_line(*reason), url));
 }
 
+std::string database_for_log(std::string_view url) {
+  return store::redact_passwords(url);
+}
+
 }  // namespace usertasks::app

@@ -1,6 +1,7 @@
 #pragma once
 // Checks made once as `serve` starts, reported in words an operator can act on.
 
+#include <string>
 #include <string_view>
 
 #include "store/database.hpp"
@@ -11,5 +12,9 @@ namespace usertasks::app {
 // cannot be reached, logs one warning saying why (passwords in `url` redacted). The service
 // serves anyway: requests get 503 until the database answers.
 void report_database_at_start(store::Database& db, std::string_view url);
+
+// `url` as the "serving" line shows it: the SQLite path or the PostgreSQL URL / keyword string,
+// passwords as ***.
+std::string database_for_log(std::string_view url);
 
 }  // namespace usertasks::app

@@ -87,6 +87,7 @@ struct Unreachable {
   std::string name;
   std::string url;
   std::string reason;  // part of libpq's message
+  std::string shown;   // the URL as the log shows it
 };
 
 class StartupUnreachable : public ::testing::TestWithParam<Unreachable> {};
@@ -108,6 +109,11 @@ TEST_P(StartupUnreachable, IsReportedInOneWarningAndAnswered503) {
             std::string::npos)
       << warning;
   EXPECT_EQ(log.find("s3cret"), std::string::npos) << log;
+  // The "serving" line names the database, without its password.
+  EXPECT_NE(log.find("serving http://127.0.0.1:" + std::to_string(server.port()) + " on " +
+                     p.shown + "\n"),
+            std::string::npos)
+      << log;
 
   Client client(server.port());
   const Response health = client.get("/healthz");
@@ -118,9 +124,10 @@ TEST_P(StartupUnreachable, IsReportedInOneWarningAndAnswered503) {
 INSTANTIATE_TEST_SUITE_P(
     Databases, StartupUnreachable,
     ::testing::Values(Unreachable{"UnknownHost", "postgresql://nosuchhost.invalid/db",
-                                  "could not translate host name \"nosuchhost.invalid\""},
+                                  "could not translate host name \"nosuchhost.invalid\"",
+                                  "postgresql://nosuchhost.invalid/db"},
                       Unreachable{"ClosedPort", "postgresql://me:s3cret@127.0.0.1:1/db",
-                                  "Connection refused"}),
+                                  "Connection refused", "postgresql://me:***@127.0.0.1:1/db"}),
     [](const ::testing::TestParamInfo<Unreachable>& param) { return param.param.name; });
 
 // The check stays quiet when the database answers.
