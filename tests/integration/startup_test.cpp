@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -89,6 +90,11 @@ struct Unreachable {
   std::string reason;  // part of libpq's message
   std::string shown;   // the URL as the log shows it
 };
+
+// For failure messages: the URL, not the bytes of the struct.
+void PrintTo(const Unreachable& p, std::ostream* os) {
+  *os << p.url;
+}
 
 class StartupUnreachable : public ::testing::TestWithParam<Unreachable> {};
 
