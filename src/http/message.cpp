@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "base/utf8.hpp"
+
 namespace usertasks::http {
 
 namespace json = boost::json;
@@ -20,38 +22,6 @@ std::string_view title_of(Status status) {
   }
 }
 
-// How many bytes of `text`, from `at`, form one well-formed UTF-8 character; 0 when they start an
-// ill-formed sequence, whose longest valid prefix (at least its first byte) is `*bad` long.
-std::size_t well_formed(std::string_view text, std::size_t at, std::size_t* bad) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
-  const unsigned char lead = byte(0);
-  *bad = 1;
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;  // the range of the second byte, narrower after some leads
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // no overlong forms
-    if (lead == 0xED) high = 0x9F;  // no surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // no overlong forms
-    if (lead == 0xF4) high = 0x8F;  // nothing past U+10FFFF
-  } else {
-    return 0;
-  }
-  for (std::size_t i = 1; i < length; ++i) {
-    if (at + i >= text.size()) return 0;
-    const unsigned char b = byte(i);
-    if (b < (i == 1 ? low : 0x80) || b > (i == 1 ? high : 0xBF)) return 0;
-    *bad = i + 1;
-  }
-  return length;
-}
-
 void make_valid_utf8(json::value& value) {
   if (auto* s = value.if_string()) {
     *s = valid_utf8(*s);
@@ -68,15 +38,13 @@ std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t at = 0; at < text.size();) {
-    std::size_t bad = 0;
-    const std::size_t n = well_formed(text, at, &bad);
-    if (n > 0) {
-      out.append(text.substr(at, n));
-      at += n;
+    const base::utf8::Decoded next = base::utf8::decode(text, at);
+    if (next.valid) {
+      out.append(text.substr(at, next.length));
     } else {
       out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
-      at += bad;
     }
+    at += next.length;
   }
   return out;
 }

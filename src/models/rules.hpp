@@ -18,8 +18,4 @@ std::optional<std::string> check_not_only_white_space(std::string_view text);
 // Every rule of a text field (trimmed first when the field says so): lengths, then its check.
 std::optional<std::string> check_text(const Field& field, std::string_view text);
 
-// Characters (Unicode code points) in valid UTF-8 text.
-std::size_t utf8_length(std::string_view text);
-std::string_view trim(std::string_view text);
-
 }  // namespace usertasks::models

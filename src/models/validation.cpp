@@ -8,6 +8,8 @@
 #include "base/time.hpp"
 #include "models/rules.hpp"
 
+#include "base/utf8.hpp"
+
 namespace usertasks::models {
 
 namespace json = boost::json;
@@ -24,7 +26,7 @@ std::variant<Scalar, std::string> read_value(const Field& field, const json::val
     case FieldType::text: {
       if (!v.is_string()) return std::string("must be a string");
       std::string_view text = v.get_string();
-      if (field.trimmed) text = trim(text);
+      if (field.trimmed) text = base::utf8::trim(text);
       if (auto problem = check_text(field, text)) return std::move(*problem);
       return Scalar(std::string(text));
     }

@@ -136,10 +136,12 @@ TEST(Validation, PositiveIds) {
 }
 
 TEST(Validation, UnicodeWhiteSpaceIsTrimmedAndIsNotContent) {
-  EXPECT_EQ(trim("\u00A0\u3000 Ada\u2003\n"), "Ada");
-  EXPECT_EQ(trim("\u00A0\u3000"), "");
-  EXPECT_EQ(trim("é"), "é");
-  EXPECT_EQ(check_name(trim("\u2003\u00A0")), "must not be empty");
+  const auto user = validate_new_user(
+      json::parse(R"({"name": "\u00A0\u3000 Ada\u2003\n", "email": "ada@example.com"})"));
+  ASSERT_TRUE(std::holds_alternative<NewUser>(user));
+  EXPECT_EQ(std::get<NewUser>(user).user.text("name"), "Ada");
+  EXPECT_EQ(user_errors(R"({"name": "\u2003\u00A0", "email": "ada@example.com"})"),
+            (FieldErrors{{"name", "must not be empty"}}));
   EXPECT_EQ(check_content("\u3000\u00A0"), "must not be only white space");
   EXPECT_EQ(email_rules("a\u00A0b@example.com"), "must not contain white space");
   EXPECT_EQ(email_rules("a\u0001b@example.com"), "must not contain control characters");

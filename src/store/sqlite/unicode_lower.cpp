@@ -7,6 +7,9 @@
 #include <cwctype>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+
+#include "base/utf8.hpp"
 
 namespace usertasks::store::sqlite {
 
@@ -18,41 +21,19 @@ locale_t utf8_locale() {
   return locale;
 }
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-// Lowers valid UTF-8; a byte that does not start a well-formed sequence is copied as it is.
-std::string lower_utf8(const unsigned char* text, std::size_t size) {
+// Lowers each code point; the bytes of an ill-formed sequence are copied as they are.
+std::string lower_utf8(std::string_view text) {
   std::string out;
-  out.reserve(size);
-  for (std::size_t i = 0; i < size;) {
-    const unsigned char lead = text[i];
-    std::size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
-    if (n == 0 || i + n > size) {
-      out += static_cast<char>(lead);
-      ++i;
-      continue;
+  out.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    const base::utf8::Decoded next = base::utf8::decode(text, at);
+    if (next.valid) {
+      const auto lowered = towlower_l(static_cast<wint_t>(next.code_point), utf8_locale());
+      base::utf8::append(out, static_cast<char32_t>(lowered));
+    } else {
+      out.append(text.substr(at, next.length));
     }
-    char32_t c = n == 1 ? lead : lead & (0xFF >> (n + 1));
-    for (std::size_t k = 1; k < n; ++k) c = (c << 6) | (text[i + k] & 0x3F);
-    const auto lowered = static_cast<char32_t>(towlower_l(static_cast<wint_t>(c), utf8_locale()));
-    append_utf8(out, lowered);
-    i += n;
+    at += next.length;
   }
   return out;
 }
@@ -62,9 +43,9 @@ void lower_function(sqlite3_context* context, int /*argc*/, sqlite3_value** argv
     sqlite3_result_null(context);
     return;
   }
-  const unsigned char* text = sqlite3_value_text(argv[0]);
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
   const auto size = static_cast<std::size_t>(sqlite3_value_bytes(argv[0]));
-  const std::string lowered = lower_utf8(text, size);
+  const std::string lowered = lower_utf8(std::string_view(text, size));
   sqlite3_result_text64(context, lowered.data(), lowered.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
