@@ -8,6 +8,7 @@
 #include "base/time.hpp"
 #include "models/rules.hpp"
 
+#include "base/json_fields.hpp"
 #include "base/utf8.hpp"
 
 namespace usertasks::models {
@@ -15,6 +16,14 @@ namespace usertasks::models {
 namespace json = boost::json;
 
 namespace {
+
+// The words of this API's field errors (docs/api.md).
+constexpr base::FieldWording wording{.unknown = "is not a known field",
+                                     .required = "is required",
+                                     .null = "must not be null",
+                                     .not_string = "must be a string",
+                                     .not_boolean = "must be true or false",
+                                     .not_array = "must be an array of tasks"};
 
 bool in(std::initializer_list<std::string_view> names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -57,42 +66,37 @@ std::variant<Scalar, std::string> read_value(const Field& field, const json::val
 void read_fields(const json::object& body, std::span<const Field> fields, Mode mode,
                  const ReadOptions& options, std::span<std::optional<Scalar>> values,
                  FieldErrors& errors) {
-  const auto add = [&](std::string_view name, std::string message) {
-    errors.push_back({fmt::format("{}{}", options.prefix, name), std::move(message)});
-  };
+  const base::JsonFields json(body, std::string(options.prefix), wording, errors);
   const auto writable = [&](const Field& f) {
     return f.source == Source::body && !in(options.except, f.name);
   };
-  for (const auto& [key, value] : body) {
-    const auto known = std::find_if(fields.begin(), fields.end(),
-                                    [&](const Field& f) { return f.name == key && writable(f); });
-    if (known == fields.end() && !in(options.also_known, key)) add(key, "is not a known field");
+  std::vector<std::string_view> known(options.also_known);
+  for (const Field& f : fields) {
+    if (writable(f)) known.push_back(f.name);
   }
+  json.reject_unknown(known);
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const Field& field = fields[i];
     if (!writable(field)) continue;
-    const json::value* v = body.if_contains(field.name);
-    if (v == nullptr) {
-      if (field.required && mode != Mode::patch) {
-        add(field.name, "is required");
-      } else if (mode == Mode::create && !field.default_json.empty()) {
-        values[i] = Scalar(field.default_json == "true");  // booleans are the only defaults
-      } else if (mode == Mode::create && field.nullable) {
-        values[i] = Scalar();
-      }
+    const json::value* given = body.if_contains(field.name);
+    if (given != nullptr && given->is_null() && field.nullable) {
+      values[i] = Scalar();  // null clears it
       continue;
     }
-    if (v->is_null()) {
-      if (field.nullable) {
+    const bool required = field.required && mode != Mode::patch;
+    const json::value* v =
+        json.get(field.name, required ? base::Presence::required : base::Presence::optional);
+    if (v == nullptr) {
+      if (given == nullptr && mode == Mode::create && !field.default_json.empty()) {
+        values[i] = Scalar(field.default_json == "true");  // booleans are the only defaults
+      } else if (given == nullptr && mode == Mode::create && field.nullable) {
         values[i] = Scalar();
-      } else {
-        add(field.name, "must not be null");
       }
       continue;
     }
     auto read = read_value(field, *v);
     if (auto* message = std::get_if<std::string>(&read)) {
-      add(field.name, std::move(*message));
+      json.add(field.name, std::move(*message));
     } else {
       values[i] = std::move(std::get<Scalar>(read));
     }
@@ -127,29 +131,24 @@ Validated<NewUser> validate_new_user(const json::value& body) {
   read_fields(object, Entity<User>::fields, Mode::create, {.also_known = {"tasks"}}, values, errors);
 
   NewUser input;
-  if (const json::value* tasks = object.if_contains("tasks")) {
+  input.with_tasks = object.contains("tasks");
+  const base::JsonFields json(object, "", wording, errors);
+  if (const json::array* tasks = json.array("tasks", base::Presence::optional)) {
     constexpr std::size_t most = Entity<User>::max_tasks_at_creation;
-    input.with_tasks = true;
-    if (tasks->is_null()) {
-      errors.push_back({"tasks", "must not be null"});
-    } else if (!tasks->is_array()) {
-      errors.push_back({"tasks", "must be an array of tasks"});
-    } else if (tasks->as_array().size() > most) {
-      errors.push_back({"tasks", fmt::format("must hold at most {} tasks", most)});
+    if (tasks->size() > most) {
+      json.add("tasks", fmt::format("must hold at most {} tasks", most));
     } else {
       // A task created with its user gives its content only.
       static constexpr std::array content = {field<Task>("content")};
       std::size_t i = 0;
-      for (const json::value& task : tasks->as_array()) {
-        const std::string prefix = fmt::format("tasks[{}]", i++);
+      for (const json::value& task : *tasks) {
+        const std::string path = base::element_path("tasks", i++);
         if (!task.is_object()) {
-          errors.push_back({prefix, "must be an object"});
+          errors.push_back({path, "must be an object"});
           continue;
         }
         std::array<std::optional<Scalar>, 1> value;
-        const std::string field_prefix = prefix + ".";
-        read_fields(task.as_object(), content, Mode::create, {.prefix = field_prefix}, value,
-                    errors);
+        read_fields(task.as_object(), content, Mode::create, {.prefix = path}, value, errors);
         if (value[0]) input.tasks.push_back(std::get<std::string>(std::move(*value[0])));
       }
     }

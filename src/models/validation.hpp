@@ -16,12 +16,8 @@
 
 namespace usertasks::models {
 
-struct FieldError {
-  std::string field;
-  std::string message;
-  bool operator==(const FieldError&) const = default;
-};
-using FieldErrors = std::vector<FieldError>;
+using FieldError = base::FieldError;
+using FieldErrors = base::FieldErrors;
 
 // create: every required field; replace (PUT): every required field; patch: any subset.
 enum class Mode { create, replace, patch };
@@ -32,7 +28,7 @@ using Validated = std::variant<T, FieldErrors>;
 struct ReadOptions {
   std::initializer_list<std::string_view> except{};      // fields the body must not give
   std::initializer_list<std::string_view> also_known{};  // keys read by the caller
-  std::string_view prefix{};                             // of the errors' field names
+  std::string_view prefix{};  // the path of the object ("tasks[0]"), empty at the top
 };
 
 // Reads the body fields of `fields` from `body` into `values` (by field index); unknown keys,
