@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <ctime>
 #include <iterator>
+#include <string>
+
+#include "base/time.hpp"
 
 namespace usertasks::http {
 
@@ -20,7 +23,7 @@ struct ThreadLog {
   std::string pending;
   bool flush_posted = false;
   std::time_t second = -1;
-  char prefix[24] = {};  // "2026-11-24T07:06:22."
+  std::string prefix;  // "2026-11-24T07:06:22."
 };
 
 thread_local ThreadLog this_thread_log;
@@ -43,9 +46,9 @@ void format_with(ThreadLog& log, std::string& out, system_clock::time_point now,
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
   const std::time_t second = static_cast<std::time_t>(micros / 1'000'000);
   if (second != log.second) {
-    std::tm tm{};
-    gmtime_r(&second, &tm);
-    std::strftime(log.prefix, sizeof log.prefix, "%Y-%m-%dT%H:%M:%S.", &tm);
+    // The timestamp up to its fraction, made once a second.
+    log.prefix = base::format_utc(base::UtcTime(std::chrono::seconds(second)));
+    log.prefix.resize(log.prefix.find('.') + 1);
     log.second = second;
   }
   fmt::format_to(std::back_inserter(out), "{}{:06}Z info {} \"{} {}\" {} {} {}us id={}\n",

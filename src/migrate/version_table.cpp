@@ -2,8 +2,8 @@
 
 #include <array>
 
-#include "migrate/dialect.hpp"
 #include "base/time.hpp"
+#include "migrate/dialect.hpp"
 
 namespace usertasks::migrate {
 

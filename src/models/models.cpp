@@ -1,15 +1,13 @@
 #include "models/models.hpp"
 
-#include <fmt/format.h>
-
 #include <boost/describe/members.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <charconv>
-#include <chrono>
-#include <ctime>
 #include <iterator>
 #include <string_view>
+
+#include "base/time.hpp"
 
 namespace usertasks::models {
 
