@@ -20,9 +20,6 @@ constexpr store::Statement select_all{"migrate_select_applied",
                                       "SELECT revision, checksum, applied_at FROM "
                                       "usertasks_migrations ORDER BY applied_at, revision"};
 
-constexpr store::Statement select_checksum{
-    "migrate_select_checksum", "SELECT checksum FROM usertasks_migrations WHERE revision = $1"};
-
 constexpr store::Statement insert_revision{
     "migrate_insert_revision",
     "INSERT INTO usertasks_migrations (revision, checksum, applied_at) VALUES ($1, $2, $3)"};
@@ -53,14 +50,6 @@ store::awaitable<std::vector<AppliedRevision>> read_all(store::Connection& conne
     applied.push_back({row.take_text(0), row.take_text(1), row.take_text(2)});
   }
   co_return applied;
-}
-
-store::awaitable<std::optional<std::string>> recorded_checksum(store::Connection& connection,
-                                                               std::string_view revision) {
-  const std::array<store::Value, 1> params{std::string(revision)};
-  store::Rows rows = co_await connection.execute(select_checksum, params);
-  if (rows.empty()) co_return std::nullopt;
-  co_return rows.front().take_text(0);
 }
 
 store::awaitable<void> record(store::Connection& connection, const Revision& revision) {

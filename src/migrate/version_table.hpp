@@ -2,7 +2,6 @@
 // The version table, usertasks_migrations: one row per applied revision with the checksum of the
 // file as it was when applied. Its SQL is the same on both databases.
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +29,6 @@ store::awaitable<void> lock_and_create(store::Connection& connection, const SqlD
 store::awaitable<bool> exists(store::Connection& connection, const SqlDialect& dialect);
 
 store::awaitable<std::vector<AppliedRevision>> read_all(store::Connection& connection);
-
-// The recorded checksum of `revision`, or nothing if it is not applied.
-store::awaitable<std::optional<std::string>> recorded_checksum(store::Connection& connection,
-                                                               std::string_view revision);
 
 store::awaitable<void> record(store::Connection& connection, const Revision& revision);
 store::awaitable<void> forget(store::Connection& connection, std::string_view revision);
