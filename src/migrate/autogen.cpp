@@ -1,5 +1,7 @@
 #include "migrate/autogen.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -28,8 +30,8 @@ std::string slug(const std::string& message) {
 }
 
 std::string not_at_head(const Status& status) {
-  return "the database is at " + status.current.value_or("<base>") + ", not at head " +
-         status.head.value_or("<base>") + ": run `usertasks db upgrade` first";
+  return fmt::format("the database is at {}, not at head {}: run `usertasks db upgrade` first",
+                     status.current.value_or("<base>"), status.head.value_or("<base>"));
 }
 
 }  // namespace
@@ -77,11 +79,11 @@ NewRevision new_revision(const std::vector<Revision>& chain, const std::string& 
     const auto* end = revision.id.data() + revision.id.size();
     if (std::from_chars(revision.id.data(), end, n).ptr == end) last = std::max(last, n);
   }
-  std::string id = std::to_string(last + 1);
-  if (id.size() < 4) id.insert(0, 4 - id.size(), '0');
+  const std::string id = fmt::format("{:04}", last + 1);
   std::optional<std::string> parent;
   if (!chain.empty()) parent = chain.back().id;
-  return {id + "_" + slug(message) + ".json", write_revision(id, parent, message, operations)};
+  return {fmt::format("{}_{}.json", id, slug(message)),
+          write_revision(id, parent, message, operations)};
 }
 
 std::string write_revision_file(const std::string& directory, const NewRevision& revision) {
@@ -91,8 +93,9 @@ std::string write_revision_file(const std::string& directory, const NewRevision&
     const std::string name = entry.path().filename().string();
     const std::string id = revision.file.substr(0, revision.file.find('_') + 1);
     if (name.starts_with(id)) {
-      throw MigrationError("cannot write " + revision.file + ": " + (dir / name).string() +
-                           " already exists (rebuild usertasks to compile it in, then upgrade)");
+      throw MigrationError(fmt::format(
+          "cannot write {}: {} already exists (rebuild usertasks to compile it in, then upgrade)",
+          revision.file, (dir / name).string()));
     }
   }
   const std::filesystem::path path = dir / revision.file;

@@ -1,5 +1,7 @@
 #include "migrate/compare.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -167,10 +169,10 @@ class Comparer {
     for (auto& op : column_drops_) changes_.push_back(std::move(op));
     column_drops_.clear();
     if (!added.empty() && !dropped.empty()) {
-      result_.warnings.push_back("table " + name + ": column(s) " + comma_list(dropped) +
-                                 " dropped and " + comma_list(added) +
-                                 " added: if this is a rename, edit the revision (as generated, "
-                                 "the dropped columns' data is lost)");
+      result_.warnings.push_back(
+          fmt::format("table {}: column(s) {} dropped and {} added: if this is a rename, edit the "
+                      "revision (as generated, the dropped columns' data is lost)",
+                      name, comma_list(dropped), comma_list(added)));
     }
     for (const auto& unique : declared.unique) {
       if (!contains(live.unique, unique, same_unique)) adds_.push_back(AddUnique{name, unique});
@@ -182,15 +184,17 @@ class Comparer {
 
   void alter(const std::string& table, const Column& from, const Column& to) {
     if (from.primary_key != to.primary_key || from.identity != to.identity) {
-      result_.warnings.push_back("column " + table + "." + to.name +
-                                 ": a primary key or identity change is not generated; write it "
-                                 "by hand (an \"sql\" operation)");
+      result_.warnings.push_back(
+          fmt::format("column {}.{}: a primary key or identity change is not generated; write it "
+                      "by hand (an \"sql\" operation)",
+                      table, to.name));
       return;
     }
     if (from.nullable && !to.nullable) {
-      result_.warnings.push_back("column " + table + "." + to.name +
-                                 " becomes NOT NULL: existing NULLs make the revision fail; add "
-                                 "an \"sql\" operation that fills them in first");
+      result_.warnings.push_back(
+          fmt::format("column {}.{} becomes NOT NULL: existing NULLs make the revision fail; add "
+                      "an \"sql\" operation that fills them in first",
+                      table, to.name));
     }
     changes_.push_back(AlterColumn{table, from, to});
   }

@@ -1,5 +1,7 @@
 #include "migrate/dialect.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <stdexcept>
@@ -89,9 +91,9 @@ std::string SqlDialect::column_definition(const Column& column) const {
 }
 
 std::string SqlDialect::foreign_key_clause(const ForeignKey& key) const {
-  return "FOREIGN KEY (" + identifier_list(key.columns) + ") REFERENCES " +
-         identifier(key.references) + " (" + identifier_list(key.ref_columns) + ")" +
-         on_delete_clause(key.on_delete);
+  return fmt::format("FOREIGN KEY ({}) REFERENCES {} ({}){}", identifier_list(key.columns),
+                     identifier(key.references), identifier_list(key.ref_columns),
+                     on_delete_clause(key.on_delete));
 }
 
 std::vector<std::string> SqlDialect::create_table(const Table& table) const {
@@ -146,8 +148,8 @@ std::vector<std::string> SqlDialect::create_index(const Index& index) const {
       keys += expression;  // validated when parsed; SQL by design
     }
   }
-  return {std::string(index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
-          identifier(index.name) + " ON " + identifier(index.table) + " (" + keys + ")"};
+  return {fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
+                      identifier(index.name), identifier(index.table), keys)};
 }
 
 std::vector<std::string> SqlDialect::drop_index(const Index& index) const {
@@ -157,11 +159,12 @@ std::vector<std::string> SqlDialect::drop_index(const Index& index) const {
 std::vector<std::string> SqlDialect::alter_column(const AlterColumn& op) const {
   if (op.from.name != op.to.name || op.from.primary_key != op.to.primary_key ||
       op.from.identity != op.to.identity) {
-    throw std::invalid_argument("alter_column " + op.table + "." + op.from.name +
-                                " can change only the type, nullability and default");
+    throw std::invalid_argument(
+        fmt::format("alter_column {}.{} can change only the type, nullability and default",
+                    op.table, op.from.name));
   }
   const std::string prefix =
-      "ALTER TABLE " + identifier(op.table) + " ALTER COLUMN " + identifier(op.to.name) + " ";
+      fmt::format("ALTER TABLE {} ALTER COLUMN {} ", identifier(op.table), identifier(op.to.name));
   std::vector<std::string> statements;
   // The old default may not convert to the new type: drop it first, set the new one after.
   const bool default_changes = op.from.default_value != op.to.default_value;
@@ -170,8 +173,8 @@ std::vector<std::string> SqlDialect::alter_column(const AlterColumn& op) const {
   }
   if (op.from.type != op.to.type) {
     const std::string type = column_type(op.to.type);
-    statements.push_back(prefix + "TYPE " + type + " USING " + identifier(op.to.name) +
-                         "::" + type);
+    statements.push_back(
+        fmt::format("{}TYPE {} USING {}::{}", prefix, type, identifier(op.to.name), type));
   }
   if (op.to.default_value && (default_changes || op.from.type != op.to.type)) {
     statements.push_back(prefix + "SET DEFAULT " + literal(*op.to.default_value));
@@ -193,15 +196,16 @@ std::vector<std::string> SqlDialect::change_table(const Operation& operation,
         if constexpr (std::is_same_v<Op, AlterColumn>) {
           return alter_column(op);
         } else if constexpr (std::is_same_v<Op, AddForeignKey>) {
-          return {alter(op.table) + "ADD CONSTRAINT " +
-                  identifier(constraint_name(op.table, op.key)) + " " + foreign_key_clause(op.key)};
+          return {fmt::format("{}ADD CONSTRAINT {} {}", alter(op.table),
+                              identifier(constraint_name(op.table, op.key)),
+                              foreign_key_clause(op.key))};
         } else if constexpr (std::is_same_v<Op, DropForeignKey>) {
           return {alter(op.table) + "DROP CONSTRAINT " +
                   identifier(constraint_name(op.table, op.key))};
         } else if constexpr (std::is_same_v<Op, AddUnique>) {
-          return {alter(op.table) + "ADD CONSTRAINT " +
-                  identifier(constraint_name(op.table, op.constraint)) + " UNIQUE (" +
-                  identifier_list(op.constraint.columns) + ")"};
+          return {fmt::format("{}ADD CONSTRAINT {} UNIQUE ({})", alter(op.table),
+                              identifier(constraint_name(op.table, op.constraint)),
+                              identifier_list(op.constraint.columns))};
         } else if constexpr (std::is_same_v<Op, DropUnique>) {
           return {alter(op.table) + "DROP CONSTRAINT " +
                   identifier(constraint_name(op.table, op.constraint))};

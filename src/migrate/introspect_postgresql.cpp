@@ -1,6 +1,8 @@
 // Reading a PostgreSQL schema back from pg_catalog, in the current schema only. Each query returns
 // every table's rows at once, ordered so that the rows of one object are adjacent.
 
+#include <fmt/format.h>
+
 #include "migrate/introspect.hpp"
 
 namespace usertasks::migrate {
@@ -95,8 +97,8 @@ store::awaitable<Schema> introspect_postgresql(store::Connection& connection) {
   for (const auto& row : co_await connection.execute(foreign_keys_sql, {})) {
     Table* table = schema.find_table(row.text(0));
     if (table == nullptr) continue;
-    if (last != row.text(0) + "." + row.text(1)) {
-      last = row.text(0) + "." + row.text(1);
+    if (std::string key = fmt::format("{}.{}", row.text(0), row.text(1)); key != last) {
+      last = std::move(key);
       table->foreign_keys.push_back({row.text(1), {}, row.text(3), {}, on_delete(row.text(5))});
     }
     table->foreign_keys.back().columns.push_back(row.text(2));
@@ -106,8 +108,8 @@ store::awaitable<Schema> introspect_postgresql(store::Connection& connection) {
   for (const auto& row : co_await connection.execute(unique_sql, {})) {
     Table* table = schema.find_table(row.text(0));
     if (table == nullptr) continue;
-    if (last != row.text(0) + "." + row.text(1)) {
-      last = row.text(0) + "." + row.text(1);
+    if (std::string key = fmt::format("{}.{}", row.text(0), row.text(1)); key != last) {
+      last = std::move(key);
       table->unique.push_back({row.text(1), {}});
     }
     table->unique.back().columns.push_back(row.text(2));

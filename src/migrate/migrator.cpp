@@ -1,5 +1,6 @@
 #include "migrate/migrator.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -23,10 +24,10 @@ std::optional<std::size_t> relative_steps(std::string_view target, char sign) {
 }
 
 std::string mismatch_message(const ChecksumMismatch& m) {
-  return "revision " + m.revision + " (" + m.file +
-         ") was changed after it was applied: recorded " + "checksum " + m.recorded +
-         ", file now " + m.expected +
-         ". Restore the file; to change the schema, add a new revision";
+  return fmt::format(
+      "revision {} ({}) was changed after it was applied: recorded checksum {}, file now {}. "
+      "Restore the file; to change the schema, add a new revision",
+      m.revision, m.file, m.recorded, m.expected);
 }
 
 }  // namespace
@@ -98,10 +99,11 @@ std::vector<std::string> render_revision(const Revision& revision, const SqlDial
       }
     }
   } catch (const IrreversibleOperation& e) {
-    throw IrreversibleOperation("revision " + revision.id + " cannot be reverted: " + e.what());
+    throw IrreversibleOperation(
+        fmt::format("revision {} cannot be reverted: {}", revision.id, e.what()));
   } catch (const std::invalid_argument& e) {
-    throw MigrationError("revision " + revision.id + " cannot run on " +
-                         std::string(dialect.name()) + ": " + e.what());
+    throw MigrationError(
+        fmt::format("revision {} cannot run on {}: {}", revision.id, dialect.name(), e.what()));
   }
   return statements;
 }
@@ -119,8 +121,8 @@ std::size_t Migrator::position(std::string_view id) const {
   if (it == chain_.end()) {
     std::vector<std::string> ids;
     for (const auto& r : chain_) ids.push_back(r.id);
-    throw MigrationError("unknown revision \"" + std::string(id) + "\" (known: " +
-                         (ids.empty() ? std::string("none") : comma_list(ids)) + ")");
+    throw MigrationError(fmt::format("unknown revision \"{}\" (known: {})", id,
+                                     ids.empty() ? std::string("none") : comma_list(ids)));
   }
   return static_cast<std::size_t>(it - chain_.begin());
 }
@@ -141,14 +143,15 @@ store::awaitable<Status> Migrator::checked_status(std::string_view action) {
   });
   Status status = compute_status(chain_, std::move(applied));
   if (!status.mismatches.empty()) {
-    std::string message = "cannot " + std::string(action) + ":";
+    std::string message = fmt::format("cannot {}:", action);
     for (const auto& m : status.mismatches) message += "\n  " + mismatch_message(m);
     throw MigrationError(message);
   }
   if (!status.unknown.empty()) {
-    throw MigrationError("cannot " + std::string(action) + ": the database has revision(s) " +
-                         comma_list(status.unknown) +
-                         " that this binary does not know (was it migrated by a newer version?)");
+    throw MigrationError(fmt::format(
+        "cannot {}: the database has revision(s) {} that this binary does not know (was it "
+        "migrated by a newer version?)",
+        action, comma_list(status.unknown)));
   }
   co_return status;
 }
@@ -162,9 +165,9 @@ store::awaitable<void> Migrator::run_statements(store::Connection& connection, c
       throw;  // an outage, not a fault of the revision; callers may retry
     } catch (const std::exception& e) {
       const std::string& sql = step.statements[i];
-      throw MigrationError(std::string(action) + " revision " + step.revision->id + " (" +
-                           step.revision->file + ") failed at statement " + std::to_string(i + 1) +
-                           ": " + sql.substr(0, sql.find('\n')) + ": " + e.what());
+      throw MigrationError(fmt::format("{} revision {} ({}) failed at statement {}: {}: {}", action,
+                                       step.revision->id, step.revision->file, i + 1,
+                                       sql.substr(0, sql.find('\n')), e.what()));
     }
   }
   if (const store::Statement* check = dialect_.foreign_key_check()) {
@@ -172,11 +175,11 @@ store::awaitable<void> Migrator::run_statements(store::Connection& connection, c
     if (!violations.empty()) {
       std::string rows;
       for (const auto& row : violations) {
-        rows += "\n  " + row.text(0) + " rowid " + std::to_string(row.integer(1)) +
-                " has no row in " + row.text(2);
+        rows += fmt::format("\n  {} rowid {} has no row in {}", row.text(0), row.integer(1),
+                            row.text(2));
       }
-      throw MigrationError(std::string(action) + " revision " + step.revision->id +
-                           " breaks foreign keys:" + rows);
+      throw MigrationError(
+          fmt::format("{} revision {} breaks foreign keys:{}", action, step.revision->id, rows));
     }
   }
 }
@@ -199,8 +202,10 @@ store::awaitable<bool> Migrator::apply(const Step& step) {
     }
     if (revision.parent &&
         std::find(now.pending.begin(), now.pending.end(), *revision.parent) != now.pending.end()) {
-      throw MigrationError("cannot apply revision " + revision.id + ": its parent " +
-                           *revision.parent + " is not applied (a concurrent downgrade?)");
+      throw MigrationError(
+          fmt::format("cannot apply revision {}: its parent {} is not applied (a concurrent "
+                      "downgrade?)",
+                      revision.id, *revision.parent));
     }
     spdlog::info("migrate: applying {} ({})", revision.id, revision.message);
     co_await run_statements(c, step, "applying");
@@ -221,8 +226,10 @@ store::awaitable<bool> Migrator::revert(const Step& step) {
       co_return;
     }
     if (now.current != revision.id || !now.consistent()) {
-      throw MigrationError("cannot revert revision " + revision.id +
-                           ": it is no longer the latest applied revision (a concurrent upgrade?)");
+      throw MigrationError(
+          fmt::format("cannot revert revision {}: it is no longer the latest applied revision (a "
+                      "concurrent upgrade?)",
+                      revision.id));
     }
     spdlog::info("migrate: reverting {} ({})", revision.id, revision.message);
     co_await run_statements(c, step, "reverting");
@@ -242,8 +249,8 @@ store::awaitable<std::vector<std::string>> Migrator::upgrade(std::string target)
     last = chain_.size() - 1;
   } else if (const auto n = relative_steps(target, '+')) {
     if (*n > status.pending.size()) {
-      throw MigrationError("cannot upgrade " + std::string(target) + ": only " +
-                           std::to_string(status.pending.size()) + " revision(s) pending");
+      throw MigrationError(fmt::format("cannot upgrade {}: only {} revision(s) pending", target,
+                                       status.pending.size()));
     }
     last = position(status.pending[*n - 1]);
   } else {
@@ -279,15 +286,16 @@ store::awaitable<std::vector<std::string>> Migrator::downgrade(std::string targe
     keep = 0;
   } else if (const auto n = relative_steps(target, '-')) {
     if (*n > applied.size()) {
-      throw MigrationError("cannot downgrade " + std::string(target) + ": only " +
-                           std::to_string(applied.size()) + " revision(s) applied");
+      throw MigrationError(
+          fmt::format("cannot downgrade {}: only {} revision(s) applied", target, applied.size()));
     }
     keep = applied.size() - *n;
   } else {
     const std::size_t pos = position(target);
     if (status.current && pos > position(*status.current)) {
-      throw MigrationError("cannot downgrade to " + std::string(target) +
-                           ": it is newer than the current revision " + *status.current);
+      throw MigrationError(
+          fmt::format("cannot downgrade to {}: it is newer than the current revision {}", target,
+                      *status.current));
     }
     keep = static_cast<std::size_t>(std::count_if(
         applied.begin(), applied.end(), [&](const Revision* r) { return position(r->id) <= pos; }));

@@ -1,5 +1,7 @@
 #include "migrate/operations.hpp"
 
+#include <fmt/format.h>
+
 namespace usertasks::migrate {
 
 std::string_view to_string(LogicalType type) {
@@ -80,18 +82,18 @@ Operation reverse(const Operation& operation) {
 namespace {
 
 std::string describe_key(const std::string& table, const ForeignKey& key) {
-  return table + " (" + comma_list(key.columns) + ") -> " + key.references + " (" +
-         comma_list(key.ref_columns) + ") on delete " + std::string(to_string(key.on_delete));
+  return fmt::format("{} ({}) -> {} ({}) on delete {}", table, comma_list(key.columns),
+                     key.references, comma_list(key.ref_columns), to_string(key.on_delete));
 }
 
 struct Describe {
   std::string operator()(const CreateTable& op) const { return "create_table " + op.table.name; }
   std::string operator()(const DropTable& op) const { return "drop_table " + op.table.name; }
   std::string operator()(const AddColumn& op) const {
-    return "add_column " + op.table + "." + op.column.name;
+    return fmt::format("add_column {}.{}", op.table, op.column.name);
   }
   std::string operator()(const DropColumn& op) const {
-    return "drop_column " + op.table + "." + op.column.name;
+    return fmt::format("drop_column {}.{}", op.table, op.column.name);
   }
   std::string operator()(const CreateIndex& op) const { return "create_index " + op.index.name; }
   std::string operator()(const DropIndex& op) const { return "drop_index " + op.index.name; }
@@ -100,10 +102,11 @@ struct Describe {
     auto add = [&](const std::string& change) {
       changes += (changes.empty() ? "" : ", ") + change;
     };
-    if (op.from.type != op.to.type) add("type " + std::string(to_string(op.to.type)));
+    if (op.from.type != op.to.type) add(fmt::format("type {}", to_string(op.to.type)));
     if (op.from.nullable != op.to.nullable) add(op.to.nullable ? "nullable" : "not null");
     if (op.from.default_value != op.to.default_value) add("default");
-    return "alter_column " + op.table + "." + op.to.name + (changes.empty() ? "" : ": " + changes);
+    return fmt::format("alter_column {}.{}{}{}", op.table, op.to.name, changes.empty() ? "" : ": ",
+                       changes);
   }
   std::string operator()(const AddForeignKey& op) const {
     return "add_foreign_key " + describe_key(op.table, op.key);
@@ -112,10 +115,10 @@ struct Describe {
     return "drop_foreign_key " + describe_key(op.table, op.key);
   }
   std::string operator()(const AddUnique& op) const {
-    return "add_unique " + op.table + " (" + comma_list(op.constraint.columns) + ")";
+    return fmt::format("add_unique {} ({})", op.table, comma_list(op.constraint.columns));
   }
   std::string operator()(const DropUnique& op) const {
-    return "drop_unique " + op.table + " (" + comma_list(op.constraint.columns) + ")";
+    return fmt::format("drop_unique {} ({})", op.table, comma_list(op.constraint.columns));
   }
   std::string operator()(const RawSql&) const { return "sql"; }
 };

@@ -1,12 +1,14 @@
 #include "migrate/report.hpp"
 
+#include <fmt/format.h>
+
 namespace usertasks::migrate {
 
 std::vector<std::string> history_lines(const std::vector<Revision>& chain,
                                        const std::optional<std::string>& current) {
   std::vector<std::string> lines;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    std::string line = it->parent.value_or("<base>") + " -> " + it->id;
+    std::string line = fmt::format("{} -> {}", it->parent.value_or("<base>"), it->id);
     if (it == chain.rbegin()) line += " (head)";
     if (current == it->id) line += " (current)";
     line += ", " + it->message;
@@ -23,13 +25,15 @@ std::vector<std::string> current_lines(const Status& status) {
     lines.emplace_back("<base>");
   }
   for (const auto& m : status.mismatches) {
-    lines.push_back("warning: revision " + m.revision + " (" + m.file +
-                    ") was changed after it was applied (recorded checksum " + m.recorded +
-                    ", file now " + m.expected + ")");
+    lines.push_back(fmt::format(
+        "warning: revision {} ({}) was changed after it was applied (recorded checksum {}, file "
+        "now {})",
+        m.revision, m.file, m.recorded, m.expected));
   }
   for (const auto& id : status.unknown) {
-    lines.push_back("warning: revision " + id +
-                    " is applied but unknown to this binary (migrated by a newer version?)");
+    lines.push_back(fmt::format(
+        "warning: revision {} is applied but unknown to this binary (migrated by a newer version?)",
+        id));
   }
   if (!status.pending.empty()) {
     std::string line = "pending:";

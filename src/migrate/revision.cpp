@@ -1,5 +1,7 @@
 #include "migrate/revision.hpp"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <set>
 
@@ -13,13 +15,7 @@ std::string checksum(std::string_view text) {
     hash ^= c;
     hash *= 1099511628211ULL;
   }
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string hex(16, '0');
-  for (int i = 15; i >= 0; --i) {
-    hex[static_cast<std::size_t>(i)] = digits[hash & 0xf];
-    hash >>= 4;
-  }
-  return hex;
+  return fmt::format("{:016x}", hash);
 }
 
 std::vector<Revision> linearize(std::vector<Revision> revisions) {
@@ -28,8 +24,8 @@ std::vector<Revision> linearize(std::vector<Revision> revisions) {
   for (std::size_t i = 0; i < revisions.size(); ++i) {
     const auto [it, inserted] = by_id.emplace(revisions[i].id, i);
     if (!inserted) {
-      problems.push_back("revision " + revisions[i].id + " is defined twice (" +
-                         revisions[it->second].file + ", " + revisions[i].file + ")");
+      problems.push_back(fmt::format("revision {} is defined twice ({}, {})", revisions[i].id,
+                                     revisions[it->second].file, revisions[i].file));
     }
   }
   std::optional<std::size_t> root;
@@ -38,22 +34,24 @@ std::vector<Revision> linearize(std::vector<Revision> revisions) {
     const Revision& r = revisions[i];
     if (!r.parent) {
       if (root) {
-        problems.push_back("revisions " + revisions[*root].id + " and " + r.id +
-                           " both have no parent; there must be exactly one first revision");
+        problems.push_back(fmt::format(
+            "revisions {} and {} both have no parent; there must be exactly one first revision",
+            revisions[*root].id, r.id));
       } else {
         root = i;
       }
       continue;
     }
     if (by_id.count(*r.parent) == 0) {
-      problems.push_back("revision " + r.id + " names parent " + *r.parent +
-                         ", which does not exist");
+      problems.push_back(
+          fmt::format("revision {} names parent {}, which does not exist", r.id, *r.parent));
     }
     const auto [it, inserted] = child_of.emplace(*r.parent, i);
     if (!inserted) {
-      problems.push_back("revisions " + revisions[it->second].id + " and " + r.id +
-                         " both have parent " + *r.parent +
-                         "; the history must be linear (re-parent one of them)");
+      problems.push_back(fmt::format(
+          "revisions {} and {} both have parent {}; the history must be linear (re-parent one of "
+          "them)",
+          revisions[it->second].id, r.id, *r.parent));
     }
   }
   if (!revisions.empty() && !root && problems.empty()) {
@@ -70,8 +68,9 @@ std::vector<Revision> linearize(std::vector<Revision> revisions) {
     }
     for (std::size_t i = 0; i < revisions.size(); ++i) {
       if (seen.count(i) == 0) {
-        problems.push_back("revision " + revisions[i].id +
-                           " cannot be reached from the first revision (its parents form a cycle)");
+        problems.push_back(fmt::format(
+            "revision {} cannot be reached from the first revision (its parents form a cycle)",
+            revisions[i].id));
       }
     }
   }

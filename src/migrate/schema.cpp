@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <tuple>
@@ -45,7 +47,7 @@ struct Apply {
     auto& columns = table_of(s, op.table).columns;
     const auto it = find_named(columns, op.from.name);
     if (it == columns.end())
-      throw std::invalid_argument("no column " + op.table + "." + op.from.name);
+      throw std::invalid_argument(fmt::format("no column {}.{}", op.table, op.from.name));
     *it = op.to;
   }
   void operator()(const AddForeignKey& op) const {
@@ -70,7 +72,7 @@ std::string default_name(const std::string& table, const std::vector<std::string
   // PostgreSQL truncates the stem so that the whole name fits in 63 bytes.
   const std::size_t room = 63 - suffix.size() - 1;
   if (name.size() > room) name.resize(room);
-  return name + "_" + std::string(suffix);
+  return fmt::format("{}_{}", name, suffix);
 }
 
 }  // namespace

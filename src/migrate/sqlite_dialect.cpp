@@ -1,6 +1,8 @@
 // SQLite's differences: its types, its rowid key, and its ALTER TABLE, which can add, rename and
 // drop columns but change nothing else, so other changes rebuild the table.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -69,12 +71,12 @@ class SqliteDialect final : public SqlDialect {
   [[nodiscard]] std::vector<std::string> add_column(const std::string& table,
                                                     const Column& column) const override {
     if (column.primary_key || column.identity) {
-      throw std::invalid_argument("sqlite cannot add primary key column " + table + "." +
-                                  column.name);
+      throw std::invalid_argument(
+          fmt::format("sqlite cannot add primary key column {}.{}", table, column.name));
     }
     if (!column.nullable && !column.default_value) {
-      throw std::invalid_argument("sqlite cannot add NOT NULL column " + table + "." + column.name +
-                                  " without a default");
+      throw std::invalid_argument(fmt::format(
+          "sqlite cannot add NOT NULL column {}.{} without a default", table, column.name));
     }
     return SqlDialect::add_column(table, column);
   }
@@ -114,9 +116,10 @@ class SqliteDialect final : public SqlDialect {
         operation);
     const Table* old_table = before.find_table(table);
     if (old_table == nullptr) {
-      throw std::invalid_argument("sqlite rebuilds table " + table + " for " + describe(operation) +
-                                  " and needs its definition: no table " + table +
-                                  " is known at this point of the revisions");
+      throw std::invalid_argument(
+          fmt::format("sqlite rebuilds table {0} for {1} and needs its definition: no table {0} is "
+                      "known at this point of the revisions",
+                      table, describe(operation)));
     }
     Schema after = before;
     apply(after, operation);
@@ -140,9 +143,10 @@ class SqliteDialect final : public SqlDialect {
     }
     if (!referencing.empty()) {
       throw std::invalid_argument(
-          "sqlite cannot rebuild table " + old_table.name + ", which " + comma_list(referencing) +
-          " reference(s): dropping it would fire their ON DELETE actions; write this change as "
-          "an \"sql\" operation instead");
+          fmt::format("sqlite cannot rebuild table {}, which {} reference(s): dropping it would "
+                      "fire their ON DELETE actions; write this change as an \"sql\" operation "
+                      "instead",
+                      old_table.name, comma_list(referencing)));
     }
     Table temporary = new_table;
     temporary.name = "_new_" + old_table.name;
@@ -154,9 +158,9 @@ class SqliteDialect final : public SqlDialect {
     }
     std::vector<std::string> statements{"PRAGMA defer_foreign_keys = ON"};
     for (auto& sql : create_table(temporary)) statements.push_back(std::move(sql));
-    statements.push_back("INSERT INTO " + identifier(temporary.name) + " (" +
-                         identifier_list(kept) + ") SELECT " + identifier_list(kept) + " FROM " +
-                         identifier(old_table.name));
+    statements.push_back(fmt::format("INSERT INTO {0} ({1}) SELECT {1} FROM {2}",
+                                     identifier(temporary.name), identifier_list(kept),
+                                     identifier(old_table.name)));
     statements.push_back("DROP TABLE " + identifier(old_table.name));
     statements.push_back("ALTER TABLE " + identifier(temporary.name) + " RENAME TO " +
                          identifier(old_table.name));

@@ -161,7 +161,7 @@ awaitable<std::unique_ptr<PgConnection>> PgConnection::connect(
   std::string options = session_options(conninfo);
   if (statement_timeout.count() > 0) {
     // First, so that a statement_timeout in the caller's own options wins.
-    options = "-c statement_timeout=" + std::to_string(statement_timeout.count()) + " " + options;
+    options = fmt::format("-c statement_timeout={} {}", statement_timeout.count(), options);
   }
   // `dbname` is expanded as a whole URL or keyword string (expand_dbname = 1); the keywords after
   // it override what it sets.
@@ -265,7 +265,7 @@ bool PgConnection::reusable() const {
 
 void PgConnection::connection_lost(std::string_view what) {
   broken_ = true;
-  throw Unavailable("postgresql: " + std::string(what) + ": " + error_text(conn_.get()));
+  throw Unavailable(fmt::format("postgresql: {}: {}", what, error_text(conn_.get())));
 }
 
 void PgConnection::check_sent(int ok, std::string_view what) {
@@ -273,7 +273,7 @@ void PgConnection::check_sent(int ok, std::string_view what) {
   if (PQstatus(conn_.get()) == CONNECTION_BAD) connection_lost(what);
   // libpq refused before anything reached the wire; the protocol state is unknown, though.
   broken_ = true;
-  throw std::runtime_error("postgresql: " + std::string(what) + ": " + error_text(conn_.get()));
+  throw std::runtime_error(fmt::format("postgresql: {}: {}", what, error_text(conn_.get())));
 }
 
 awaitable<void> PgConnection::wait(descriptor_base::wait_type type) {
@@ -366,8 +366,7 @@ PgConnection::Prepared& PgConnection::prepared(const Statement& statement) {
   if (it != statements_.end()) return it->second;
   // Statements are keyed by address; two of them may share a name, but not a server-side one.
   std::string name(statement.name);
-  while (!names_.insert(name).second)
-    name = std::string(statement.name) + "#" + std::to_string(names_.size());
+  while (!names_.insert(name).second) name = fmt::format("{}#{}", statement.name, names_.size());
   return statements_.emplace(&statement, Prepared{std::move(name), false}).first->second;
 }
 

@@ -1,5 +1,7 @@
 #include "store/postgres/pg_values.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
@@ -27,7 +29,7 @@ std::int64_t parse_integer(std::string_view text) {
   std::int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || ptr != text.data() + text.size()) {
-    throw std::runtime_error("postgresql: not an integer: " + std::string(text));
+    throw std::runtime_error(fmt::format("postgresql: not an integer: {}", text));
   }
   return value;
 }

@@ -1,5 +1,7 @@
 #include "store/postgres/postgres_database.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -215,8 +217,8 @@ awaitable<PostgresDatabase::Lease> PostgresDatabase::acquire() {
       if (ec == asio::error::operation_aborted) {
         throw Unavailable("postgresql: abandoned while waiting for a connection");
       }
-      throw Unavailable("postgresql: no connection free within " +
-                        std::to_string(options_.acquire_timeout.count()) + " ms");
+      throw Unavailable(fmt::format("postgresql: no connection free within {} ms",
+                                    options_.acquire_timeout.count()));
     }
   }
 

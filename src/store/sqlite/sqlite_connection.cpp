@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_connection.hpp"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <array>
@@ -86,15 +87,14 @@ SqliteConnection::SqliteConnection(const std::string& path) {
 }
 
 void SqliteConnection::fail(int code, std::string_view context, int os_error) {
-  std::string message(context);
-  message += ": ";
-  message += db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(code);
+  std::string message =
+      fmt::format("{}: {}", context, db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(code));
   // SQLite says "disk I/O error" for every failed read or write; the system's error names the
   // cause (no space left, file too large, permission denied, ...).
   const int primary = code & 0xff;
   if (db_ && (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN)) {
     if (const int kept = sqlite3_system_errno(db_.get()); kept != 0) os_error = kept;
-    if (os_error != 0) message += " (" + std::system_category().message(os_error) + ")";
+    if (os_error != 0) message += fmt::format(" ({})", std::system_category().message(os_error));
   }
   switch (code) {
     case SQLITE_CONSTRAINT_UNIQUE:
@@ -131,7 +131,7 @@ sqlite3_stmt* SqliteConnection::prepared(const Statement& statement) {
   const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
                                     SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
   StmtHandle handle(raw);
-  if (rc != SQLITE_OK) fail(rc, "prepare " + std::string(statement.name));
+  if (rc != SQLITE_OK) fail(rc, fmt::format("prepare {}", statement.name));
   return statements_.emplace(&statement, std::move(handle)).first->second.get();
 }
 
@@ -157,7 +157,7 @@ Rows SqliteConnection::run(const Statement& statement, std::span<const Value> pa
     } else {
       rc = sqlite3_bind_null(stmt, index);
     }
-    if (rc != SQLITE_OK) fail(rc, "bind " + std::string(statement.name));
+    if (rc != SQLITE_OK) fail(rc, fmt::format("bind {}", statement.name));
   }
 
   Rows rows;

@@ -1,5 +1,6 @@
 #include "store/sqlite/unicode_lower.hpp"
 
+#include <fmt/format.h>
 #include <locale.h>
 #include <sqlite3.h>
 
@@ -57,7 +58,7 @@ void install_unicode_lower(sqlite3* db) {
                                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                                             nullptr, lower_function, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK)
-    throw std::runtime_error("cannot install lower(): " + std::string(sqlite3_errstr(rc)));
+    throw std::runtime_error(fmt::format("cannot install lower(): {}", sqlite3_errstr(rc)));
 }
 
 }  // namespace usertasks::store::sqlite
