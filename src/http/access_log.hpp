@@ -1,12 +1,7 @@
 #pragma once
 // The access log: one line per request, in the same layout as every other log line
-// ("2026-11-24T07:06:22.235571Z info 127.0.0.1:40312 "GET /users/5" 200 845 312us id=…").
-//
-// It is on the path of every request, so it shares no lock between io threads: each thread
-// formats its lines into a buffer of its own and writes the buffer to standard output with one
-// write(2) once the handlers that are ready on its io_context have run (a flush posted behind
-// them). An idle server writes each line at once; a busy one writes many lines per system call.
-// Logging through spdlog instead took a mutex shared by the io threads and a flush per line.
+// ("2026-11-24T07:06:22.235571Z info 127.0.0.1:40312 "GET /users/5" 200 845 312us id=…"),
+// buffered per io thread and written with one write(2) per round (docs/design.md, "Logging").
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>

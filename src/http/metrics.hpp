@@ -1,11 +1,6 @@
 #pragma once
-// The service's Prometheus metrics: counters kept in fixed arrays of relaxed atomics, one shard of
-// arrays per io thread, so that recording a request takes no lock, allocates nothing and shares
-// no cache line with another thread. The text exposition (format 0.0.4) sums the shards.
-//
-// Label values come from fixed sets only: the route templates of the route table (never a raw
-// path), eight method names, a list of known statuses, a few error kinds. The number of series
-// therefore does not depend on what clients send.
+// The service's Prometheus metrics: relaxed atomic counters in one shard per io thread, summed by
+// the text exposition (format 0.0.4). Labels come from fixed sets (docs/reliability.md, "Metrics").
 
 #include <array>
 #include <atomic>

@@ -1,8 +1,6 @@
 #pragma once
 // The HTTP/1.1 server: one io_context and thread per core, each connection a coroutine on one of
-// them. It owns every socket concern (limits, timeouts, keep-alive, shutdown) and the concerns of
-// every response (request id, CORS, access log, the last-resort 500); what a request means is the
-// App's business.
+// them. It owns the socket's concerns and every response's; what a request means is the App's.
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>

@@ -1,8 +1,6 @@
 #pragma once
-// One libpq connection behind store::Connection, driven without blocking: libpq runs in
-// non-blocking mode and the driver awaits its socket with Asio. Statements are prepared lazily,
-// once per connection; pipeline mode carries a deferred BEGIN and a first-time Parse in the same
-// round trip as the statement that needs them.
+// One libpq connection behind store::Connection, in non-blocking mode, its socket awaited with
+// Asio; statements prepared lazily and pipelined (docs/design.md, "The asynchronous store").
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>

@@ -1,16 +1,6 @@
 #pragma once
-// PostgreSQL behind the async Database interface: a pool of non-blocking libpq connections.
-//
-// Threading. The server runs one io_context per thread and calls run() from any of them. The pool
-// is one list shared by all threads under a mutex, and a borrowed connection awaits its socket on
-// the borrower's executor. The descriptor stays registered with the reactor of the last thread
-// that borrowed it, and a borrower is lent, when there is one, an idle connection registered
-// with its own thread: moving a registration costs two epoll_ctl calls, which were 7 % of the
-// service's CPU when every borrow paid them (docs/performance.md). The alternative, a pool per
-// io_context, would leave connections idle on one thread while another waits for one, and
-// binding a connection to the thread that made it would cost two thread hops per statement. The
-// mutex is held only to move a pointer. A connection is used by one coroutine at a time; the
-// mutex orders its hand-overs (TSan-clean).
+// PostgreSQL behind the async Database interface: one pool of non-blocking libpq connections for
+// all io threads, under a mutex (docs/design.md, "The asynchronous store").
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>

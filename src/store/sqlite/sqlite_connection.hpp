@@ -23,12 +23,8 @@ struct FinalizeStmt {
 using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
 using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
 
-// Connection-level settings, run on every connection the service opens (and by the benchmark's
-// ceiling program, so that both read the file the same way). WAL lets readers run beside the one
-// writer; NORMAL sync keeps every committed transaction across a crash of the process (the WAL is
-// written before COMMIT returns). mmap_size lets reads of the database file come straight from the
-// page cache instead of a pread() system call per page that SQLite's own small cache misses;
-// writes still go through write(), so a full disk is an error code, not a fault.
+// Connection-level settings, run on every connection the service opens and by the benchmark's
+// ceiling program (why each: docs/design.md, "The asynchronous store").
 inline constexpr std::string_view connection_setup =
     "PRAGMA journal_mode = WAL;"
     "PRAGMA synchronous = NORMAL;"

@@ -1,12 +1,7 @@
 #pragma once
-// SQLite behind the async Database interface. SQLite's calls block, so they run on a small thread
-// pool of their own, never on an io thread; each worker borrows one of the pool's connections.
-//
-// Cancellation. A worker cannot be stopped mid-call, so a cancelled run() (a request that timed
-// out) raises a flag that the worker's connection watches: a statement in progress stops at its
-// next check (sqlite3_progress_handler), a wait for the write lock gives up at its next retry
-// (a busy handler of our own), and work still queued for a worker does not start. run() returns
-// once the worker has let go, which takes milliseconds; the transaction is rolled back.
+// SQLite behind the async Database interface: its blocking calls run on a thread pool of their
+// own, each worker borrowing one of the pool's connections. A cancelled run() interrupts its
+// worker and returns once it has let go (docs/reliability.md, "Limits": the request timeout).
 
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
