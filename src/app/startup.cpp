@@ -13,7 +13,6 @@
 #include "app/run_sync.hpp"
 #include "store/database_url.hpp"
 #include "store/postgres/postgres_database.hpp"
-#include "store/store.hpp"
 
 namespace usertasks::app {
 
@@ -29,8 +28,9 @@ constexpr std::chrono::milliseconds check_deadline = store::postgres::PoolOption
 // for the first branch that succeeds, so a failed ping must be a result, not an exception.
 store::awaitable<std::optional<std::string>> ping(store::Database& db) {
   try {
-    store::Store store(db);
-    co_await store.ping();
+    co_await db.run(store::Access::read, [](store::Connection& c) -> store::awaitable<void> {
+      co_await c.execute_script("SELECT 1");
+    });
   } catch (const std::exception& e) {
     co_return std::string(e.what());
   }
