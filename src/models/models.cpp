@@ -7,8 +7,6 @@
 #include <iterator>
 #include <string_view>
 
-#include "base/time.hpp"
-
 namespace usertasks::models {
 
 namespace json = boost::json;

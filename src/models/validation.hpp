@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/json_fields.hpp"
 #include "models/entity.hpp"
 #include "models/task.hpp"
 #include "models/user.hpp"
