@@ -33,7 +33,7 @@ measure() {
   port=$(free_port)
   out=$WORK/callgrind.out
   rm -f "$out"*
-  valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$out" \
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
     "$binary" --database "sqlite:$WORK/run.db" serve --port "$port" --threads 1 --pool 1 \
     --log-level warn >/dev/null 2>&1 &
   SERVER=$!
@@ -51,12 +51,12 @@ measure() {
       echo 'output = /dev/null'
     } >>"$config"
   done
-  callgrind_control -i on "$SERVER" >/dev/null
+  callgrind_control -i on "$SERVER" >/dev/null 2>&1
   curl -s --config "$config"
-  callgrind_control -i off "$SERVER" >/dev/null
+  callgrind_control -i off "$SERVER" >/dev/null 2>&1
   kill "$SERVER" && wait "$SERVER" || true
   local total
-  total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+  total=$(callgrind_annotate "$out" 2>/dev/null | awk "/PROGRAM TOTALS/ {gsub(\",\", \"\", \$1); print \$1}")
   echo $((total / REQUESTS))
 }
 

@@ -21,20 +21,8 @@ if(USERTASKS_DOCS)
   endif()
 
   set(ui ${USERTASKS_WEB_DIR}/node_modules/swagger-ui-dist)
-  set(stamp ${USERTASKS_WEB_DIR}/npm-ci.stamp)
-  # --ignore-scripts: no package needs one, and swagger-ui-dist's dependency @scarf/scarf would
-  # otherwise report the install to its vendor's host.
-  add_custom_command(
-    OUTPUT ${stamp}
-    COMMAND ${CMAKE_COMMAND} -E copy_if_different ${CMAKE_SOURCE_DIR}/web/package.json
-            ${CMAKE_SOURCE_DIR}/web/package-lock.json ${USERTASKS_WEB_DIR}/
-    COMMAND ${USERTASKS_NPM} ci --ignore-scripts --no-audit --no-fund --loglevel=error
-    COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
-    WORKING_DIRECTORY ${USERTASKS_WEB_DIR}
-    DEPENDS ${CMAKE_SOURCE_DIR}/web/package.json ${CMAKE_SOURCE_DIR}/web/package-lock.json
-    COMMENT "npm ci: swagger-ui-dist for /docs"
-    VERBATIM)
-  file(MAKE_DIRECTORY ${USERTASKS_WEB_DIR})
+  usertasks_npm_ci(${CMAKE_SOURCE_DIR}/web ${USERTASKS_WEB_DIR} "swagger-ui-dist for /docs")
+  set(stamp ${npm_ci_stamp})
 
   find_program(USERTASKS_NODE node REQUIRED)
   set(assets ${ui}/swagger-ui.css ${ui}/swagger-ui-bundle.js ${ui}/favicon-32x32.png

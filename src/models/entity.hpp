@@ -45,6 +45,24 @@ struct Field {
   std::string_view example{};  // JSON text
 };
 
+// The fields every entity has: the id the database assigns, and when the record was created and
+// last written.
+constexpr Field id_field(std::string_view example) {
+  return {.name = "id",
+          .type = FieldType::id,
+          .source = Source::database,
+          .description = "assigned by the service",
+          .example = example};
+}
+inline constexpr Field created_at_field{.name = "created_at",
+                                        .type = FieldType::timestamp,
+                                        .source = Source::created,
+                                        .example = R"("2026-12-01T09:30:00.000000Z")"};
+inline constexpr Field updated_at_field{.name = "updated_at",
+                                        .type = FieldType::timestamp,
+                                        .source = Source::updated,
+                                        .example = R"("2026-12-01T09:30:00.000000Z")"};
+
 // An index on one column, or on one SQL expression.
 struct IndexSpec {
   std::string_view name;

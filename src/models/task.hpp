@@ -27,11 +27,7 @@ struct Entity<Task> {
   static constexpr std::string_view name = "Task";
   static constexpr std::string_view table = "tasks";
   static constexpr std::array fields = {
-      Field{.name = "id",
-            .type = FieldType::id,
-            .source = Source::database,
-            .description = "assigned by the service",
-            .example = "7"},
+      id_field("7"),
       Field{.name = "content",
             .required = true,
             .min_length = 1,
@@ -54,14 +50,8 @@ struct Entity<Task> {
             .nullable = true,
             .description = "when the task is due, if ever; null clears it",
             .example = R"("2026-12-24T18:00:00.000000Z")"},
-      Field{.name = "created_at",
-            .type = FieldType::timestamp,
-            .source = Source::created,
-            .example = R"("2026-12-01T09:30:00.000000Z")"},
-      Field{.name = "updated_at",
-            .type = FieldType::timestamp,
-            .source = Source::updated,
-            .example = R"("2026-12-01T09:30:00.000000Z")"},
+      created_at_field,
+      updated_at_field,
   };
   static constexpr std::array indexes = {
       IndexSpec{.name = "tasks_user_id_idx", .column = "user_id"},

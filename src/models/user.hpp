@@ -25,11 +25,7 @@ struct Entity<User> {
   static constexpr std::string_view name = "User";
   static constexpr std::string_view table = "users";
   static constexpr std::array fields = {
-      Field{.name = "id",
-            .type = FieldType::id,
-            .source = Source::database,
-            .description = "assigned by the service",
-            .example = "3"},
+      id_field("3"),
       Field{.name = "name",
             .required = true,
             .trimmed = true,
@@ -43,14 +39,8 @@ struct Entity<User> {
             .check = check_email,
             .description = "unique regardless of case; one @ with text on both sides, no white space",
             .example = R"("ada@example.com")"},
-      Field{.name = "created_at",
-            .type = FieldType::timestamp,
-            .source = Source::created,
-            .example = R"("2026-12-01T09:30:00.000000Z")"},
-      Field{.name = "updated_at",
-            .type = FieldType::timestamp,
-            .source = Source::updated,
-            .example = R"("2026-12-01T09:30:00.000000Z")"},
+      created_at_field,
+      updated_at_field,
   };
   // Emails are unique regardless of case: an index on the expression, which a unique constraint
   // cannot be.

@@ -125,6 +125,30 @@ awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page p
   co_return co_await exec(c, sql, std::move(values));
 }
 
+template <class T>
+awaitable<Outcome<T>> Store::write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
+                                   ConstraintViolation::Kind refused, Failure failure) {
+  try {
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<T>> {
+          std::vector<Value> values = input_args(sql, input, id);
+          Rows rows = co_await exec(c, sql, std::move(values));
+          if (rows.empty()) co_return Failure::not_found;
+          co_return decode<T>(rows.front(), 0);
+        });
+  } catch (const ConstraintViolation& e) {
+    if (e.kind() != refused) throw;
+  }
+  co_return failure;
+}
+
+awaitable<bool> Store::remove(const Sql& sql, std::int64_t id) {
+  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
+    std::vector<Value> values = bind(sql, arg("id", id));
+    co_return !(co_await exec(c, sql, std::move(values))).empty();
+  });
+}
+
 awaitable<PageOf<User>> Store::list_users(Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<PageOf<User>> {
@@ -207,25 +231,12 @@ awaitable<Outcome<UserWithTasks>> Store::create_user(models::NewUser input) {
 }
 
 awaitable<Outcome<User>> Store::update_user(std::int64_t id, models::Input<User> input) {
-  try {
-    co_return co_await with_connection(
-        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<User>> {
-          std::vector<Value> values = input_args(sql::user_update, input, id);
-          Rows rows = co_await exec(c, sql::user_update, std::move(values));
-          if (rows.empty()) co_return Failure::not_found;
-          co_return decode<User>(rows.front(), 0);
-        });
-  } catch (const ConstraintViolation& e) {
-    if (e.kind() != ConstraintViolation::Kind::unique) throw;
-  }
-  co_return Failure::email_taken;
+  co_return co_await write(sql::user_update, input, id, ConstraintViolation::Kind::unique,
+                           Failure::email_taken);
 }
 
 awaitable<bool> Store::delete_user(std::int64_t id) {
-  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
-    std::vector<Value> values = bind(sql::user_delete, arg("id", id));
-    co_return !(co_await exec(c, sql::user_delete, std::move(values))).empty();
-  });
+  co_return co_await remove(sql::user_delete, id);
 }
 
 awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_id,
@@ -275,39 +286,17 @@ awaitable<std::optional<TaskWithUser>> Store::get_task_with_user(std::int64_t id
 }
 
 awaitable<Outcome<Task>> Store::create_task(models::Input<Task> input) {
-  try {
-    co_return co_await with_connection(
-        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
-          std::vector<Value> values = input_args(sql::task_insert, input, 0);
-          Rows rows = co_await exec(c, sql::task_insert, std::move(values));
-          co_return decode<Task>(rows.front(), 0);
-        });
-  } catch (const ConstraintViolation& e) {
-    if (e.kind() != ConstraintViolation::Kind::foreign_key) throw;
-  }
-  co_return Failure::user_not_found;
+  co_return co_await write(sql::task_insert, input, 0, ConstraintViolation::Kind::foreign_key,
+                           Failure::user_not_found);
 }
 
 awaitable<Outcome<Task>> Store::update_task(std::int64_t id, models::Input<Task> input) {
-  try {
-    co_return co_await with_connection(
-        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Task>> {
-          std::vector<Value> values = input_args(sql::task_update, input, id);
-          Rows rows = co_await exec(c, sql::task_update, std::move(values));
-          if (rows.empty()) co_return Failure::not_found;
-          co_return decode<Task>(rows.front(), 0);
-        });
-  } catch (const ConstraintViolation& e) {
-    if (e.kind() != ConstraintViolation::Kind::foreign_key) throw;
-  }
-  co_return Failure::user_not_found;
+  co_return co_await write(sql::task_update, input, id, ConstraintViolation::Kind::foreign_key,
+                           Failure::user_not_found);
 }
 
 awaitable<bool> Store::delete_task(std::int64_t id) {
-  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
-    std::vector<Value> values = bind(sql::task_delete, arg("id", id));
-    co_return !(co_await exec(c, sql::task_delete, std::move(values))).empty();
-  });
+  co_return co_await remove(sql::task_delete, id);
 }
 
 awaitable<void> Store::ping() {

@@ -77,6 +77,13 @@ class Store {
 
   awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
                             const Sql& of_user);
+  // One record of T written by `sql` (an insert when `id` is 0): the row it returns, not_found
+  // when none, or `failure` when the database refuses it by a constraint of kind `refused`.
+  template <class T>
+  awaitable<Outcome<T>> write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
+                              store::ConstraintViolation::Kind refused, Failure failure);
+  // Deletes the record `id` by `sql`; false when there was none.
+  awaitable<bool> remove(const Sql& sql, std::int64_t id);
 
   Database& db_;
   std::uint64_t statements_ = 0;
