@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/time.hpp"
 #include "fuzz_support.hpp"
 #include "http/query.hpp"
 #include "http/request.hpp"
@@ -29,7 +30,7 @@ using namespace usertasks;
 const std::vector<std::vector<std::string>> route_parameters = {
     {"limit", "after", "include"},
     {"limit", "after"},
-    {"limit", "after", "user_id", "done", "include"},
+    {"limit", "after", "user_id", "done", "include", "due_before"},
     {},
 };
 
@@ -77,6 +78,10 @@ void check_reader(const http::Query& query, const std::string& context) {
   const std::optional<std::int64_t> user_id = reader.id("user_id");
   (void)reader.boolean("done");
   (void)reader.equals("include", "user");
+  if (const auto due = reader.timestamp("due_before")) {
+    // What a time parameter gives is in the API's own form, which reads back as itself.
+    fuzz::require(base::parse_rfc3339(*due) == due, "a time reads as the API's UTC form", context);
+  }
   fuzz::require(limit >= 1 && limit <= 1000, "limit is within 1..1000", context);
   fuzz::require(after >= 0, "after is not negative", context);
   if (user_id) {
@@ -87,7 +92,7 @@ void check_reader(const http::Query& query, const std::string& context) {
     fuzz::require(digits == std::to_string(*user_id), "an id reads as its digits", context);
   }
   if (reader.problem()) {
-    fuzz::require(names_one_of(*reader.problem(), {"limit", "after", "user_id", "done", "include"}),
+    fuzz::require(names_one_of(*reader.problem(), {"limit", "after", "user_id", "done", "include", "due_before"}),
                   "a value problem names a parameter that was read", context);
   }
 }

@@ -83,7 +83,7 @@ std::optional<std::string> parse_rfc3339(std::string_view text) {
   const UtcTime local = sys_days{date} + hours{h} + minutes{mi} + seconds{s} + fraction;
   const UtcTime utc = local - offset;
   const year utc_year = year_month_day{floor<days>(utc)}.year();
-  if (utc_year < year{0} || utc_year > year{9999}) return std::nullopt;
+  if (utc_year < year{1} || utc_year > year{9999}) return std::nullopt;
   return format_utc(utc);
 }
 

@@ -79,6 +79,18 @@ TEST_P(DueAtTest, PatchSetsAndNullClearsPutWithoutItKeepsIt) {
   EXPECT_TRUE(r.object().at("due_at").is_null());
 }
 
+TEST_P(DueAtTest, TheFirstAndLastInstantsRoundTripOnEveryDatabase) {
+  const std::int64_t ada = id_of(create_user("Ada"));
+  const std::string task = fmt::format("/tasks/{}", id_of(create_task(ada)));
+  for (const char* at : {"0001-01-01T00:00:00.000000Z", "9999-12-31T23:59:59.999999Z",
+                         "1969-12-31T23:59:59.999999Z"}) {
+    const Response r = client_->patch(task, json::object{{"due_at", at}});
+    ASSERT_EQ(r.status, 200U) << r.describe();
+    EXPECT_EQ(r.object().at("due_at"), at);
+    EXPECT_EQ(get_json(task).at("due_at"), at);
+  }
+}
+
 TEST_P(DueAtTest, OnlyRfc3339DateTimesAreAcceptedAndABadOneChangesNothing) {
   const std::int64_t ada = id_of(create_user("Ada"));
   const std::string task = fmt::format("/tasks/{}", id_of(create_task(ada)));
@@ -87,7 +99,7 @@ TEST_P(DueAtTest, OnlyRfc3339DateTimesAreAcceptedAndABadOneChangesNothing) {
        {json::value("2026-12-24"), json::value("2026-12-24 18:00:00Z"),
         json::value("2026-12-24T18:00:00"), json::value("2026-02-30T00:00:00Z"),
         json::value("2026-12-24T24:00:00Z"), json::value("tomorrow"), json::value(""),
-        json::value(1767225600), json::value(true)}) {
+        json::value("0000-06-01T00:00:00Z"), json::value(1767225600), json::value(true)}) {
     const Response r = client_->patch(task, json::object{{"due_at", bad}});
     EXPECT_TRUE(IsValidationProblem(
         r, {{"due_at", "must be an RFC 3339 date-time, such as 2026-12-01T09:30:00Z"}}))

@@ -98,7 +98,8 @@ TEST(Time, ChecksTheCalendar) {
   EXPECT_FALSE(parse_rfc3339("2026-00-10T00:00:00Z"));
   EXPECT_FALSE(parse_rfc3339("2026-13-10T00:00:00Z"));
   EXPECT_FALSE(parse_rfc3339("2026-12-00T00:00:00Z"));
-  EXPECT_TRUE(parse_rfc3339("0000-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_rfc3339("0001-01-01T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("0000-12-31T00:00:00Z"));  // PostgreSQL has no year 0
   EXPECT_TRUE(parse_rfc3339("9999-12-31T23:59:59.999999Z"));
 }
 
@@ -142,14 +143,14 @@ TEST(Time, RejectsWhatIsNotStrictlyRfc3339) {
 }
 
 TEST(Time, RejectsInstantsOutsideTheYearsItCanWrite) {
-  EXPECT_FALSE(parse_rfc3339("0000-01-01T00:30:00+01:00"));
-  EXPECT_TRUE(parse_rfc3339("0000-01-01T00:30:00-01:00"));
+  EXPECT_FALSE(parse_rfc3339("0001-01-01T00:30:00+01:00"));
+  EXPECT_TRUE(parse_rfc3339("0001-01-01T00:30:00-01:00"));
   EXPECT_FALSE(parse_rfc3339("9999-12-31T23:30:00-01:00"));
   EXPECT_TRUE(parse_rfc3339("9999-12-31T23:30:00+01:00"));
 }
 
 TEST(Time, WhatItWritesItReadsBack) {
-  for (const char* text : {"2026-12-01T21:14:15.123456Z", "0000-01-01T00:00:00.000000Z",
+  for (const char* text : {"2026-12-01T21:14:15.123456Z", "0001-01-01T00:00:00.000000Z",
                            "9999-12-31T23:59:59.999999Z", "1969-12-31T23:59:59.999999Z"}) {
     EXPECT_EQ(parse_rfc3339(text), text);
   }
