@@ -145,7 +145,7 @@ void check(const http::Router& router, const http::Request& req, const http::Res
   // such as /metrics and /docs, answer what they document.
   const http::Match match = router.match(req.method(), http::split_target(req.target()).path);
   const auto* matched = std::get_if<http::Matched>(&match);
-  const bool api = matched != nullptr && !matched->route->response_schema.empty();
+  const bool api = matched != nullptr && !matched->route->response.empty();
   if (!api && res[http::Field::content_type] != "application/json") return;
   fuzz::require(res[http::Field::content_type] == "application/json",
                 "a success body is application/json", context);

@@ -78,7 +78,7 @@ json::object components() {
   // A user created with tasks gives each task's content only.
   json::object content = body_schema<Task>(Mode::create);
   content["properties"] = {{"content", content["properties"].as_object()["content"]}};
-  content["required"] = {"content"};
+  content["required"] = json::array{"content"};
   schemas["NewUser"].as_object()["properties"].as_object()["tasks"] = {
       {"type", "array"},
       {"maxItems", models::Entity<User>::max_tasks_at_creation},
@@ -86,8 +86,8 @@ json::object components() {
   schemas[user_task_body().name] = body_schema<Task>(Mode::create, "user_id");
   schemas[health_schema().name] = {
       {"type", "object"},
-      {"required", {"status"}},
-      {"properties", {{"status", {{"type", "string"}, {"examples", {"ok"}}}}}}};
+      {"required", json::array{"status"}},
+      {"properties", {{"status", {{"type", "string"}, {"examples", json::array{"ok"}}}}}}};
   schemas[openapi_schema().name] = {{"type", "object"},
                                      {"description", "an OpenAPI 3.1 document"}};
   schemas[metrics_schema().name] = {
@@ -95,12 +95,12 @@ json::object components() {
   schemas["Problem"] = {
       {"type", "object"},
       {"description", "RFC 9457 problem details"},
-      {"required", {"type", "title", "status"}},
+      {"required", json::array{"type", "title", "status"}},
       {"properties",
-       {{"type", {{"type", "string"}, {"examples", {"/problems/not-found"}}}},
-        {"title", {{"type", "string"}, {"examples", {"Not Found"}}}},
-        {"status", {{"type", "integer"}, {"examples", {404}}}},
-        {"detail", {{"type", "string"}, {"examples", {"no task with id 7"}}}},
+       {{"type", {{"type", "string"}, {"examples", json::array{"/problems/not-found"}}}},
+        {"title", {{"type", "string"}, {"examples", json::array{"Not Found"}}}},
+        {"status", {{"type", "integer"}, {"examples", json::array{404}}}},
+        {"detail", {{"type", "string"}, {"examples", json::array{"no task with id 7"}}}},
         {"errors",
          {{"type", "array"},
           {"description", "each invalid field (422) or query parameter (400)"},
