@@ -33,13 +33,13 @@ struct Field {
   std::string_view name;
   FieldType type = FieldType::text;
   Source source = Source::body;
-  bool nullable = false;           // null in JSON, NULL in SQL; null in a body clears the value
-  bool required = false;           // in a create or replace body
-  bool trimmed = false;            // white space around the text is dropped before the checks
-  std::size_t min_length = 0;      // text, in characters
-  std::size_t max_length = 0;      // text, in characters; 0 when unbounded
-  Check check = nullptr;           // text: a rule beyond the lengths
-  std::string_view references{};  // reference: the table whose id it holds (ON DELETE CASCADE)
+  bool nullable = false;            // null in JSON, NULL in SQL; null in a body clears the value
+  bool required = false;            // in a create or replace body
+  bool trimmed = false;             // white space around the text is dropped before the checks
+  std::size_t min_length = 0;       // text, in characters
+  std::size_t max_length = 0;       // text, in characters; 0 when unbounded
+  Check check = nullptr;            // text: a rule beyond the lengths
+  std::string_view references{};    // reference: the table whose id it holds (ON DELETE CASCADE)
   std::string_view default_json{};  // the value when a create leaves it out, as JSON ("false")
   std::string_view description{};
   std::string_view example{};  // JSON text
@@ -119,16 +119,6 @@ constexpr bool fields_match_members() {
   return same;
 }
 
-// Calls f(field, member) for every field of `record`, in order.
-template <class T, class F>
-void for_each_field(T& record, F&& f) {
-  using Members = boost::describe::describe_members<std::remove_const_t<T>,
-                                                    boost::describe::mod_public>;
-  std::size_t i = 0;
-  boost::mp11::mp_for_each<Members>(
-      [&](auto member) { f(Entity<std::remove_const_t<T>>::fields[i++], record.*member.pointer); });
-}
-
 // A body's accepted values, by field index: nullopt where the body left the field out.
 template <class T>
 class Input {
@@ -137,7 +127,9 @@ class Input {
   [[nodiscard]] const std::optional<Scalar>& get(std::string_view name) const {
     return values_[field_index<T>(name)];
   }
-  void set(std::string_view name, Scalar value) { values_[field_index<T>(name)] = std::move(value); }
+  void set(std::string_view name, Scalar value) {
+    values_[field_index<T>(name)] = std::move(value);
+  }
   void set(std::size_t i, Scalar value) { values_[i] = std::move(value); }
   // The text or integer of a field that is present and not null.
   [[nodiscard]] const std::string& text(std::string_view name) const {

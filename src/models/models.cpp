@@ -102,18 +102,21 @@ void append_value(std::string& out, const std::optional<T>& value) {
   }
 }
 
-// The fields of `record` as "key":value pairs, in order, without braces.
+// The fields of `record` as "key":value pairs, in order, without braces. The described members
+// are the fields (fields_match_members), and their names are literals the compiler measures.
 template <class Record>
 void append_members(std::string& out, const Record& record) {
+  static_assert(fields_match_members<Record>());
   bool first = true;
-  for_each_field(record, [&](const Field& field, const auto& value) {
-    if (!first) out += ',';
-    first = false;
-    out += '"';
-    out += field.name;  // identifiers: nothing to escape
-    out += "\":";
-    append_value(out, value);
-  });
+  boost::mp11::mp_for_each<boost::describe::describe_members<Record, boost::describe::mod_public>>(
+      [&](auto member) {
+        if (!first) out += ',';
+        first = false;
+        out += '"';
+        out += member.name;  // identifiers: nothing to escape
+        out += "\":";
+        append_value(out, record.*member.pointer);
+      });
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ Sql::Sql(std::string_view name, const std::function<std::string(Dialect)>& rende
   statement_ = store::Statement{name_, postgresql_, sqlite_};
 }
 
-std::vector<Value> bind(const Sql& sql, std::span<const Arg> args) {
+std::vector<Value> bind(const Sql& sql, std::span<Arg> args) {
   std::vector<Value> values;
   values.reserve(sql.parameters().size());
   for (const std::string& name : sql.parameters()) {
@@ -93,7 +93,7 @@ std::vector<Value> bind(const Sql& sql, std::span<const Arg> args) {
       throw std::logic_error(
           fmt::format("statement {}: no argument for :{}", sql.statement().name, name));
     }
-    values.push_back(it->value);
+    values.push_back(std::move(it->value));  // a name is one placeholder: used once
   }
   return values;
 }

@@ -37,15 +37,15 @@ class Sql {
   store::Statement statement_;
 };
 
-// A named argument of a statement.
+// A named argument of a statement; the name must outlive the bind() it is given to.
 struct Arg {
-  std::string name;
+  std::string_view name;
   Value value;
 };
 
-// The statement's parameters in its order, from arguments given by name. Every placeholder must
-// have its argument (std::logic_error otherwise).
-std::vector<Value> bind(const Sql& sql, std::span<const Arg> args);
+// The statement's parameters in its order, from arguments given by name, whose values it takes.
+// Every placeholder must have its argument (std::logic_error otherwise).
+std::vector<Value> bind(const Sql& sql, std::span<Arg> args);
 
 template <class... Args>
 std::vector<Value> bind(const Sql& sql, Args&&... args) {
@@ -53,7 +53,7 @@ std::vector<Value> bind(const Sql& sql, Args&&... args) {
   std::vector<Arg> list;
   list.reserve(sizeof...(args));
   (list.push_back(std::forward<Args>(args)), ...);
-  return bind(sql, std::span<const Arg>(list));
+  return bind(sql, std::span<Arg>(list));
 }
 
 // The fields of T as a select list, each prefixed by `alias.` when an alias is given.

@@ -3,11 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/describe/members.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/mp11/algorithm.hpp>
 
 #include "base/time.hpp"
-
 #include "repository/statements.hpp"
 
 namespace usertasks::repository {
@@ -26,29 +27,45 @@ namespace {
 
 // A named argument.
 Arg arg(std::string_view name, Value value) {
-  return {std::string(name), std::move(value)};
+  return {name, std::move(value)};
 }
 
 // A record of T from the row's columns at `at`, in the order of T's fields.
 template <class T>
 T decode(Row& row, std::size_t at) {
+  static_assert(models::fields_match_members<T>());
   T record;
   std::size_t i = at;
-  models::for_each_field(record, [&](const models::Field&, auto& member) {
-    using M = std::remove_cvref_t<decltype(member)>;
-    if constexpr (std::is_same_v<M, std::int64_t>) {
-      member = row.integer(i);
-    } else if constexpr (std::is_same_v<M, bool>) {
-      member = row.boolean(i);
-    } else if constexpr (std::is_same_v<M, std::string>) {
-      member = row.take_text(i);
-    } else {
-      static_assert(std::is_same_v<M, std::optional<std::string>>);
-      if (!row.is_null(i)) member = row.take_text(i);
-    }
-    ++i;
-  });
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+      [&](auto described) {
+        auto& member = record.*described.pointer;
+        using M = std::remove_cvref_t<decltype(member)>;
+        if constexpr (std::is_same_v<M, std::int64_t>) {
+          member = row.integer(i);
+        } else if constexpr (std::is_same_v<M, bool>) {
+          member = row.boolean(i);
+        } else if constexpr (std::is_same_v<M, std::string>) {
+          member = row.take_text(i);
+        } else {
+          static_assert(std::is_same_v<M, std::optional<std::string>>);
+          if (!row.is_null(i)) member = row.take_text(i);
+        }
+        ++i;
+      });
   return record;
+}
+
+// "<field>_given", the flag of each field of T that an update may set to null (sql::update).
+template <class T>
+const std::array<std::string, models::field_count<T>>& given_names() {
+  static const auto names = [] {
+    std::array<std::string, models::field_count<T>> out;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i] = fmt::format("{}_given", models::Entity<T>::fields[i].name);
+    }
+    return out;
+  }();
+  return names;
 }
 
 // The value a field the input of an insert left out takes: its declared default, or NULL.
@@ -71,10 +88,10 @@ std::vector<Value> input_args(const Sql& sql, const models::Input<T>& input, std
     const models::Field& f = models::Entity<T>::fields[i];
     if (f.source != models::Source::body) continue;
     const Value absent = id == 0 ? left_out(f) : Value();
-    args.push_back({std::string(f.name), input[i] ? Value(*input[i]) : absent});
-    if (f.nullable) args.push_back({fmt::format("{}_given", f.name), input[i].has_value()});
+    args.push_back({f.name, input[i] ? Value(*input[i]) : absent});
+    if (f.nullable) args.push_back({given_names<T>()[i], input[i].has_value()});
   }
-  return bind(sql, std::span<const Arg>(args));
+  return bind(sql, std::span<Arg>(args));
 }
 
 // The Task filters' arguments, by their parameter names.
@@ -82,8 +99,7 @@ std::vector<Arg> filter_args(const TaskFilter& filter) {
   std::vector<Arg> args;
   const auto& specs = models::Entity<Task>::filters;
   for (std::size_t i = 0; i < specs.size(); ++i) {
-    args.push_back({std::string(specs[i].parameter),
-                    filter.values[i] ? Value(*filter.values[i]) : Value()});
+    args.push_back({specs[i].parameter, filter.values[i] ? Value(*filter.values[i]) : Value()});
   }
   return args;
 }
@@ -114,14 +130,14 @@ awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> para
 }
 
 // A page of tasks, of every user or of the one the filter names, and passing the Task's filters.
-awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page,
-                                 const Sql& all, const Sql& of_user) {
+awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
+                                 const Sql& of_user) {
   std::vector<Arg> args = filter_args(filter);
   args.push_back(after(page));
   args.push_back(fetch_limit(page));
   if (filter.user_id) args.push_back(arg("user_id", *filter.user_id));
   const Sql& sql = filter.user_id ? of_user : all;
-  std::vector<Value> values = bind(sql, std::span<const Arg>(args));
+  std::vector<Value> values = bind(sql, std::span<Arg>(args));
   co_return co_await exec(c, sql, std::move(values));
 }
 
@@ -129,13 +145,13 @@ template <class T>
 awaitable<Outcome<T>> Store::write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
                                    ConstraintViolation::Kind refused, Failure failure) {
   try {
-    co_return co_await with_connection(
-        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<T>> {
-          std::vector<Value> values = input_args(sql, input, id);
-          Rows rows = co_await exec(c, sql, std::move(values));
-          if (rows.empty()) co_return Failure::not_found;
-          co_return decode<T>(rows.front(), 0);
-        });
+    co_return co_await with_connection(db_, Access::write,
+                                       [&](Connection& c) -> awaitable<Outcome<T>> {
+                                         std::vector<Value> values = input_args(sql, input, id);
+                                         Rows rows = co_await exec(c, sql, std::move(values));
+                                         if (rows.empty()) co_return Failure::not_found;
+                                         co_return decode<T>(rows.front(), 0);
+                                       });
   } catch (const ConstraintViolation& e) {
     if (e.kind() != refused) throw;
   }
@@ -247,7 +263,7 @@ awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_
         args.push_back(after(page));
         args.push_back(fetch_limit(page));
         args.push_back(arg("user_id", user_id));
-        std::vector<Value> values = bind(sql::user_tasks_page, std::span<const Arg>(args));
+        std::vector<Value> values = bind(sql::user_tasks_page, std::span<Arg>(args));
         Rows rows = co_await exec(c, sql::user_tasks_page, std::move(values));
         if (rows.empty()) co_return std::nullopt;
         if (rows.front().is_null(1)) co_return PageOf<Task>{};
@@ -300,9 +316,8 @@ awaitable<bool> Store::delete_task(std::int64_t id) {
 }
 
 awaitable<void> Store::ping() {
-  co_await db_.run(Access::read, [&](Connection& c) -> awaitable<void> {
-    co_await exec(c, sql::ping, {});
-  });
+  co_await db_.run(Access::read,
+                   [&](Connection& c) -> awaitable<void> { co_await exec(c, sql::ping, {}); });
 }
 
 }  // namespace usertasks::repository
