@@ -196,7 +196,8 @@ BENCHMARK(BM_ParseAndValidateUser);
 
 void BM_ParseAndValidateTask(benchmark::State& state) {
   for (auto _ : state) {
-    auto result = models::validate<models::Task>(boost::json::parse(task_body), models::Mode::create);
+    auto result =
+        models::validate<models::Task>(boost::json::parse(task_body), models::Mode::create);
     benchmark::DoNotOptimize(result);
   }
 }

@@ -29,9 +29,9 @@
 #include <variant>
 #include <vector>
 
-#include "store/sqlite/sqlite_connection.hpp"
 #include "models/models.hpp"
 #include "repository/statements.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
 
 namespace {
 
@@ -63,8 +63,7 @@ class Stmt {
       fail(db, "prepare " + std::string(text));
     }
   }
-  Stmt(sqlite3* db, const Sql& s)
-      : Stmt(db, s.statement().text(Dialect::sqlite), s.parameters()) {}
+  Stmt(sqlite3* db, const Sql& s) : Stmt(db, s.statement().text(Dialect::sqlite), s.parameters()) {}
   ~Stmt() { sqlite3_finalize(stmt_); }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;

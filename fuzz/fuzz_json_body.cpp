@@ -90,8 +90,10 @@ void check_input(const models::Input<T>& input, Mode mode, std::string_view exce
     if (!value) continue;
     if (std::holds_alternative<std::monostate>(*value)) {
       fuzz::require(f.nullable, "only a nullable field is null", context);
-    } else if (const auto* text = std::get_if<std::string>(&*value); text && f.type == models::FieldType::text) {
-      if (f.trimmed) fuzz::require(base::utf8::trim(*text) == *text, "text is stored trimmed", context);
+    } else if (const auto* text = std::get_if<std::string>(&*value);
+               text && f.type == models::FieldType::text) {
+      if (f.trimmed)
+        fuzz::require(base::utf8::trim(*text) == *text, "text is stored trimmed", context);
       fuzz::require(!models::check_text(f, *text), "accepted text passes its rule", context);
     } else if (const auto* id = std::get_if<std::int64_t>(&*value)) {
       fuzz::require(*id > 0, "an id is positive", context);

@@ -92,7 +92,8 @@ void check_reader(const http::Query& query, const std::string& context) {
     fuzz::require(digits == std::to_string(*user_id), "an id reads as its digits", context);
   }
   if (reader.problem()) {
-    fuzz::require(names_one_of(*reader.problem(), {"limit", "after", "user_id", "done", "include", "due_before"}),
+    fuzz::require(names_one_of(*reader.problem(),
+                               {"limit", "after", "user_id", "done", "include", "due_before"}),
                   "a value problem names a parameter that was read", context);
   }
 }

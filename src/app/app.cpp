@@ -44,9 +44,8 @@ int serve(const Settings& settings) {
   http::Metrics metrics(http::io_thread_count(settings.server));
   DbMetrics db_metrics;
   MeasuredDatabase db(*driver, db_metrics);
-  const std::unique_ptr<const http::Router> routes = build_router(db, settings, [&] {
-    return metrics.render() + db_metrics.render(db.pool_stats());
-  });
+  const std::unique_ptr<const http::Router> routes = build_router(
+      db, settings, [&] { return metrics.render() + db_metrics.render(db.pool_stats()); });
   const http::Router& router = *routes;
   metrics.set_routes(router.templates());
   const http::BearerAuth auth(settings.api_token);

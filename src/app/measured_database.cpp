@@ -1,9 +1,9 @@
 #include "app/measured_database.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/this_coro.hpp>
-
-#include <fmt/format.h>
 
 #include "http/metrics.hpp"
 
@@ -11,7 +11,7 @@ namespace usertasks::app {
 
 std::string DbMetrics::render(const store::PoolStats& pool) const {
   static constexpr std::array<std::string_view, 4> kinds = {"constraint", "unavailable", "timeout",
-                                                             "other"};
+                                                            "other"};
   std::string out;
   const auto line = [&out](std::string text) {
     out += text;

@@ -34,8 +34,7 @@ class DbMetrics {
 
 class MeasuredDatabase final : public store::Database {
  public:
-  MeasuredDatabase(store::Database& inner, DbMetrics& metrics)
-      : inner_(inner), metrics_(metrics) {}
+  MeasuredDatabase(store::Database& inner, DbMetrics& metrics) : inner_(inner), metrics_(metrics) {}
 
   store::awaitable<void> run(store::Access access, Work work) override;
   [[nodiscard]] store::Dialect dialect() const override { return inner_.dialect(); }

@@ -1,6 +1,5 @@
 #include "http/auth.hpp"
 
-
 namespace usertasks::http {
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -72,5 +72,4 @@ std::string json_text(const Model& model) {
   return out;
 }
 
-
 }  // namespace usertasks::models

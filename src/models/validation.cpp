@@ -5,11 +5,10 @@
 #include <boost/json.hpp>
 
 #include "base/integer.hpp"
-#include "base/time.hpp"
-#include "models/rules.hpp"
-
 #include "base/json_fields.hpp"
+#include "base/time.hpp"
 #include "base/utf8.hpp"
+#include "models/rules.hpp"
 
 namespace usertasks::models {
 
@@ -128,7 +127,8 @@ Validated<NewUser> validate_new_user(const json::value& body) {
   const json::object& object = body.as_object();
   FieldErrors errors;
   std::array<std::optional<Scalar>, field_count<User>> values;
-  read_fields(object, Entity<User>::fields, Mode::create, {.also_known = {"tasks"}}, values, errors);
+  read_fields(object, Entity<User>::fields, Mode::create, {.also_known = {"tasks"}}, values,
+              errors);
 
   NewUser input;
   input.with_tasks = object.contains("tasks");

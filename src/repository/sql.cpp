@@ -71,8 +71,7 @@ const Field& find_field(std::span<const Field> fields, std::string_view name) {
 
 }  // namespace
 
-Sql::Sql(std::string_view name, const std::function<std::string(Dialect)>& render)
-    : name_(name) {
+Sql::Sql(std::string_view name, const std::function<std::string(Dialect)>& render) : name_(name) {
   postgresql_ = number_placeholders(render(Dialect::postgresql), parameters_);
   std::vector<std::string> sqlite_parameters;
   sqlite_ = number_placeholders(render(Dialect::sqlite), sqlite_parameters);

@@ -30,8 +30,8 @@ json::object record_schema() {
     properties[f.name] = std::move(schema);
     required.emplace_back(f.name);
   }
-  return {{"type", "object"}, {"required", std::move(required)},
-          {"properties", std::move(properties)}};
+  return {
+      {"type", "object"}, {"required", std::move(required)}, {"properties", std::move(properties)}};
 }
 
 // The body of a write: the fields a client gives, required as `mode` says; `except` left out.
@@ -88,8 +88,7 @@ json::object components() {
       {"type", "object"},
       {"required", json::array{"status"}},
       {"properties", {{"status", {{"type", "string"}, {"examples", json::array{"ok"}}}}}}};
-  schemas[openapi_schema().name] = {{"type", "object"},
-                                     {"description", "an OpenAPI 3.1 document"}};
+  schemas[openapi_schema().name] = {{"type", "object"}, {"description", "an OpenAPI 3.1 document"}};
   schemas[metrics_schema().name] = {
       {"type", "string"}, {"description", "the Prometheus text exposition format, version 0.0.4"}};
   schemas["Problem"] = {
@@ -189,7 +188,8 @@ json::value openapi_document(const http::Router& router, bool token) {
       {"info",
        {{"title", "usertasks"},
         {"version", USERTASKS_VERSION},
-        {"description", "Users and their tasks: a user has many tasks, a task belongs to one user."},
+        {"description",
+         "Users and their tasks: a user has many tasks, a task belongs to one user."},
         {"license", {{"name", "MIT"}, {"identifier", "MIT"}}}}},
       {"servers", json::array{json::object{{"url", "/"}}}},
       {"paths", std::move(paths)},

@@ -44,8 +44,8 @@ json::object field_schema(const Field& field, bool in_body) {
     case FieldType::reference:
       schema = {{"type", "integer"}, {"format", "int64"}, {"minimum", 1}};
       if (in_body) {
-        schema = {{"oneOf", json::array{schema, json::object{{"type", "string"},
-                                                               {"pattern", "^[0-9]+$"}}}}};
+        schema = {{"oneOf",
+                   json::array{schema, json::object{{"type", "string"}, {"pattern", "^[0-9]+$"}}}}};
       }
       break;
     case FieldType::text:
@@ -102,12 +102,14 @@ std::vector<http::QueryParameter> filters(std::span<const models::FilterSpec> sp
 }
 
 http::QueryParameter include(std::string_view what) {
-  return {"include", fmt::format("embed related records: {}", what),
+  return {"include",
+          fmt::format("embed related records: {}", what),
           {{"type", "string"}, {"enum", json::array{what}}}};
 }
 
 http::QueryParameter user_filter() {
-  return {"user_id", "only the tasks of this user",
+  return {"user_id",
+          "only the tasks of this user",
           {{"type", "integer"}, {"format", "int64"}, {"minimum", 1}}};
 }
 

@@ -64,8 +64,8 @@ awaitable<Response> get(Exchange& ex) {
 awaitable<Response> update(Exchange& ex, Mode mode) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
-  auto input = read_body(
-      ex, [&](const json::value& b) { return models::validate<models::User>(b, mode); });
+  auto input =
+      read_body(ex, [&](const json::value& b) { return models::validate<models::User>(b, mode); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
   auto outcome =

@@ -34,21 +34,22 @@ TEST_P(DueAtTest, ANewTaskIsDueNeverUnlessTheBodySaysWhen) {
   EXPECT_TRUE(IsTask(plain));
   EXPECT_TRUE(plain.at("due_at").is_null());
 
-  Response r = client_->post("/tasks", json::object{{"content", "c"},
-                                                    {"user_id", ada},
-                                                    {"due_at", "2026-12-24T18:00:00Z"}});
+  Response r = client_->post(
+      "/tasks",
+      json::object{{"content", "c"}, {"user_id", ada}, {"due_at", "2026-12-24T18:00:00Z"}});
   ASSERT_EQ(r.status, 201U) << r.describe();
   EXPECT_EQ(r.object().at("due_at"), "2026-12-24T18:00:00.000000Z");
   EXPECT_EQ(get_json(r.header("Location")).at("due_at"), "2026-12-24T18:00:00.000000Z");
 
   // An offset is applied, the fraction kept to the microsecond; lower-case t and z are RFC 3339.
-  r = client_->post(fmt::format("/users/{}/tasks", ada),
-                    json::object{{"content", "c"}, {"due_at", "2026-12-25t01:30:00.1234567+02:00"}});
+  r = client_->post(
+      fmt::format("/users/{}/tasks", ada),
+      json::object{{"content", "c"}, {"due_at", "2026-12-25t01:30:00.1234567+02:00"}});
   ASSERT_EQ(r.status, 201U) << r.describe();
   EXPECT_EQ(r.object().at("due_at"), "2026-12-24T23:30:00.123456Z");
-  r = client_->post("/tasks", json::object{{"content", "c"},
-                                           {"user_id", ada},
-                                           {"due_at", "2026-12-24t18:00:00z"}});
+  r = client_->post(
+      "/tasks",
+      json::object{{"content", "c"}, {"user_id", ada}, {"due_at", "2026-12-24t18:00:00z"}});
   EXPECT_EQ(r.object().at("due_at"), "2026-12-24T18:00:00.000000Z");
   // The user's own view embeds it.
   const json::value user = get_json(fmt::format("/users/{}", ada));
@@ -72,8 +73,8 @@ TEST_P(DueAtTest, PatchSetsAndNullClearsPutWithoutItKeepsIt) {
   ASSERT_EQ(r.status, 200U) << r.describe();
   EXPECT_TRUE(r.object().at("due_at").is_null());
   EXPECT_TRUE(get_json(task).at("due_at").is_null());
-  r = client_->put(task, json::object{
-                             {"content", "c"}, {"user_id", ada}, {"due_at", "2027-02-01T08:00:00Z"}});
+  r = client_->put(
+      task, json::object{{"content", "c"}, {"user_id", ada}, {"due_at", "2027-02-01T08:00:00Z"}});
   EXPECT_EQ(r.object().at("due_at"), "2027-02-01T08:00:00.000000Z");
   r = client_->put(task, json::object{{"content", "c"}, {"user_id", ada}, {"due_at", nullptr}});
   EXPECT_TRUE(r.object().at("due_at").is_null());
@@ -105,8 +106,8 @@ TEST_P(DueAtTest, OnlyRfc3339DateTimesAreAcceptedAndABadOneChangesNothing) {
         r, {{"due_at", "must be an RFC 3339 date-time, such as 2026-12-01T09:30:00Z"}}))
         << to_text(bad) << " " << r.describe();
   }
-  const Response r = client_->post(
-      "/tasks", json::object{{"content", "c"}, {"user_id", ada}, {"due_at", "soon"}});
+  const Response r =
+      client_->post("/tasks", json::object{{"content", "c"}, {"user_id", ada}, {"due_at", "soon"}});
   EXPECT_EQ(r.status, 422U) << r.describe();
   EXPECT_EQ(snapshot(), before);
 }
@@ -128,12 +129,10 @@ TEST_P(DueAtTest, ListsFilterOnDueBeforeAndDueAfter) {
   EXPECT_EQ(ids("/tasks?due_before=2026-12-15T00:00:00%2B01:00"), (Ids{early}));
   EXPECT_EQ(ids("/tasks?due_after=2026-12-01T00:00:00Z&due_before=2026-12-20T00:00:00Z"),
             (Ids{early, bobs}));
-  EXPECT_EQ(ids(fmt::format("/tasks?user_id={}&due_after=2026-12-02T00:00:00Z", ada)),
-            (Ids{late}));
+  EXPECT_EQ(ids(fmt::format("/tasks?user_id={}&due_after=2026-12-02T00:00:00Z", ada)), (Ids{late}));
   EXPECT_EQ(ids("/tasks?include=user&due_before=2026-12-02T00:00:00Z"), (Ids{early}));
   // A user's own list takes the same filters.
-  EXPECT_EQ(ids(fmt::format("/users/{}/tasks?due_before=2026-12-30T00:00:00Z", ada)),
-            (Ids{early}));
+  EXPECT_EQ(ids(fmt::format("/users/{}/tasks?due_before=2026-12-30T00:00:00Z", ada)), (Ids{early}));
   EXPECT_EQ(ids(fmt::format("/users/{}/tasks?due_after=2026-12-30T00:00:00Z", bob)), (Ids{}));
   EXPECT_EQ(ids(fmt::format("/users/{}/tasks?done=false&due_after=2026-01-01T00:00:00Z", ada)),
             (Ids{early, late}));
@@ -148,13 +147,13 @@ TEST_P(DueAtTest, ABadFilterIsA400NamingTheParameter) {
   for (const char* bad : {"yesterday", "2026-12-24", "2026-13-01T00:00:00Z", ""}) {
     EXPECT_TRUE(IsBadQuery(client_->get(fmt::format("/tasks?due_before={}", bad)), "due_before"))
         << bad;
-    EXPECT_TRUE(IsBadQuery(
-        client_->get(fmt::format("/users/{}/tasks?due_after={}", ada, bad)), "due_after"))
+    EXPECT_TRUE(IsBadQuery(client_->get(fmt::format("/users/{}/tasks?due_after={}", ada, bad)),
+                           "due_after"))
         << bad;
   }
-  EXPECT_TRUE(IsBadQuery(client_->get(
-                             "/tasks?due_after=2026-12-24T00:00:00Z&due_after=2026-12-25T00:00:00Z"),
-                         "due_after"));
+  EXPECT_TRUE(IsBadQuery(
+      client_->get("/tasks?due_after=2026-12-24T00:00:00Z&due_after=2026-12-25T00:00:00Z"),
+      "due_after"));
 }
 
 USERTASKS_INSTANTIATE_FOR_ALL_BACKENDS(DueAtTest);

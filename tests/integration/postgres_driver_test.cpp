@@ -20,10 +20,10 @@
 #include "app/run_sync.hpp"
 #include "migrate/migrator.hpp"
 #include "pg_cluster.hpp"
+#include "repository/store.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/postgres_database.hpp"
-#include "repository/store.hpp"
 
 namespace usertasks::testing {
 namespace {
@@ -498,7 +498,8 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
   auto page = run_sync(s.list_users_with_tasks(repository::Page{}));
   ASSERT_EQ(page.items.size(), 1U);
   EXPECT_EQ(page.items[0].tasks.size(), 2U);
-  auto tasks = run_sync(s.list_user_tasks(ada.user.id, repository::TaskFilter{}, repository::Page{}));
+  auto tasks =
+      run_sync(s.list_user_tasks(ada.user.id, repository::TaskFilter{}, repository::Page{}));
   ASSERT_TRUE(tasks.has_value());
   EXPECT_EQ(tasks->items.size(), 2U);
   auto with_user = run_sync(s.get_task_with_user(ada.tasks[1].id));
@@ -516,7 +517,9 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
   of_ada.user_id = ada.user.id;
   EXPECT_EQ(run_sync(s.list_tasks(of_ada, repository::Page{})).items.size(), 2U);
   EXPECT_EQ(run_sync(s.list_tasks_with_user(of_ada, repository::Page{})).items.size(), 2U);
-  EXPECT_EQ(run_sync(s.list_tasks_with_user(repository::TaskFilter{}, repository::Page{})).items.size(), 2U);
+  EXPECT_EQ(
+      run_sync(s.list_tasks_with_user(repository::TaskFilter{}, repository::Page{})).items.size(),
+      2U);
   EXPECT_EQ(run_sync(s.list_users(repository::Page{})).items.size(), 1U);
   models::Input<models::User> rename;
   rename.set("name", "Ada L.");

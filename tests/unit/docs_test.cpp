@@ -157,7 +157,8 @@ TEST(Docs, ThePageTheDocumentAndTheHealthCheckAreOpenRoutes) {
       EXPECT_TRUE(open_route(path)) << path;
     }
   }
-  for (const char* closed : {"/docsx", "/doc", "/users", "/users/1", "/openapi.jsonx", "/metrics"}) {
+  for (const char* closed :
+       {"/docsx", "/doc", "/users", "/users/1", "/openapi.jsonx", "/metrics"}) {
     EXPECT_FALSE(open_route(closed)) << closed;
   }
   db->close();

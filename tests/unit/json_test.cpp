@@ -3,9 +3,9 @@
 #include <boost/json.hpp>
 #include <regex>
 
+#include "base/time.hpp"
 #include "http/message.hpp"
 #include "http/request.hpp"
-#include "base/time.hpp"
 #include "models/models.hpp"
 
 namespace usertasks {

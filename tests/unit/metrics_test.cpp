@@ -2,8 +2,6 @@
 
 #include "http/metrics.hpp"
 
-#include "app/measured_database.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -14,6 +12,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "app/measured_database.hpp"
 
 namespace usertasks::http {
 namespace {

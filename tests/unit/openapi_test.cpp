@@ -87,11 +87,12 @@ TEST(OpenApi, EveryOperationListsItsProblemsWithTheProblemSchema) {
     EXPECT_TRUE(create.contains(status)) << status;
   }
   // Open routes answer without a token: no 401.
-  EXPECT_FALSE(doc.at("paths").at("/healthz").at("get").at("responses").as_object().contains("401"));
+  EXPECT_FALSE(
+      doc.at("paths").at("/healthz").at("get").at("responses").as_object().contains("401"));
   // Without a token configured, no operation answers 401.
   const json::value open = openapi_document(*service.router);
-  EXPECT_FALSE(open.at("paths").at("/users/{id}").at("get").at("responses").as_object().contains(
-      "401"));
+  EXPECT_FALSE(
+      open.at("paths").at("/users/{id}").at("get").at("responses").as_object().contains("401"));
   EXPECT_EQ(doc.at("servers"), (json::array{json::object{{"url", "/"}}}));
   EXPECT_TRUE(doc.at("info").as_object().contains("license"));
 }

@@ -12,11 +12,31 @@ Handler nothing() {
 
 Router sample() {
   Router router;
-  router.add({.method = Verb::get, .path = "/users", .name = "users.list", .summary = "", .handler = nothing()});
-  router.add({.method = Verb::post, .path = "/users", .name = "users.create", .summary = "", .handler = nothing()});
-  router.add({.method = Verb::get, .path = "/users/{id}", .name = "users.get", .summary = "", .handler = nothing()});
-  router.add({.method = Verb::delete_, .path = "/users/{id}", .name = "users.delete", .summary = "", .handler = nothing()});
-  router.add({.method = Verb::get, .path = "/users/{id}/tasks", .name = "users.tasks.list", .summary = "", .handler = nothing()});
+  router.add({.method = Verb::get,
+              .path = "/users",
+              .name = "users.list",
+              .summary = "",
+              .handler = nothing()});
+  router.add({.method = Verb::post,
+              .path = "/users",
+              .name = "users.create",
+              .summary = "",
+              .handler = nothing()});
+  router.add({.method = Verb::get,
+              .path = "/users/{id}",
+              .name = "users.get",
+              .summary = "",
+              .handler = nothing()});
+  router.add({.method = Verb::delete_,
+              .path = "/users/{id}",
+              .name = "users.delete",
+              .summary = "",
+              .handler = nothing()});
+  router.add({.method = Verb::get,
+              .path = "/users/{id}/tasks",
+              .name = "users.tasks.list",
+              .summary = "",
+              .handler = nothing()});
   return router;
 }
 

@@ -41,7 +41,8 @@ std::optional<std::string> check_content(std::string_view text) {
 }
 
 TEST(Validation, AcceptsAUserAndTrimsTheName) {
-  auto result = validate_new_user(json::parse(R"({"name": "  Ada \t", "email": "ada@example.com"})"));
+  auto result =
+      validate_new_user(json::parse(R"({"name": "  Ada \t", "email": "ada@example.com"})"));
   ASSERT_TRUE(std::holds_alternative<NewUser>(result));
   EXPECT_EQ(std::get<NewUser>(result).user.text("name"), "Ada");
   EXPECT_FALSE(std::get<NewUser>(result).with_tasks);
