@@ -30,29 +30,35 @@ Arg arg(std::string_view name, Value value) {
   return {name, std::move(value)};
 }
 
+// The value of column `i` as a member of type M.
+template <class M>
+M column(Row& row, std::size_t i) {
+  if constexpr (std::is_same_v<M, std::int64_t>) {
+    return row.integer(i);
+  } else if constexpr (std::is_same_v<M, bool>) {
+    return row.boolean(i);
+  } else if constexpr (std::is_same_v<M, std::string>) {
+    return row.take_text(i);
+  } else {
+    static_assert(std::is_same_v<M, std::optional<std::string>>);
+    return row.is_null(i) ? M() : M(row.take_text(i));
+  }
+}
+
+template <class T, template <class...> class List, class... Members>
+T decode_members(Row& row, std::size_t at, List<Members...>) {
+  std::size_t i = at;
+  // A braced list is evaluated left to right: member k reads column at + k, built in place.
+  return T{
+      column<std::remove_cvref_t<decltype(std::declval<T&>().*Members::pointer)>>(row, i++)...};
+}
+
 // A record of T from the row's columns at `at`, in the order of T's fields.
 template <class T>
 T decode(Row& row, std::size_t at) {
   static_assert(models::fields_match_members<T>());
-  T record;
-  std::size_t i = at;
-  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
-      [&](auto described) {
-        auto& member = record.*described.pointer;
-        using M = std::remove_cvref_t<decltype(member)>;
-        if constexpr (std::is_same_v<M, std::int64_t>) {
-          member = row.integer(i);
-        } else if constexpr (std::is_same_v<M, bool>) {
-          member = row.boolean(i);
-        } else if constexpr (std::is_same_v<M, std::string>) {
-          member = row.take_text(i);
-        } else {
-          static_assert(std::is_same_v<M, std::optional<std::string>>);
-          if (!row.is_null(i)) member = row.take_text(i);
-        }
-        ++i;
-      });
-  return record;
+  return decode_members<T>(row, at,
+                           boost::describe::describe_members<T, boost::describe::mod_public>{});
 }
 
 // "<field>_given", the flag of each field of T that an update may set to null (sql::update).
