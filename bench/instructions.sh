@@ -1,20 +1,40 @@
 #!/usr/bin/env bash
 # Instructions per request of each given usertasks binary, counted by callgrind over a fixed stream
-# of requests on one keep-alive connection (SQLite, one io thread, one worker): repeatable whatever
-# else the machine does, so two builds compare side by side.
+# of requests on one keep-alive connection (one io thread, one database connection): repeatable
+# whatever else the machine does, so two builds compare side by side. The service's own process
+# is counted; on PostgreSQL, the server's backends are not.
 #   bench/instructions.sh OLD_BINARY NEW_BINARY [REQUESTS]
+#   BACKEND=postgresql bench/instructions.sh …    (a throwaway cluster; default: sqlite)
 set -euo pipefail
 REQUESTS=${3:-${REQUESTS:-2000}}
+BACKEND=${BACKEND:-sqlite}
+PG_BIN=/usr/lib/postgresql/15/bin
 WORK=$(mktemp -d)
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SERVER="" PG_DIR=""
+cleanup() {
+  [[ -z $SERVER ]] || kill "$SERVER" 2>/dev/null || true
+  [[ -z $PG_DIR ]] || pg_stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "${BASH_SOURCE[0]}")/pg_cluster.sh"
+
+# The database of binary NAME (old or new): a file of its own, or a database of the cluster.
+database_of() {
+  if [[ $BACKEND == postgresql ]]; then
+    echo "host=$PGHOST port=$PGPORT user=postgres dbname=$1"
+  else
+    echo "sqlite:$WORK/$1.db"
+  fi
+}
 
 # A fresh database with 100 users of 10 tasks each, made through the service itself.
 seed() {
-  local binary=$1 db=$2 port
+  local binary=$1 database=$2 port
   port=$(free_port)
-  "$binary" --database "sqlite:$db" serve --migrate --port "$port" --log-level warn &
+  "$binary" --database "$database" serve --migrate --port "$port" --log-level warn &
   SERVER=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   local tasks
@@ -26,15 +46,18 @@ seed() {
   kill "$SERVER" && wait "$SERVER" || true
 }
 
-# Instructions per request of METHOD TARGET [BODY] against a copy of the database SEED.
+# Instructions per request of METHOD TARGET [BODY] against DATABASE (SQLite: a copy of it).
 measure() {
-  local binary=$1 seed=$2 method=$3 target=$4 body=${5:-} port out
-  cp "$seed" "$WORK/run.db"
+  local binary=$1 database=$2 method=$3 target=$4 body=${5:-} port out
+  if [[ $BACKEND == sqlite ]]; then
+    cp "${database#sqlite:}" "$WORK/run.db"
+    database="sqlite:$WORK/run.db"
+  fi
   port=$(free_port)
   out=$WORK/callgrind.out
   rm -f "$out"*
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
-    "$binary" --database "sqlite:$WORK/run.db" serve --port "$port" --threads 1 --pool 1 \
+    "$binary" --database "$database" serve --port "$port" --threads 1 --pool 1 \
     --log-level warn >/dev/null 2>&1 &
   SERVER=$!
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
@@ -46,14 +69,21 @@ measure() {
       echo "request = $method"
       if [[ -n $body ]]; then
         echo 'header = "content-type: application/json"'
-        echo "data = '$body'"
+        echo "data = \"${body//\"/\\\"}\""  # curl's config: "…", with \" inside
       fi
       echo 'output = /dev/null'
+      echo 'next'  # the options above are this transfer's alone
     } >>"$config"
   done
+  sed -i '$d' "$config"  # no transfer follows the last
   callgrind_control -i on "$SERVER" >/dev/null 2>&1
-  curl -s --config "$config"
+  curl -s --config "$config" -w '%{http_code}\n' >"$WORK/statuses"
   callgrind_control -i off "$SERVER" >/dev/null 2>&1
+  # Only successes count: a stream of 400s would measure something else.
+  if grep -qv '^2' "$WORK/statuses"; then
+    echo "instructions.sh: $method $target answered $(grep -v '^2' "$WORK/statuses" | sort | uniq -c)" >&2
+    exit 1
+  fi
   kill "$SERVER" && wait "$SERVER" || true
   local total
   total=$(callgrind_annotate "$out" 2>/dev/null | awk "/PROGRAM TOTALS/ {gsub(\",\", \"\", \$1); print \$1}")
@@ -61,15 +91,19 @@ measure() {
 }
 
 # Each binary seeds its own database: its schema is its own migrations' head.
-seed "$1" "$WORK/old.db"
-seed "$2" "$WORK/new.db"
+if [[ $BACKEND == postgresql ]]; then
+  pg_start
+  psql -q -X -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE old" -c "CREATE DATABASE new"
+fi
+seed "$1" "$(database_of old)"
+seed "$2" "$(database_of new)"
 printf '%-26s %12s %12s %8s\n' request old new change
 for spec in "GET /users/7" "GET /tasks/70" "GET /tasks?limit=100" "GET /users/7/tasks" \
   'POST /tasks {"content":"benchmark task","user_id":7}' \
   'PATCH /tasks/70 {"content":"changed","done":true}'; do
   read -r method target body <<<"$spec"
-  old=$(measure "$1" "$WORK/old.db" "$method" "$target" "$body")
-  new=$(measure "$2" "$WORK/new.db" "$method" "$target" "$body")
+  old=$(measure "$1" "$(database_of old)" "$method" "$target" "$body")
+  new=$(measure "$2" "$(database_of new)" "$method" "$target" "$body")
   printf '%-26s %12d %12d %+7.1f%%\n' "$method $target" "$old" "$new" \
     "$(python3 -c "print(($new - $old) * 100 / $old)")"
 done

@@ -120,6 +120,9 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# pg_start, pg_stop: a throwaway PostgreSQL cluster (bench/pg_cluster.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/pg_cluster.sh"
+
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -158,43 +161,6 @@ run_wrk() {
 
 # ---------------------------------------------------------------- PostgreSQL
 
-pg_start() {
-  PG_DIR=$(mktemp -d /tmp/usertasks-bench-pg-XXXXXX)
-  mkdir "$PG_DIR/socket"
-  PG_PORT=$(free_port)
-  if [[ $(id -u) -eq 0 ]]; then # initdb refuses root: the server runs as postgres
-    chown -R postgres: "$PG_DIR"
-    PG_AS=(/usr/sbin/runuser -u postgres --)
-  else
-    PG_AS=(env)
-  fi
-  (cd / && "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 \
-    --locale=C.UTF-8 --no-sync --no-instructions >"$WORK/initdb.log" 2>&1) || {
-    cat "$WORK/initdb.log" >&2
-    exit 1
-  }
-  # Throwaway data: no fsync. Enough connections for pgbench's 64 and the service's pool.
-  "${PG_AS[@]}" tee -a "$PG_DIR/data/postgresql.conf" >/dev/null <<EOF
-
-port = $PG_PORT
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$PG_DIR/socket'
-fsync = off
-full_page_writes = off
-shared_buffers = 128MB
-max_connections = 100
-max_wal_size = 1GB
-logging_collector = off
-log_min_messages = warning
-EOF
-  (cd / && "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
-    >/dev/null) || {
-    cat "$PG_DIR/server.log" >&2
-    exit 1
-  }
-  export PGHOST=$PG_DIR/socket PGPORT=$PG_PORT PGUSER=postgres
-  psql -q -X -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE bench" >/dev/null
-}
 
 pg_seed() {
   "$BIN" --database "host=$PGHOST port=$PGPORT user=postgres dbname=bench" db upgrade >/dev/null
@@ -332,11 +298,6 @@ seed() {
   fi
 }
 
-pg_stop() {
-  "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
-  rm -rf "$PG_DIR"
-  PG_DIR=""
-}
 
 # sweep_backend postgresql|sqlite: GET /users/{id} and POST /tasks at each io-thread count and
 # pool size of BENCH_SWEEP, to choose the defaults (docs/performance.md).

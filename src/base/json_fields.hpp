@@ -2,7 +2,7 @@
 // Reading a JSON object field by field: known keys, required and optional values, type checks,
 // and errors named by their path ("tasks[0].content"), either collected or thrown.
 
-#include <boost/json/fwd.hpp>
+#include <boost/json/object.hpp>
 #include <cstddef>
 #include <initializer_list>
 #include <optional>
@@ -60,6 +60,13 @@ class JsonFields {
   // An error for each key not in `known`, in the object's order.
   void reject_unknown(std::initializer_list<std::string_view> known) const;
   void reject_unknown(std::span<const std::string_view> known) const;
+  // The same, with `is_known(key)` saying which keys are known.
+  template <class IsKnown>
+  void reject_unknown_if(IsKnown is_known) const {
+    for (const auto& entry : object_) {
+      if (!is_known(entry.key())) add(entry.key(), std::string(wording_.unknown));
+    }
+  }
 
   // Whether the object has `key`, null or not.
   [[nodiscard]] bool contains(std::string_view key) const;

@@ -69,26 +69,26 @@ void read_fields(const json::object& body, std::span<const Field> fields, Mode m
   const auto writable = [&](const Field& f) {
     return f.source == Source::body && !in(options.except, f.name);
   };
-  std::vector<std::string_view> known(options.also_known);
-  for (const Field& f : fields) {
-    if (writable(f)) known.push_back(f.name);
-  }
-  json.reject_unknown(known);
+  json.reject_unknown_if([&](std::string_view key) {
+    return in(options.also_known, key) ||
+           std::any_of(fields.begin(), fields.end(),
+                       [&](const Field& f) { return f.name == key && writable(f); });
+  });
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const Field& field = fields[i];
     if (!writable(field)) continue;
-    const json::value* given = body.if_contains(field.name);
-    if (given != nullptr && given->is_null() && field.nullable) {
+    const json::value* given = field.nullable ? body.if_contains(field.name) : nullptr;
+    if (given != nullptr && given->is_null()) {
       values[i] = Scalar();  // null clears it
       continue;
     }
     const bool required = field.required && mode != Mode::patch;
     const json::value* v =
         json.get(field.name, required ? base::Presence::required : base::Presence::optional);
-    if (v == nullptr) {
-      if (given == nullptr && mode == Mode::create && !field.default_json.empty()) {
+    if (v == nullptr) {  // absent (or an error reported)
+      if (mode == Mode::create && !field.default_json.empty()) {
         values[i] = Scalar(field.default_json == "true");  // booleans are the only defaults
-      } else if (given == nullptr && mode == Mode::create && field.nullable) {
+      } else if (mode == Mode::create && field.nullable) {
         values[i] = Scalar();
       }
       continue;
