@@ -11,6 +11,7 @@
 #include "migrate/migrator.hpp"
 #include "resources/resource.hpp"
 #include "resources/system.hpp"
+#include "store/database_url.hpp"
 
 namespace usertasks::app {
 
@@ -66,7 +67,7 @@ int serve(const Settings& settings) {
   const unsigned short port = server.listen();
   report_database_at_start(*driver, settings.database);
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,
-               port, database_for_log(settings.database));
+               port, store::redact_passwords(settings.database));
   server.run();
   driver->close();
   spdlog::info("stopped");

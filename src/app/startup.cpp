@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/run_sync.hpp"
+#include "repository/store.hpp"
 #include "store/database_url.hpp"
 #include "store/postgres/postgres_database.hpp"
 
@@ -24,13 +25,12 @@ using namespace asio::experimental::awaitable_operators;
 // The postgres driver's connect deadline: the check delays start-up no longer than that.
 constexpr std::chrono::milliseconds check_deadline = store::postgres::PoolOptions{}.connect_timeout;
 
-// Why `db` cannot be reached, or nullopt when it answers. Never throws: operator|| below waits
-// for the first branch that succeeds, so a failed ping must be a result, not an exception.
+// Why `db` cannot be reached, or nullopt when it answers (the /healthz ping). Never throws:
+// operator|| below waits for the first branch that succeeds, so a failure must be a result.
 store::awaitable<std::optional<std::string>> ping(store::Database& db) {
   try {
-    co_await db.run(store::Access::read, [](store::Connection& c) -> store::awaitable<void> {
-      co_await c.execute_script("SELECT 1");
-    });
+    repository::Store store(db);
+    co_await store.ping();
   } catch (const std::exception& e) {
     co_return std::string(e.what());
   }
@@ -75,10 +75,6 @@ void report_database_at_start(store::Database& db, std::string_view url) {
       "database unreachable at start ({}): {}; serving anyway, answering 503 until it can be "
       "reached",
       store::redact_passwords(url), store::redact_quoted_passwords(one_line(*reason), url));
-}
-
-std::string database_for_log(std::string_view url) {
-  return store::redact_passwords(url);
 }
 
 }  // namespace usertasks::app

@@ -13,8 +13,4 @@ namespace usertasks::app {
 // serves anyway: requests get 503 until the database answers.
 void report_database_at_start(store::Database& db, std::string_view url);
 
-// `url` as the "serving" line shows it: the SQLite path or the PostgreSQL URL / keyword string,
-// passwords as ***.
-std::string database_for_log(std::string_view url);
-
 }  // namespace usertasks::app

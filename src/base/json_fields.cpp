@@ -33,15 +33,9 @@ std::string JsonFields::path(std::string_view key) const {
 }
 
 void JsonFields::reject_unknown(std::initializer_list<std::string_view> known) const {
-  reject_unknown(std::span<const std::string_view>(known.begin(), known.size()));
-}
-
-void JsonFields::reject_unknown(std::span<const std::string_view> known) const {
-  for (const auto& entry : object_) {
-    if (std::find(known.begin(), known.end(), entry.key()) == known.end()) {
-      report(path(entry.key()), std::string(wording_.unknown));
-    }
-  }
+  reject_unknown_if([known](std::string_view key) {
+    return std::find(known.begin(), known.end(), key) != known.end();
+  });
 }
 
 bool JsonFields::contains(std::string_view key) const {

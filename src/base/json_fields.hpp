@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <initializer_list>
 #include <optional>
-#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -59,7 +58,6 @@ class JsonFields {
 
   // An error for each key not in `known`, in the object's order.
   void reject_unknown(std::initializer_list<std::string_view> known) const;
-  void reject_unknown(std::span<const std::string_view> known) const;
   // The same, with `is_known(key)` saying which keys are known.
   template <class IsKnown>
   void reject_unknown_if(IsKnown is_known) const {

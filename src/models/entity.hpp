@@ -103,6 +103,14 @@ constexpr std::size_t field_index(std::string_view name) {
   throw std::logic_error("no such field");
 }
 
+// The field named `name` of a list of fields (std::logic_error when there is none).
+inline const Field& find_field(std::span<const Field> fields, std::string_view name) {
+  for (const Field& f : fields) {
+    if (f.name == name) return f;
+  }
+  throw std::logic_error("no such field");
+}
+
 template <class T>
 constexpr const Field& field(std::string_view name) {
   return Entity<T>::fields[field_index<T>(name)];
@@ -133,6 +141,8 @@ class Input {
     values_[field_index<T>(name)] = std::move(value);
   }
   void set(std::size_t i, Scalar value) { values_[i] = std::move(value); }
+  // Every value, by field index, for a reader that fills them in.
+  std::span<std::optional<Scalar>> values() { return values_; }
   // The text or integer of a field that is present and not null.
   [[nodiscard]] const std::string& text(std::string_view name) const {
     return std::get<std::string>(*get(name));

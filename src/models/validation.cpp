@@ -107,13 +107,10 @@ Validated<Input<T>> validate(const json::value& body, Mode mode,
                              std::initializer_list<std::string_view> except) {
   if (!body.is_object()) return FieldErrors{{"body", "must be a JSON object"}};
   FieldErrors errors;
-  std::array<std::optional<Scalar>, field_count<T>> values;
-  read_fields(body.as_object(), Entity<T>::fields, mode, {.except = except}, values, errors);
-  if (!errors.empty()) return errors;
   Input<T> input;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (values[i]) input.set(i, std::move(*values[i]));
-  }
+  read_fields(body.as_object(), Entity<T>::fields, mode, {.except = except}, input.values(),
+              errors);
+  if (!errors.empty()) return errors;
   return input;
 }
 
@@ -126,11 +123,10 @@ Validated<NewUser> validate_new_user(const json::value& body) {
   if (!body.is_object()) return FieldErrors{{"body", "must be a JSON object"}};
   const json::object& object = body.as_object();
   FieldErrors errors;
-  std::array<std::optional<Scalar>, field_count<User>> values;
-  read_fields(object, Entity<User>::fields, Mode::create, {.also_known = {"tasks"}}, values,
-              errors);
-
   NewUser input;
+  read_fields(object, Entity<User>::fields, Mode::create, {.also_known = {"tasks"}},
+              input.user.values(), errors);
+
   input.with_tasks = object.contains("tasks");
   const base::JsonFields json(object, "", wording, errors);
   if (const json::array* tasks = json.array("tasks", base::Presence::optional)) {
@@ -154,9 +150,6 @@ Validated<NewUser> validate_new_user(const json::value& body) {
     }
   }
   if (!errors.empty()) return errors;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (values[i]) input.user.set(i, std::move(*values[i]));
-  }
   return input;
 }
 

@@ -62,13 +62,6 @@ std::string typed(Dialect dialect, std::string_view name, FieldType type) {
   return fmt::format("CAST(:{} AS {})", name, postgresql_type(type));
 }
 
-const Field& find_field(std::span<const Field> fields, std::string_view name) {
-  const auto it =
-      std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
-  if (it == fields.end()) throw std::logic_error(fmt::format("no field {}", name));
-  return *it;
-}
-
 }  // namespace
 
 Sql::Sql(std::string_view name, const std::function<std::string(Dialect)>& render) : name_(name) {
@@ -145,7 +138,7 @@ std::string filters(Dialect dialect, std::span<const models::FilterSpec> filters
   std::string out;
   const std::string prefix = alias.empty() ? std::string() : fmt::format("{}.", alias);
   for (const models::FilterSpec& filter : filters) {
-    const Field& field = find_field(fields, filter.field);
+    const Field& field = models::find_field(fields, filter.field);
     const std::string value = typed(dialect, filter.parameter, field.type);
     const std::string_view op = filter.compare == models::Compare::equal    ? "="
                                 : filter.compare == models::Compare::before ? "<"

@@ -100,16 +100,6 @@ std::vector<Value> input_args(const Sql& sql, const models::Input<T>& input, std
   return bind(sql, std::span<Arg>(args));
 }
 
-// The Task filters' arguments, by their parameter names.
-std::vector<Arg> filter_args(const TaskFilter& filter) {
-  std::vector<Arg> args;
-  const auto& specs = models::Entity<Task>::filters;
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    args.push_back({specs[i].parameter, filter.values[i] ? Value(*filter.values[i]) : Value()});
-  }
-  return args;
-}
-
 // Reads `limit + 1` rows so that a page knows whether another follows, then drops the extra one.
 template <class T, class Decode>
 PageOf<T> page_of(Rows& rows, std::size_t limit, Decode decode) {
@@ -128,6 +118,21 @@ Arg fetch_limit(Page page) {
   return {"limit", static_cast<std::int64_t>(page.limit + 1)};
 }
 
+// The arguments of a page of tasks by `sql`: the Task's filters by their parameter names, the
+// keyset, the limit, and the user when the page is of one.
+std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Page page,
+                             std::optional<std::int64_t> user_id) {
+  std::vector<Arg> args;
+  const auto& specs = models::Entity<Task>::filters;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    args.push_back({specs[i].parameter, filter.values[i] ? Value(*filter.values[i]) : Value()});
+  }
+  args.push_back(after(page));
+  args.push_back(fetch_limit(page));
+  if (user_id) args.push_back(arg("user_id", *user_id));
+  return bind(sql, std::span<Arg>(args));
+}
+
 }  // namespace
 
 awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> params) {
@@ -138,12 +143,8 @@ awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> para
 // A page of tasks, of every user or of the one the filter names, and passing the Task's filters.
 awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
                                  const Sql& of_user) {
-  std::vector<Arg> args = filter_args(filter);
-  args.push_back(after(page));
-  args.push_back(fetch_limit(page));
-  if (filter.user_id) args.push_back(arg("user_id", *filter.user_id));
   const Sql& sql = filter.user_id ? of_user : all;
-  std::vector<Value> values = bind(sql, std::span<Arg>(args));
+  std::vector<Value> values = page_args(sql, filter, page, filter.user_id);
   co_return co_await exec(c, sql, std::move(values));
 }
 
@@ -265,11 +266,7 @@ awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_
                                                               TaskFilter filter, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
-        std::vector<Arg> args = filter_args(filter);
-        args.push_back(after(page));
-        args.push_back(fetch_limit(page));
-        args.push_back(arg("user_id", user_id));
-        std::vector<Value> values = bind(sql::user_tasks_page, std::span<Arg>(args));
+        std::vector<Value> values = page_args(sql::user_tasks_page, filter, page, user_id);
         Rows rows = co_await exec(c, sql::user_tasks_page, std::move(values));
         if (rows.empty()) co_return std::nullopt;
         if (rows.front().is_null(1)) co_return PageOf<Task>{};

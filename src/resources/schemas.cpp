@@ -90,12 +90,11 @@ std::vector<http::QueryParameter> filters(std::span<const models::FilterSpec> sp
                                           std::span<const Field> fields) {
   std::vector<http::QueryParameter> out;
   for (const models::FilterSpec& spec : specs) {
-    const auto field = std::find_if(fields.begin(), fields.end(),
-                                    [&](const Field& f) { return f.name == spec.field; });
-    json::object schema = field_schema(*field, false);
+    const Field& field = models::find_field(fields, spec.field);
+    json::object schema = field_schema(field, false);
     schema.erase("description");
     schema.erase("default");
-    if (field->nullable) schema["type"] = schema["type"].as_array().at(0);
+    if (field.nullable) schema["type"] = schema["type"].as_array().at(0);
     out.push_back({std::string(spec.parameter), std::string(spec.description), std::move(schema)});
   }
   return out;
