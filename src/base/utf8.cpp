@@ -1,5 +1,11 @@
 #include "base/utf8.hpp"
 
+#include <locale.h>
+
+#include <clocale>
+#include <cwctype>
+#include <stdexcept>
+
 namespace usertasks::base::utf8 {
 
 namespace {
@@ -92,6 +98,33 @@ std::string_view trim(std::string_view text) {
     text.remove_suffix(last.length);
   }
   return text;
+}
+
+namespace {
+
+// The C library's case mapping, from a locale that does not depend on the process environment.
+locale_t utf8_locale() {
+  static const locale_t locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+  if (locale == nullptr) throw std::runtime_error("the C.UTF-8 locale is not available");
+  return locale;
+}
+
+}  // namespace
+
+std::string lower(std::string_view text) {
+  const locale_t locale = utf8_locale();
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    const Decoded next = decode(text, at);
+    if (next.valid) {
+      append(out, static_cast<char32_t>(towlower_l(static_cast<wint_t>(next.code_point), locale)));
+    } else {
+      out.append(text.substr(at, next.length));
+    }
+    at += next.length;
+  }
+  return out;
 }
 
 }  // namespace usertasks::base::utf8

@@ -1,5 +1,6 @@
 #pragma once
-// UTF-8: decoding one code point, encoding one, counting code points, and Unicode White_Space.
+// UTF-8: decoding one code point, encoding one, counting code points, Unicode White_Space, and
+// lowering case.
 
 #include <cstddef>
 #include <string>
@@ -31,5 +32,10 @@ bool is_white_space(char32_t c);
 
 // `text` without the White_Space at either end; an ill-formed sequence is not white space.
 std::string_view trim(std::string_view text);
+
+// `text` with every letter in lower case by the C library's Unicode case mapping (as PostgreSQL's
+// lower() under a UTF-8 locale); the bytes of an ill-formed sequence are kept as they are.
+// Throws std::runtime_error when the C.UTF-8 locale is missing.
+std::string lower(std::string_view text);
 
 }  // namespace usertasks::base::utf8

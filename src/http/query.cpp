@@ -6,11 +6,13 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
 
 #include "base/integer.hpp"
 #include "base/time.hpp"
+#include "base/utf8.hpp"
 
 namespace usertasks::http {
 
@@ -30,17 +32,31 @@ std::optional<Query> parse_query(std::string_view query_string) {
   return query;
 }
 
-std::optional<QueryProblem> check_names(const Query& query, const std::vector<std::string>& known) {
+std::optional<QueryProblem> check_names(const Query& query, const std::vector<std::string>& known,
+                                        const std::vector<std::string>& repeatable) {
   for (std::size_t i = 0; i < query.size(); ++i) {
     const std::string& name = query[i].name;
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       return QueryProblem{name, "is not a known query parameter"};
     }
+    if (std::find(repeatable.begin(), repeatable.end(), name) != repeatable.end()) continue;
     for (std::size_t j = 0; j < i; ++j) {
       if (query[j].name == name) return QueryProblem{name, "is given more than once"};
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::string> decode_segment(std::string_view segment) {
+  const auto encoded = urls::make_pct_string_view(urls::string_view(segment.data(), segment.size()));
+  if (!encoded) return std::nullopt;
+  std::string text = encoded->decode();
+  for (std::size_t at = 0; at < text.size();) {
+    const base::utf8::Decoded next = base::utf8::decode(text, at);
+    if (!next.valid) return std::nullopt;
+    at += next.length;
+  }
+  return text;
 }
 
 void QueryReader::fail(std::string_view name, std::string message) {
@@ -98,6 +114,14 @@ bool QueryReader::equals(std::string_view name, std::string_view value) {
   if (given == nullptr) return false;
   if (*given != value) fail(name, fmt::format("must be {}", value));
   return *given == value;
+}
+
+std::vector<std::string> QueryReader::all(std::string_view name) const {
+  std::vector<std::string> values;
+  for (const QueryParam& p : query_) {
+    if (p.name == name) values.push_back(p.value);
+  }
+  return values;
 }
 
 std::string next_page_target(std::string_view path, const Query& query, std::int64_t limit,

@@ -25,8 +25,14 @@ struct QueryProblem {
   std::string message;
 };
 
-// The first parameter that is not one of `known`, or that is given twice.
-std::optional<QueryProblem> check_names(const Query& query, const std::vector<std::string>& known);
+// The first parameter that is not one of `known`, or that is given twice and is not one of
+// `repeatable`.
+std::optional<QueryProblem> check_names(const Query& query, const std::vector<std::string>& known,
+                                        const std::vector<std::string>& repeatable = {});
+
+// The text of a percent-encoded path segment; nullopt when an escape is malformed or the text is
+// not UTF-8.
+std::optional<std::string> decode_segment(std::string_view segment);
 
 // Reads typed parameters; the first bad value is recorded as the problem to answer.
 class QueryReader {
@@ -44,12 +50,15 @@ class QueryReader {
   std::optional<bool> boolean(std::string_view name);
   // True when the parameter is present with exactly `value`; any other value is a problem.
   bool equals(std::string_view name, std::string_view value);
+  // Every value of a parameter that may be repeated, in the query's order.
+  std::vector<std::string> all(std::string_view name) const;
+  // Records `message` as the problem of parameter `name` (a caller's own check of a value).
+  void fail(std::string_view name, std::string message);
 
   [[nodiscard]] const std::optional<QueryProblem>& problem() const { return problem_; }
 
  private:
   const std::string* find(std::string_view name);
-  void fail(std::string_view name, std::string message);
 
   const Query& query_;
   std::optional<QueryProblem> problem_;

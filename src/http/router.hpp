@@ -38,7 +38,8 @@ struct SchemaRef {
 struct QueryParameter {
   std::string name;
   std::string description;
-  boost::json::object schema;
+  boost::json::object schema;  // of one value
+  bool repeatable = false;     // may be given several times
 };
 
 // A route: what it answers and what the API description says of it. Declared with designated

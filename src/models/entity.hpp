@@ -17,7 +17,9 @@
 
 namespace usertasks::models {
 
-enum class FieldType { id, text, boolean, reference, timestamp };
+// `names`: the names of the records of another entity that a record is linked with, many to many
+// (a task's tags); kept in a join table (Link), not in a column.
+enum class FieldType { id, text, boolean, reference, timestamp, names };
 
 // Where a stored value comes from when a record is written.
 enum class Source {
@@ -30,6 +32,19 @@ enum class Source {
 // A further rule on a text value: the message of the first broken rule, or nullopt.
 using Check = std::optional<std::string> (*)(std::string_view);
 
+struct Field;
+
+// The join table of a `names` field: one row for each pair of linked records, its primary key on
+// both columns, each a reference that goes with its record (ON DELETE CASCADE).
+struct Link {
+  std::string_view table;        // "task_tags"
+  std::string_view owner;        // the column naming the record that has the field ("task_id")
+  std::string_view target;       // the column naming the linked record ("tag_id")
+  std::string_view target_table; // the linked entity's table ("tags")
+  const Field* name = nullptr;   // the linked entity's field that names a record
+  std::string_view target_index; // the index from the linked side: its records' links, in order
+};
+
 struct Field {
   std::string_view name;
   FieldType type = FieldType::text;
@@ -38,10 +53,11 @@ struct Field {
   bool required = false;            // in a create or replace body
   bool trimmed = false;             // white space around the text is dropped before the checks
   std::size_t min_length = 0;       // text, in characters
-  std::size_t max_length = 0;       // text, in characters; 0 when unbounded
+  std::size_t max_length = 0;       // text, in characters; names, in names; 0 when unbounded
   Check check = nullptr;            // text: a rule beyond the lengths
   std::string_view references{};    // reference: the table whose id it holds (ON DELETE CASCADE)
   std::string_view default_json{};  // the value when a create leaves it out, as JSON ("false")
+  const Link* link = nullptr;       // names: where the links are kept
   std::string_view description{};
   std::string_view example{};  // JSON text
 };
@@ -72,8 +88,9 @@ struct IndexSpec {
   bool unique = false;
 };
 
-// A query parameter of a list that compares a field with the given value.
-enum class Compare { equal, before, after };
+// A query parameter of a list that compares a field with the given value; `all`: a names field
+// holds every name the parameter gives (it may be repeated).
+enum class Compare { equal, before, after, all };
 
 struct FilterSpec {
   std::string_view parameter;
@@ -87,7 +104,8 @@ struct FilterSpec {
 template <class T>
 struct Entity;
 
-// A value of a field, as it travels between the layers; monostate is null.
+// A value of a field, as it travels between the layers; monostate is null. The names of a names
+// field travel as the text of a JSON array of strings, the form the statements read them in.
 using Scalar = std::variant<std::monostate, std::int64_t, bool, std::string>;
 
 template <class T>

@@ -1,11 +1,14 @@
 #include "models/models.hpp"
 
+#include <algorithm>
 #include <boost/describe/members.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <charconv>
 #include <iterator>
 #include <string_view>
+
+#include "base/utf8.hpp"
 
 namespace usertasks::models {
 
@@ -17,6 +20,25 @@ json::object to_json(const User& user) {
 
 json::object to_json(const Task& task) {
   return json::value_from(task).as_object();
+}
+
+json::object to_json(const Tag& tag) {
+  return json::value_from(tag).as_object();
+}
+
+json::object to_json(const TagWithTaskCount& tag) {
+  json::object out = to_json(tag.tag);
+  out.emplace("task_count", tag.task_count);
+  return out;
+}
+
+void sort_names(std::vector<std::string>& names) {
+  if (names.size() < 2) return;
+  std::vector<std::pair<std::string, std::string>> keyed;
+  keyed.reserve(names.size());
+  for (std::string& name : names) keyed.emplace_back(base::utf8::lower(name), std::move(name));
+  std::ranges::sort(keyed);
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = std::move(keyed[i].second);
 }
 
 json::object to_json(const UserWithTasks& user) {
@@ -92,6 +114,14 @@ void append_value(std::string& out, bool flag) {
 void append_value(std::string& out, const std::string& text) {
   append_string(out, text);
 }
+void append_value(std::string& out, const std::vector<std::string>& names) {
+  out += '[';
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i != 0) out += ',';
+    append_string(out, names[i]);
+  }
+  out += ']';
+}
 // A nullable field: its value, or null.
 template <class T>
 void append_value(std::string& out, const std::optional<T>& value) {
@@ -130,6 +160,20 @@ void append_json(std::string& out, const User& user) {
 void append_json(std::string& out, const Task& task) {
   out += '{';
   append_members(out, task);
+  out += '}';
+}
+
+void append_json(std::string& out, const Tag& tag) {
+  out += '{';
+  append_members(out, tag);
+  out += '}';
+}
+
+void append_json(std::string& out, const TagWithTaskCount& tag) {
+  out += '{';
+  append_members(out, tag.tag);
+  out += ",\"task_count\":";
+  append_value(out, tag.task_count);
   out += '}';
 }
 

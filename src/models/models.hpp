@@ -1,6 +1,6 @@
 #pragma once
-// The records the API answers with: each entity (models/user.hpp, models/task.hpp) and the two
-// compositions of them. JSON keys follow the entities' field order (docs/api.md fixes it).
+// The records the API answers with: each entity (models/user.hpp, models/task.hpp,
+// models/tag.hpp) and the compositions of them. JSON keys follow the entities' field order (docs/api.md fixes it).
 
 #include <boost/json/fwd.hpp>
 #include <cstddef>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "models/tag.hpp"
 #include "models/task.hpp"
 #include "models/user.hpp"
 
@@ -25,20 +26,32 @@ struct TaskWithUser {
   User user;
 };
 
+struct TagWithTaskCount {
+  Tag tag;
+  std::int64_t task_count = 0;  // the tasks carrying it
+};
+
+// Sorts names by their lower-case form, then by their bytes: the order of a task's "tags".
+void sort_names(std::vector<std::string>& names);
+
 // JSON forms. A user with tasks is the user's object plus "tasks"; a task with its user is the
 // task's object plus "user".
 boost::json::object to_json(const User& user);
 boost::json::object to_json(const Task& task);
+boost::json::object to_json(const Tag& tag);
 boost::json::object to_json(const UserWithTasks& user);
 boost::json::object to_json(const TaskWithUser& task);
+boost::json::object to_json(const TagWithTaskCount& tag);
 
 // The same JSON forms written straight into a response body, with no boost::json::value in
 // between: byte for byte what boost::json::serialize(to_json(x)) gives (json_test checks), without
 // the allocations of the value tree on the path of every read.
 void append_json(std::string& out, const User& user);
 void append_json(std::string& out, const Task& task);
+void append_json(std::string& out, const Tag& tag);
 void append_json(std::string& out, const UserWithTasks& user);
 void append_json(std::string& out, const TaskWithUser& task);
+void append_json(std::string& out, const TagWithTaskCount& tag);
 
 // A JSON array of `items`, each written by append_json.
 // Room for one record's JSON, so that a body grows once or twice rather than many times.

@@ -27,6 +27,19 @@ std::optional<std::string> check_not_only_white_space(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_single_spaced(std::string_view text) {
+  bool after_space = false;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto [c, n, valid] = base::utf8::decode(text, at);
+    if (c < 0x20 || (c >= 0x7F && c < 0xA0)) return "must not contain control characters";
+    if (c == ' ' && after_space) return "must not contain two spaces in a row";
+    if (c != ' ' && base::utf8::is_white_space(c)) return "must not contain white space but spaces";
+    after_space = c == ' ';
+    at += n;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_text(const Field& field, std::string_view text) {
   if (field.trimmed) text = base::utf8::trim(text);
   const std::size_t n = base::utf8::length(text);

@@ -1,13 +1,16 @@
 #pragma once
-// A task: everything the service knows of one. A task belongs to one user (models/user.hpp).
+// A task: everything the service knows of one. A task belongs to one user (models/user.hpp) and
+// carries any number of tags (models/tag.hpp) up to a bound.
 
 #include <boost/describe/class.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "models/entity.hpp"
 #include "models/rules.hpp"
+#include "models/tag.hpp"
 
 namespace usertasks::models {
 
@@ -17,10 +20,19 @@ struct Task {
   bool done = false;
   std::int64_t user_id = 0;
   std::optional<std::string> due_at;
+  std::vector<std::string> tags;  // sorted (sort_names in models/models.hpp)
   std::string created_at;
   std::string updated_at;
 };
-BOOST_DESCRIBE_STRUCT(Task, (), (id, content, done, user_id, due_at, created_at, updated_at))
+BOOST_DESCRIBE_STRUCT(Task, (), (id, content, done, user_id, due_at, tags, created_at, updated_at))
+
+// A task's tags: task_tags(task_id, tag_id), and tag_id's index to find a tag's tasks in order.
+inline constexpr Link task_tags{.table = "task_tags",
+                                .owner = "task_id",
+                                .target = "tag_id",
+                                .target_table = Entity<Tag>::table,
+                                .name = &Entity<Tag>::fields[1],
+                                .target_index = "task_tags_tag_id_task_id_idx"};
 
 template <>
 struct Entity<Task> {
@@ -50,6 +62,14 @@ struct Entity<Task> {
             .nullable = true,
             .description = "when the task is due, if ever; null clears it",
             .example = R"("2026-12-24T18:00:00.000000Z")"},
+      Field{.name = "tags",
+            .type = FieldType::names,
+            .max_length = 32,
+            .default_json = "[]",
+            .link = &task_tags,
+            .description = "the names of the task's tags, sorted regardless of case; in a body, "
+                           "names no tag has are created, and the list replaces the task's tags",
+            .example = R"(["home", "urgent"])"},
       created_at_field,
       updated_at_field,
   };
@@ -67,7 +87,12 @@ struct Entity<Task> {
       FilterSpec{.parameter = "due_after",
                  .field = "due_at",
                  .compare = Compare::after,
-                 .description = "only the tasks due after this time (RFC 3339)"}};
+                 .description = "only the tasks due after this time (RFC 3339)"},
+      FilterSpec{.parameter = "tag",
+                 .field = "tags",
+                 .compare = Compare::all,
+                 .description = "only the tasks carrying this tag (regardless of case); "
+                                "repeated, all of them"}};
 };
 static_assert(fields_match_members<Task>());
 

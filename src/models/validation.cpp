@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <unordered_set>
 
 #include "base/integer.hpp"
 #include "base/json_fields.hpp"
@@ -55,9 +56,49 @@ std::variant<Scalar, std::string> read_value(const Field& field, const json::val
       return Scalar(std::move(*at));
     }
     case FieldType::id:
+    case FieldType::names:  // read_names
       break;
   }
   return std::string("is not writable");
+}
+
+// The names of a names field, as the JSON array text it travels in: at most max_length of them,
+// each read as the linked entity's name field; names that are the same in lower case are one, the
+// first spelling kept. nullopt when an error was reported.
+std::optional<Scalar> read_names(const Field& field, const json::value& v,
+                                 const base::JsonFields& json, FieldErrors& errors) {
+  if (!v.is_array()) {
+    json.add(field.name, "must be an array of names");
+    return std::nullopt;
+  }
+  const std::string path = json.path(field.name);
+  json::array names;
+  std::unordered_set<std::string> seen;
+  bool valid = true;
+  for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+    auto read = read_value(*field.link->name, v.get_array()[i]);
+    if (auto* message = std::get_if<std::string>(&read)) {
+      errors.push_back({base::element_path(path, i), std::move(*message)});
+      valid = false;
+      continue;
+    }
+    std::string& name = std::get<std::string>(std::get<Scalar>(read));
+    if (!seen.insert(base::utf8::lower(name)).second) continue;
+    if (field.max_length != 0 && seen.size() > field.max_length) {
+      json.add(field.name, fmt::format("must hold at most {} {}", field.max_length, field.name));
+      return std::nullopt;
+    }
+    names.emplace_back(std::move(name));
+  }
+  if (!valid) return std::nullopt;
+  return Scalar(json::serialize(names));
+}
+
+// The value of a field that a create leaves out: its declared default, or null.
+Scalar default_value(const Field& field) {
+  if (field.type == FieldType::boolean) return field.default_json == "true";
+  if (field.type == FieldType::names) return std::string(field.default_json);
+  return {};
 }
 
 }  // namespace
@@ -86,11 +127,13 @@ void read_fields(const json::object& body, std::span<const Field> fields, Mode m
     const json::value* v =
         json.get(field.name, required ? base::Presence::required : base::Presence::optional);
     if (v == nullptr) {  // absent (or an error reported)
-      if (mode == Mode::create && !field.default_json.empty()) {
-        values[i] = Scalar(field.default_json == "true");  // booleans are the only defaults
-      } else if (mode == Mode::create && field.nullable) {
-        values[i] = Scalar();
+      if (mode == Mode::create && (!field.default_json.empty() || field.nullable)) {
+        values[i] = default_value(field);
       }
+      continue;
+    }
+    if (field.type == FieldType::names) {
+      values[i] = read_names(field, *v, json, errors);
       continue;
     }
     auto read = read_value(field, *v);
@@ -100,6 +143,12 @@ void read_fields(const json::object& body, std::span<const Field> fields, Mode m
       values[i] = std::move(std::get<Scalar>(read));
     }
   }
+}
+
+std::variant<std::string, Problem> read_text(const Field& field, std::string_view text) {
+  if (field.trimmed) text = base::utf8::trim(text);
+  if (auto problem = check_text(field, text)) return Problem{std::move(*problem)};
+  return std::string(text);
 }
 
 template <class T>
@@ -118,6 +167,8 @@ template Validated<Input<User>> validate<User>(const json::value&, Mode,
                                                std::initializer_list<std::string_view>);
 template Validated<Input<Task>> validate<Task>(const json::value&, Mode,
                                                std::initializer_list<std::string_view>);
+template Validated<Input<Tag>> validate<Tag>(const json::value&, Mode,
+                                             std::initializer_list<std::string_view>);
 
 Validated<NewUser> validate_new_user(const json::value& body) {
   if (!body.is_object()) return FieldErrors{{"body", "must be a JSON object"}};

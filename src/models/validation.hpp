@@ -12,6 +12,7 @@
 
 #include "base/json_fields.hpp"
 #include "models/entity.hpp"
+#include "models/tag.hpp"
 #include "models/task.hpp"
 #include "models/user.hpp"
 
@@ -44,6 +45,13 @@ template <class T>
 Validated<Input<T>> validate(const boost::json::value& body, Mode mode,
                              std::initializer_list<std::string_view> except = {});
 
+// A text value for a text field, from elsewhere than a body (a path, a query): trimmed when the
+// field says so and checked by its rules, or the message of the rule it breaks.
+struct Problem {
+  std::string message;
+};
+std::variant<std::string, Problem> read_text(const Field& field, std::string_view text);
+
 // POST /users: a user and, optionally, the contents of tasks created with it.
 struct NewUser {
   Input<User> user;
@@ -56,5 +64,7 @@ extern template Validated<Input<User>> validate<User>(const boost::json::value&,
                                                       std::initializer_list<std::string_view>);
 extern template Validated<Input<Task>> validate<Task>(const boost::json::value&, Mode,
                                                       std::initializer_list<std::string_view>);
+extern template Validated<Input<Tag>> validate<Tag>(const boost::json::value&, Mode,
+                                                    std::initializer_list<std::string_view>);
 
 }  // namespace usertasks::models

@@ -20,9 +20,43 @@ LogicalType logical_type(FieldType type) {
       return LogicalType::timestamp;
     case FieldType::id:
     case FieldType::reference:
+    case FieldType::names:
       break;
   }
   return LogicalType::bigint;
+}
+
+// A reference that goes with the record it references.
+migrate::ForeignKey cascade(std::string_view column, std::string_view table) {
+  migrate::ForeignKey key;
+  key.columns = {std::string(column)};
+  key.references = table;
+  key.ref_columns = {"id"};
+  key.on_delete = migrate::OnDelete::cascade;
+  return key;
+}
+
+// The join table of a names field: both columns its primary key, both going with their records,
+// and an index from the linked side.
+void declare_link(migrate::Schema& schema, std::string_view owner_table, const models::Link& link) {
+  migrate::Table table;
+  table.name = link.table;
+  for (const std::string_view name : {link.owner, link.target}) {
+    migrate::Column c;
+    c.name = name;
+    c.type = LogicalType::bigint;
+    c.nullable = false;
+    c.primary_key = true;
+    table.columns.push_back(std::move(c));
+  }
+  table.foreign_keys.push_back(cascade(link.owner, owner_table));
+  table.foreign_keys.push_back(cascade(link.target, link.target_table));
+  schema.tables.push_back(std::move(table));
+  migrate::Index index;
+  index.name = link.target_index;
+  index.table = link.table;
+  index.columns = {std::string(link.target), std::string(link.owner)};
+  schema.indexes.push_back(std::move(index));
 }
 
 migrate::Column column(const Field& f) {
@@ -43,16 +77,12 @@ void declare(migrate::Schema& schema) {
   migrate::Table table;
   table.name = E::table;
   for (const Field& f : E::fields) {
-    table.columns.push_back(column(f));
-    // A record goes with the one it references.
-    if (f.type == FieldType::reference) {
-      migrate::ForeignKey key;
-      key.columns = {std::string(f.name)};
-      key.references = f.references;
-      key.ref_columns = {"id"};
-      key.on_delete = migrate::OnDelete::cascade;
-      table.foreign_keys.push_back(std::move(key));
+    if (f.type == FieldType::names) {
+      declare_link(schema, E::table, *f.link);
+      continue;
     }
+    table.columns.push_back(column(f));
+    if (f.type == FieldType::reference) table.foreign_keys.push_back(cascade(f.name, f.references));
   }
   schema.tables.push_back(std::move(table));
   for (const models::IndexSpec& index : E::indexes) {
@@ -70,6 +100,7 @@ migrate::Schema build() {
   migrate::Schema schema;
   declare<models::User>(schema);
   declare<models::Task>(schema);
+  declare<models::Tag>(schema);
   migrate::normalize(schema);
   return schema;
 }

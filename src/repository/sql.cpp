@@ -48,6 +48,8 @@ std::string_view postgresql_type(FieldType type) {
       return "TIMESTAMPTZ";
     case FieldType::text:
       return "TEXT";
+    case FieldType::names:
+      return "TEXT";  // a JSON array
     case FieldType::id:
     case FieldType::reference:
       break;
@@ -90,21 +92,51 @@ std::vector<Value> bind(const Sql& sql, std::span<Arg> args) {
   return values;
 }
 
-std::string columns(std::span<const Field> fields, std::string_view alias) {
+std::string json_values(Dialect dialect, std::string_view name) {
+  if (dialect == Dialect::sqlite) return fmt::format("json_each(:{})", name);
+  return fmt::format("json_array_elements_text(CAST(:{} AS TEXT)::json)", name);
+}
+
+std::string names_of(Dialect dialect, const models::Link& link, std::string_view owner_id) {
+  const std::string_view aggregate = dialect == Dialect::sqlite ? "group_concat" : "string_agg";
+  const std::string_view newline = dialect == Dialect::sqlite ? "char(10)" : "chr(10)";
+  return fmt::format(
+      "(SELECT {0}({2}.{3}, {1}) FROM {4} JOIN {2} ON {2}.id = {4}.{5} WHERE {4}.{6} = {7})",
+      aggregate, newline, link.target_table, link.name->name, link.table, link.target, link.owner,
+      owner_id);
+}
+
+namespace {
+
+// Whether a field is a column of its table (a names field is a join table's rows).
+bool in_column(const Field& f) {
+  return f.type != FieldType::names;
+}
+
+}  // namespace
+
+std::string columns(Dialect dialect, std::string_view table, std::span<const Field> fields,
+                    std::string_view alias) {
   std::string out;
   for (const Field& f : fields) {
     if (!out.empty()) out += ", ";
+    if (!in_column(f)) {
+      const std::string owner = fmt::format("{}.id", alias.empty() ? table : alias);
+      fmt::format_to(std::back_inserter(out), "{} AS {}", names_of(dialect, *f.link, owner),
+                     f.name);
+      continue;
+    }
     if (!alias.empty()) fmt::format_to(std::back_inserter(out), "{}.", alias);
     out += f.name;
   }
   return out;
 }
 
-std::string insert(std::string_view table, std::span<const Field> fields) {
+std::string insert(Dialect dialect, std::string_view table, std::span<const Field> fields) {
   std::string names;
   std::string values;
   for (const Field& f : fields) {
-    if (f.source == Source::database) continue;
+    if (f.source == Source::database || !in_column(f)) continue;
     if (!names.empty()) {
       names += ", ";
       values += ", ";
@@ -113,12 +145,13 @@ std::string insert(std::string_view table, std::span<const Field> fields) {
     values += f.source == Source::body ? fmt::format(":{}", f.name) : std::string(":now");
   }
   return fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING {}", table, names, values,
-                     columns(fields));
+                     columns(dialect, table, fields));
 }
 
 std::string update(Dialect dialect, std::string_view table, std::span<const Field> fields) {
   std::string sets;
   for (const Field& f : fields) {
+    if (!in_column(f)) continue;
     if (f.source == Source::body && f.nullable) {
       sets += fmt::format("{0} = CASE WHEN {1} THEN {2} ELSE {0} END, ", f.name,
                           typed(dialect, fmt::format("{}_given", f.name), FieldType::boolean),
@@ -130,15 +163,40 @@ std::string update(Dialect dialect, std::string_view table, std::span<const Fiel
     }
   }
   sets.resize(sets.size() - 2);
-  return fmt::format("UPDATE {} SET {} WHERE id = :id RETURNING {}", table, sets, columns(fields));
+  return fmt::format("UPDATE {} SET {} WHERE id = :id RETURNING {}", table, sets,
+                     columns(dialect, table, fields));
 }
 
-std::string filters(Dialect dialect, std::span<const models::FilterSpec> filters,
-                    std::span<const Field> fields, std::string_view alias) {
+namespace {
+
+// " AND (...)": the records linked with every name of the JSON array :`parameter` (names compared
+// in lower case, each matching at most one linked record).
+std::string all_names(Dialect dialect, const Field& field, std::string_view parameter,
+                      std::string_view id) {
+  const models::Link& link = *field.link;
+  const std::string names = json_values(dialect, parameter);
+  return fmt::format(
+      " AND ({0} IS NULL OR {1} IN (SELECT {2}.{3} FROM {2} JOIN {4} ON {4}.id = {2}.{5} "
+      "WHERE lower({4}.{6}) IN (SELECT lower(value) FROM {7}) GROUP BY {2}.{3} "
+      "HAVING count(*) = (SELECT count(DISTINCT lower(value)) FROM {7})))",
+      typed(dialect, parameter, FieldType::text), id, link.table, link.owner, link.target_table,
+      link.target, link.name->name, names);
+}
+
+}  // namespace
+
+std::string filters(Dialect dialect, std::string_view table,
+                    std::span<const models::FilterSpec> filters, std::span<const Field> fields,
+                    std::string_view alias) {
   std::string out;
   const std::string prefix = alias.empty() ? std::string() : fmt::format("{}.", alias);
   for (const models::FilterSpec& filter : filters) {
     const Field& field = models::find_field(fields, filter.field);
+    if (filter.compare == models::Compare::all) {
+      out += all_names(dialect, field, filter.parameter,
+                       fmt::format("{}.id", alias.empty() ? table : alias));
+      continue;
+    }
     const std::string value = typed(dialect, filter.parameter, field.type);
     const std::string_view op = filter.compare == models::Compare::equal    ? "="
                                 : filter.compare == models::Compare::before ? "<"

@@ -56,25 +56,36 @@ std::vector<Value> bind(const Sql& sql, Args&&... args) {
   return bind(sql, std::span<Arg>(list));
 }
 
-// The fields of T as a select list, each prefixed by `alias.` when an alias is given.
-std::string columns(std::span<const models::Field> fields, std::string_view alias = {});
+// The fields of T as a select list, each prefixed by `alias.` when an alias is given (`table.`
+// in the subquery of a names field otherwise): a names field is its names joined by newlines
+// (names hold no newline), NULL when there are none.
+std::string columns(Dialect dialect, std::string_view table, std::span<const models::Field> fields,
+                    std::string_view alias = {});
 template <class T>
-std::string columns(std::string_view alias = {}) {
-  return columns(models::Entity<T>::fields, alias);
+std::string columns(Dialect dialect, std::string_view alias = {}) {
+  return columns(dialect, models::Entity<T>::table, models::Entity<T>::fields, alias);
 }
 
-// INSERT of every field that is not the database's, returning the record.
-std::string insert(std::string_view table, std::span<const models::Field> fields);
-// UPDATE ... WHERE id = :id of every body field: one left out (NULL) keeps its value; a nullable
-// one is set when :<name>_given, so that null clears it.
+// The rows of the JSON array of strings in parameter :`name`, as a table whose column is `value`.
+std::string json_values(Dialect dialect, std::string_view name);
+// A subquery: the newline-joined names linked through `link` with the record whose id is
+// `owner_id` (SQL), NULL when there are none.
+std::string names_of(Dialect dialect, const models::Link& link, std::string_view owner_id);
+
+// INSERT of every column field that is not the database's, returning the record.
+std::string insert(Dialect dialect, std::string_view table, std::span<const models::Field> fields);
+// UPDATE ... WHERE id = :id of every body column field: one left out (NULL) keeps its value; a
+// nullable one is set when :<name>_given, so that null clears it.
 std::string update(Dialect dialect, std::string_view table, std::span<const models::Field> fields);
-// " AND (...)" for each filter: true when its parameter is NULL, else the comparison.
-std::string filters(Dialect dialect, std::span<const models::FilterSpec> filters,
+// " AND (...)" for each filter: true when its parameter is NULL, else the comparison. A names
+// filter takes a JSON array of names and keeps the records linked with all of them.
+std::string filters(Dialect dialect, std::string_view table,
+                    std::span<const models::FilterSpec> filters,
                     std::span<const models::Field> fields, std::string_view alias = {});
 
 template <class T>
-std::string insert() {
-  return insert(models::Entity<T>::table, models::Entity<T>::fields);
+std::string insert(Dialect dialect) {
+  return insert(dialect, models::Entity<T>::table, models::Entity<T>::fields);
 }
 template <class T>
 std::string update(Dialect dialect) {
@@ -82,7 +93,8 @@ std::string update(Dialect dialect) {
 }
 template <class T>
 std::string filters(Dialect dialect, std::string_view alias = {}) {
-  return filters(dialect, models::Entity<T>::filters, models::Entity<T>::fields, alias);
+  return filters(dialect, models::Entity<T>::table, models::Entity<T>::filters,
+                 models::Entity<T>::fields, alias);
 }
 
 }  // namespace usertasks::repository

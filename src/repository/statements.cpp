@@ -1,6 +1,7 @@
 #include "repository/statements.hpp"
 
 #include "models/models.hpp"
+#include "repository/statement_text.hpp"
 
 namespace usertasks::repository::sql {
 
@@ -9,84 +10,89 @@ using models::User;
 
 namespace {
 
-using Text = std::function<std::string(Dialect)>;
-
-// A statement that reads the same in both dialects.
-Text same(std::string text) {
-  return [text = std::move(text)](Dialect) { return text; };
-}
-
-// A statement whose text differs between the dialects.
-Text per_dialect(std::string postgresql, std::string sqlite) {
-  return [postgresql = std::move(postgresql), sqlite = std::move(sqlite)](Dialect d) {
-    return d == Dialect::postgresql ? postgresql : sqlite;
-  };
-}
-
-const std::string user = columns<User>();
-const std::string task = columns<Task>();
-const std::string user_u = columns<User>("u");
-const std::string task_t = columns<Task>("t");
-
 // The pages of tasks: after the keyset, of one user or of all, passing the Task's filters.
 std::string user_tasks_page_text(Dialect d) {
   return fmt::format(
       "SELECT u.id, {} FROM users u LEFT JOIN tasks t ON t.user_id = u.id AND t.id > :after{} "
       "WHERE u.id = :user_id ORDER BY t.id LIMIT :limit",
-      task_t, filters<Task>(d, "t"));
+      columns<Task>(d, "t"), filters<Task>(d, "t"));
 }
 
 std::string tasks_page_text(Dialect d) {
-  return fmt::format("SELECT {} FROM tasks WHERE id > :after{} ORDER BY id LIMIT :limit", task,
-                     filters<Task>(d));
+  return fmt::format("SELECT {} FROM tasks WHERE id > :after{} ORDER BY id LIMIT :limit",
+                     columns<Task>(d), filters<Task>(d));
 }
 
 std::string tasks_page_of_user_text(Dialect d) {
   return fmt::format(
       "SELECT {} FROM tasks WHERE user_id = :user_id AND id > :after{} ORDER BY id LIMIT :limit",
-      task, filters<Task>(d));
+      columns<Task>(d), filters<Task>(d));
 }
 
 std::string tasks_with_user_page_text(Dialect d) {
   return fmt::format(
       "SELECT {}, {} FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id > :after{} "
       "ORDER BY t.id LIMIT :limit",
-      task_t, user_u, filters<Task>(d, "t"));
+      columns<Task>(d, "t"), columns<User>(d, "u"), filters<Task>(d, "t"));
 }
 
 std::string tasks_with_user_page_of_user_text(Dialect d) {
   return fmt::format(
       "SELECT {}, {} FROM tasks t JOIN users u ON u.id = t.user_id "
       "WHERE t.user_id = :user_id AND t.id > :after{} ORDER BY t.id LIMIT :limit",
-      task_t, user_u, filters<Task>(d, "t"));
+      columns<Task>(d, "t"), columns<User>(d, "u"), filters<Task>(d, "t"));
+}
+
+// :ids is a JSON array. On PostgreSQL, = ANY(ARRAY(...)) lets the planner use tasks(user_id);
+// IN (SELECT ...) over the JSON was planned as a scan of every task.
+std::string tasks_of_users_text(Dialect d) {
+  if (d == Dialect::sqlite) {
+    return fmt::format(
+        "SELECT {} FROM tasks WHERE user_id IN (SELECT value FROM json_each(:ids)) ORDER BY id",
+        columns<Task>(d));
+  }
+  return fmt::format(
+      "SELECT {} FROM tasks WHERE user_id = ANY(ARRAY("
+      "SELECT json_array_elements_text(:ids::json)::bigint)) ORDER BY id",
+      columns<Task>(d));
+}
+
+// :contents is a JSON array; ids are assigned in its order (the store sorts the RETURNING rows by
+// id). The other body fields take their defaults.
+std::string tasks_insert_many_text(Dialect d) {
+  if (d == Dialect::sqlite) {
+    return fmt::format(
+        "INSERT INTO tasks (content, user_id, created_at, updated_at) "
+        "SELECT value, :user_id, :now, :now FROM json_each(:contents) ORDER BY key RETURNING {}",
+        columns<Task>(d));
+  }
+  return fmt::format(
+      "INSERT INTO tasks (content, user_id, created_at, updated_at) "
+      "SELECT c.value, :user_id::bigint, :now::timestamptz, :now::timestamptz "
+      "FROM json_array_elements_text(:contents::json) WITH ORDINALITY AS c(value, n) "
+      "ORDER BY c.n RETURNING {}",
+      columns<Task>(d));
 }
 
 }  // namespace
 
 const Sql ping{"ping", same("SELECT 1")};
 
-const Sql users_page{
-    "users_page",
-    same(fmt::format("SELECT {} FROM users WHERE id > :after ORDER BY id LIMIT :limit", user))};
+const Sql users_page{"users_page", [](Dialect d) {
+                       return fmt::format(
+                           "SELECT {} FROM users WHERE id > :after ORDER BY id LIMIT :limit",
+                           columns<User>(d));
+                     }};
 
-const Sql user_with_tasks{
-    "user_with_tasks",
-    same(fmt::format("SELECT {}, {} FROM users u LEFT JOIN tasks t ON t.user_id = u.id "
-                     "WHERE u.id = :id ORDER BY t.id",
-                     user_u, task_t))};
+const Sql user_with_tasks{"user_with_tasks", [](Dialect d) {
+                            return fmt::format(
+                                "SELECT {}, {} FROM users u LEFT JOIN tasks t ON t.user_id = u.id "
+                                "WHERE u.id = :id ORDER BY t.id",
+                                columns<User>(d, "u"), columns<Task>(d, "t"));
+                          }};
 
-// :ids is a JSON array. On PostgreSQL, = ANY(ARRAY(...)) lets the planner use tasks(user_id);
-// IN (SELECT ...) over the JSON was planned as a scan of every task.
-const Sql tasks_of_users{
-    "tasks_of_users",
-    per_dialect(fmt::format("SELECT {} FROM tasks WHERE user_id = ANY(ARRAY("
-                            "SELECT json_array_elements_text(:ids::json)::bigint)) ORDER BY id",
-                            task),
-                fmt::format("SELECT {} FROM tasks WHERE user_id IN "
-                            "(SELECT value FROM json_each(:ids)) ORDER BY id",
-                            task))};
-
-const Sql user_insert{"user_insert", same(insert<User>())};
+const Sql tasks_of_users{"tasks_of_users", tasks_of_users_text};
+const Sql user_insert{"user_insert", insert<User>};
 const Sql user_update{"user_update", update<User>};
 const Sql user_delete{"user_delete", same("DELETE FROM users WHERE id = :id RETURNING id")};
 
@@ -99,26 +105,14 @@ const Sql tasks_with_user_page_of_user{"tasks_with_user_page_of_user",
                                        tasks_with_user_page_of_user_text};
 
 const Sql task_with_user{
-    "task_with_user",
-    same(fmt::format("SELECT {}, {} FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id = :id",
-                     task_t, user_u))};
+    "task_with_user", [](Dialect d) {
+      return fmt::format(
+          "SELECT {}, {} FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id = :id",
+          columns<Task>(d, "t"), columns<User>(d, "u"));
+    }};
 
-const Sql task_insert{"task_insert", same(insert<Task>())};
-
-// :contents is a JSON array; ids are assigned in its order (the store sorts the RETURNING rows by
-// id). The other body fields take their defaults.
-const Sql tasks_insert_many{
-    "tasks_insert_many",
-    per_dialect(fmt::format("INSERT INTO tasks (content, user_id, created_at, updated_at) "
-                            "SELECT c.value, :user_id::bigint, :now::timestamptz, "
-                            ":now::timestamptz FROM json_array_elements_text(:contents::json) "
-                            "WITH ORDINALITY AS c(value, n) ORDER BY c.n RETURNING {}",
-                            task),
-                fmt::format("INSERT INTO tasks (content, user_id, created_at, updated_at) "
-                            "SELECT value, :user_id, :now, :now FROM json_each(:contents) "
-                            "ORDER BY key RETURNING {}",
-                            task))};
-
+const Sql task_insert{"task_insert", insert<Task>};
+const Sql tasks_insert_many{"tasks_insert_many", tasks_insert_many_text};
 const Sql task_update{"task_update", update<Task>};
 const Sql task_delete{"task_delete", same("DELETE FROM tasks WHERE id = :id RETURNING id")};
 

@@ -34,4 +34,28 @@ extern const Sql tasks_insert_many;
 extern const Sql task_update;
 extern const Sql task_delete;
 
+// Tags (tag_statements.cpp).
+extern const Sql tags_page;
+// A tag and how many tasks carry it, in one statement.
+extern const Sql tag_with_task_count;
+extern const Sql tag_insert;
+extern const Sql tag_update;
+// The links go with the tag through ON DELETE CASCADE.
+extern const Sql tag_delete;
+extern const Sql tag_tasks_page;
+extern const Sql tags_insert_missing;
+// The links of :task_id with the tags of :names (a JSON array), returning those that are new.
+extern const Sql task_tags_link;
+// Removes the links of :task_id with the tags that :names does not name.
+extern const Sql task_tags_unlink_others;
+// Removes the link of :task_id with the tag named :name; a row when there was one.
+extern const Sql task_tags_unlink;
+// The newline-joined names of the tags of :task_id (NULL for none).
+extern const Sql task_tag_names;
+// Locks the task :id for the transaction; a row when it exists.
+extern const Sql task_lock;
+// Moves updated_at of the task :id, or of the tasks carrying the tag :tag_id.
+extern const Sql task_touch;
+extern const Sql tag_tasks_touch;
+
 }  // namespace usertasks::repository::sql

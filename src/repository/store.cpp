@@ -9,6 +9,7 @@
 #include <boost/mp11/algorithm.hpp>
 
 #include "base/time.hpp"
+#include "repository/rows.hpp"
 #include "repository/statements.hpp"
 
 namespace usertasks::repository {
@@ -23,117 +24,7 @@ using models::TaskWithUser;
 using models::User;
 using models::UserWithTasks;
 
-namespace {
-
-// A named argument.
-Arg arg(std::string_view name, Value value) {
-  return {name, std::move(value)};
-}
-
-// The value of column `i` as a member of type M.
-template <class M>
-M column(Row& row, std::size_t i) {
-  if constexpr (std::is_same_v<M, std::int64_t>) {
-    return row.integer(i);
-  } else if constexpr (std::is_same_v<M, bool>) {
-    return row.boolean(i);
-  } else if constexpr (std::is_same_v<M, std::string>) {
-    return row.take_text(i);
-  } else {
-    static_assert(std::is_same_v<M, std::optional<std::string>>);
-    return row.is_null(i) ? M() : M(row.take_text(i));
-  }
-}
-
-template <class T, template <class...> class List, class... Members>
-T decode_members(Row& row, std::size_t at, List<Members...>) {
-  std::size_t i = at;
-  // A braced list is evaluated left to right: member k reads column at + k, built in place.
-  return T{
-      column<std::remove_cvref_t<decltype(std::declval<T&>().*Members::pointer)>>(row, i++)...};
-}
-
-// A record of T from the row's columns at `at`, in the order of T's fields.
-template <class T>
-T decode(Row& row, std::size_t at) {
-  static_assert(models::fields_match_members<T>());
-  return decode_members<T>(row, at,
-                           boost::describe::describe_members<T, boost::describe::mod_public>{});
-}
-
-// "<field>_given", the flag of each field of T that an update may set to null (sql::update).
-template <class T>
-const std::array<std::string, models::field_count<T>>& given_names() {
-  static const auto names = [] {
-    std::array<std::string, models::field_count<T>> out;
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      out[i] = fmt::format("{}_given", models::Entity<T>::fields[i].name);
-    }
-    return out;
-  }();
-  return names;
-}
-
-// The value a field the input of an insert left out takes: its declared default, or NULL.
-Value left_out(const models::Field& f) {
-  if (f.type == models::FieldType::boolean && !f.default_json.empty()) {
-    return f.default_json == "true";
-  }
-  return {};
-}
-
-// The arguments of an insert (id 0) or an update of T: the input's fields (on an update, NULL
-// where it left one out, with :<name>_given telling which for a nullable field), :now, :id.
-template <class T>
-std::vector<Value> input_args(const Sql& sql, const models::Input<T>& input, std::int64_t id,
-                              std::string now = base::utc_now()) {
-  std::vector<Arg> args;
-  args.push_back(arg("now", std::move(now)));
-  args.push_back(arg("id", id));
-  for (std::size_t i = 0; i < models::field_count<T>; ++i) {
-    const models::Field& f = models::Entity<T>::fields[i];
-    if (f.source != models::Source::body) continue;
-    const Value absent = id == 0 ? left_out(f) : Value();
-    args.push_back({f.name, input[i] ? Value(*input[i]) : absent});
-    if (f.nullable) args.push_back({given_names<T>()[i], input[i].has_value()});
-  }
-  return bind(sql, std::span<Arg>(args));
-}
-
-// Reads `limit + 1` rows so that a page knows whether another follows, then drops the extra one.
-template <class T, class Decode>
-PageOf<T> page_of(Rows& rows, std::size_t limit, Decode decode) {
-  PageOf<T> page;
-  page.more = rows.size() > limit;
-  const std::size_t n = std::min(rows.size(), limit);
-  page.items.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) page.items.push_back(decode(rows[i]));
-  return page;
-}
-
-Arg after(Page page) {
-  return {"after", page.after};
-}
-Arg fetch_limit(Page page) {
-  return {"limit", static_cast<std::int64_t>(page.limit + 1)};
-}
-
-// The arguments of a page of tasks by `sql`: the Task's filters by their parameter names, the
-// keyset, the limit, and the user when the page is of one.
-std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Page page,
-                             std::optional<std::int64_t> user_id) {
-  std::vector<Arg> args;
-  const auto& specs = models::Entity<Task>::filters;
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    args.push_back({specs[i].parameter, filter.values[i] ? Value(*filter.values[i]) : Value()});
-  }
-  args.push_back(after(page));
-  args.push_back(fetch_limit(page));
-  if (user_id) args.push_back(arg("user_id", *user_id));
-  return bind(sql, std::span<Arg>(args));
-}
-
-}  // namespace
+using namespace rows;  // NOLINT(google-build-using-namespace): the store's own helpers
 
 awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> params) {
   ++statements_;
@@ -144,25 +35,45 @@ awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> para
 awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
                                  const Sql& of_user) {
   const Sql& sql = filter.user_id ? of_user : all;
-  std::vector<Value> values = page_args(sql, filter, page, filter.user_id);
+  std::optional<Arg> user;
+  if (filter.user_id) user = arg("user_id", *filter.user_id);
+  std::vector<Value> values = page_args(sql, filter, page, std::move(user));
   co_return co_await exec(c, sql, std::move(values));
 }
 
 template <class T>
 awaitable<Outcome<T>> Store::write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
-                                   ConstraintViolation::Kind refused, Failure failure) {
+                                   ConstraintViolation::Kind refused, Failure failure,
+                                   After<T> after) {
   try {
-    co_return co_await with_connection(db_, Access::write,
-                                       [&](Connection& c) -> awaitable<Outcome<T>> {
-                                         std::vector<Value> values = input_args(sql, input, id);
-                                         Rows rows = co_await exec(c, sql, std::move(values));
-                                         if (rows.empty()) co_return Failure::not_found;
-                                         co_return decode<T>(rows.front(), 0);
-                                       });
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<T>> {
+          std::vector<Value> values = input_args(sql, input, id);
+          Rows rows = co_await exec(c, sql, std::move(values));
+          if (rows.empty()) co_return Failure::not_found;
+          T record = decode<T>(rows.front(), 0);
+          if (after) co_await after(c, record);
+          co_return record;
+        });
   } catch (const ConstraintViolation& e) {
     if (e.kind() != refused) throw;
   }
   co_return failure;
+}
+
+// The tags' writes are in tag_store.cpp.
+template awaitable<Outcome<models::Tag>> Store::write(const Sql&, const models::Input<models::Tag>&,
+                                                      std::int64_t, ConstraintViolation::Kind,
+                                                      Failure, After<models::Tag>);
+
+// The tags a task write gives, in the same transaction: `after` for write<Task>.
+Store::After<Task> Store::task_tags_of(const models::Input<Task>& input, bool created) {
+  const auto& names = input.get("tags");
+  if (!names || (created && std::get<std::string>(*names) == "[]")) return {};
+  return [this, names = std::get<std::string>(*names), created](Connection& c,
+                                                               Task& task) -> awaitable<void> {
+    task.tags = co_await set_task_tags(c, task.id, names, created);
+  };
 }
 
 awaitable<bool> Store::remove(const Sql& sql, std::int64_t id) {
@@ -266,7 +177,7 @@ awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_
                                                               TaskFilter filter, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
-        std::vector<Value> values = page_args(sql::user_tasks_page, filter, page, user_id);
+        std::vector<Value> values = page_args(sql::user_tasks_page, filter, page, arg("user_id", user_id));
         Rows rows = co_await exec(c, sql::user_tasks_page, std::move(values));
         if (rows.empty()) co_return std::nullopt;
         if (rows.front().is_null(1)) co_return PageOf<Task>{};
@@ -306,12 +217,12 @@ awaitable<std::optional<TaskWithUser>> Store::get_task_with_user(std::int64_t id
 
 awaitable<Outcome<Task>> Store::create_task(models::Input<Task> input) {
   co_return co_await write(sql::task_insert, input, 0, ConstraintViolation::Kind::foreign_key,
-                           Failure::user_not_found);
+                           Failure::user_not_found, task_tags_of(input, true));
 }
 
 awaitable<Outcome<Task>> Store::update_task(std::int64_t id, models::Input<Task> input) {
   co_return co_await write(sql::task_update, input, id, ConstraintViolation::Kind::foreign_key,
-                           Failure::user_not_found);
+                           Failure::user_not_found, task_tags_of(input, false));
 }
 
 awaitable<bool> Store::delete_task(std::int64_t id) {

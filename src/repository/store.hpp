@@ -3,7 +3,9 @@
 // service is in repository/statements.cpp. Knows nothing of HTTP.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -21,7 +23,7 @@ using store::Rows;
 using store::Value;
 
 // Expected failures are values; the resource layer maps each to its problem response.
-enum class Failure { not_found, email_taken, user_not_found };
+enum class Failure { not_found, email_taken, user_not_found, tag_taken, too_many_tags };
 
 template <class T>
 using Outcome = std::variant<T, Failure>;
@@ -67,6 +69,21 @@ class Store {
   awaitable<Outcome<models::Task>> update_task(std::int64_t id, models::Input<models::Task> input);
   awaitable<bool> delete_task(std::int64_t id);
 
+  // Tags (tag_store.cpp). A rename, or a deletion, moves updated_at of the tasks carrying the tag.
+  awaitable<PageOf<models::Tag>> list_tags(Page page);
+  awaitable<std::optional<models::TagWithTaskCount>> get_tag(std::int64_t id);
+  awaitable<Outcome<models::Tag>> create_tag(models::Input<models::Tag> input);
+  awaitable<Outcome<models::Tag>> update_tag(std::int64_t id, models::Input<models::Tag> input);
+  awaitable<bool> delete_tag(std::int64_t id);
+  // nullopt when the tag does not exist.
+  awaitable<std::optional<PageOf<models::Task>>> list_tag_tasks(std::int64_t tag_id,
+                                                                TaskFilter filter, Page page);
+  // Adds the tag named `name` to the task, creating the tag when no tag has the name: true when
+  // the task did not carry it, false when it did; not_found, or too_many_tags.
+  awaitable<Outcome<bool>> add_task_tag(std::int64_t task_id, std::string name);
+  // False when the task does not carry the tag (or does not exist).
+  awaitable<bool> remove_task_tag(std::int64_t task_id, std::string name);
+
   // Throws Unavailable when the database cannot be reached.
   awaitable<void> ping();
 
@@ -77,11 +94,22 @@ class Store {
 
   awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
                             const Sql& of_user);
-  // One record of T written by `sql` (an insert when `id` is 0): the row it returns, not_found
+  // What a write does in its transaction after its statement, with the record it wrote.
+  template <class T>
+  using After = std::function<awaitable<void>(Connection&, T&)>;
+
+  // One record of T written by `sql` (an insert when `id` is 0), then `after`: the record, not_found
   // when none, or `failure` when the database refuses it by a constraint of kind `refused`.
   template <class T>
   awaitable<Outcome<T>> write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
-                              store::ConstraintViolation::Kind refused, Failure failure);
+                              store::ConstraintViolation::Kind refused, Failure failure,
+                              After<T> after = {});
+  After<models::Task> task_tags_of(const models::Input<models::Task>& input, bool created);
+  // Makes `names` (a JSON array) the tags of the task, creating the tags no tag names yet; the
+  // task's tags after. `created`: the task is new and has none.
+  awaitable<std::vector<std::string>> set_task_tags(Connection& c, std::int64_t task_id,
+                                                    const std::string& names, bool created);
+  awaitable<std::vector<std::string>> task_tag_names(Connection& c, std::int64_t task_id);
   // Deletes the record `id` by `sql`; false when there was none.
   awaitable<bool> remove(const Sql& sql, std::int64_t id);
 

@@ -50,13 +50,12 @@ json::object body_schema(Mode mode, std::string_view except = {}) {
   return schema;
 }
 
+// The record's schema and those of the bodies of the writes its routes take.
 template <class T>
-void add_entity(json::object& schemas) {
+void add_entity(json::object& schemas, std::initializer_list<Mode> modes) {
   const std::string_view name = models::Entity<T>::name;
   schemas[name] = record_schema<T>();
-  for (Mode mode : {Mode::create, Mode::replace, Mode::patch}) {
-    schemas[body_schema_name(name, mode)] = body_schema<T>(mode);
-  }
+  for (Mode mode : modes) schemas[body_schema_name(name, mode)] = body_schema<T>(mode);
 }
 
 // The schema `base` with one more property, required.
@@ -67,14 +66,19 @@ json::object with(std::string_view base, std::string_view key, json::object sche
 }
 
 json::object components() {
+  using models::Tag;
   using models::Task;
   using models::User;
   json::object schemas;
-  add_entity<User>(schemas);
-  add_entity<Task>(schemas);
+  add_entity<User>(schemas, {Mode::create, Mode::replace, Mode::patch});
+  add_entity<Task>(schemas, {Mode::create, Mode::replace, Mode::patch});
+  add_entity<Tag>(schemas, {Mode::create, Mode::patch});
   schemas["UserWithTasks"] =
       with("User", "tasks", {{"type", "array"}, {"items", schema_ref("Task")}});
   schemas["TaskWithUser"] = with("Task", "user", schema_ref("User"));
+  schemas["TagWithTaskCount"] =
+      with("Tag", "task_count",
+           {{"type", "integer"}, {"minimum", 0}, {"description", "the tasks carrying the tag"}});
   // A user created with tasks gives each task's content only.
   json::object content = body_schema<Task>(Mode::create);
   content["properties"] = {{"content", content["properties"].as_object()["content"]}};
@@ -126,6 +130,14 @@ std::string_view reason(http::Status status) {
   return http::beast_http::obsolete_reason(status);
 }
 
+// A path parameter: {id} is a record's id, {name} a tag's name.
+json::object path_schema(std::string_view name) {
+  if (name == "id") return {{"type", "integer"}, {"minimum", 1}};
+  json::object schema = field_schema(models::field<models::Tag>(name), false);
+  schema.erase("description");
+  return schema;
+}
+
 json::object operation(const http::Route& route, const json::object& schemas, bool token) {
   json::object op{{"operationId", route.name}, {"summary", route.summary}};
   json::array parameters;
@@ -135,14 +147,16 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
     parameters.push_back(json::object{{"name", name},
                                       {"in", "path"},
                                       {"required", true},
-                                      {"schema", {{"type", "integer"}, {"minimum", 1}}}});
+                                      {"schema", path_schema(name)}});
   }
   for (const http::QueryParameter& q : route.query) {
+    json::object schema = q.schema;
+    if (q.repeatable) schema = {{"type", "array"}, {"items", std::move(schema)}};
     parameters.push_back(json::object{{"name", q.name},
                                       {"in", "query"},
                                       {"required", false},
                                       {"description", q.description},
-                                      {"schema", q.schema}});
+                                      {"schema", std::move(schema)}});
   }
   if (!parameters.empty()) op["parameters"] = std::move(parameters);
   if (!route.request.empty()) {
@@ -189,7 +203,8 @@ json::value openapi_document(const http::Router& router, bool token) {
        {{"title", "usertasks"},
         {"version", USERTASKS_VERSION},
         {"description",
-         "Users and their tasks: a user has many tasks, a task belongs to one user."},
+         "Users, their tasks and the tasks' tags: a user has many tasks, a task belongs to "
+         "one user; a task has many tags, a tag is on many tasks."},
         {"license", {{"name", "MIT"}, {"identifier", "MIT"}}}}},
       {"servers", json::array{json::object{{"url", "/"}}}},
       {"paths", std::move(paths)},

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <stdexcept>
 
 #include "base/integer.hpp"
@@ -15,14 +16,17 @@ namespace usertasks::resources {
 namespace json = boost::json;
 
 http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
-                   ResourceHandler handler) {
-  return [&db, options, query = std::move(query), handler = std::move(handler)](
+                   std::vector<std::string> repeatable, ResourceHandler handler) {
+  return [&db, options, query = std::move(query), repeatable = std::move(repeatable),
+          handler = std::move(handler)](
              http::Request& req, const http::PathParams& params) -> awaitable<Response> {
     const auto parsed = http::parse_query(http::split_target(req.target()).query);
     if (!parsed) {
       co_return http::problem(Status::bad_request, "bad-query", "the query string is malformed");
     }
-    if (auto problem = http::check_names(*parsed, query)) co_return bad_query(*problem);
+    if (auto problem = http::check_names(*parsed, query, repeatable)) {
+      co_return bad_query(*problem);
+    }
 
     repository::Store store(db);
     Exchange ex{req, params, *parsed, store};
@@ -46,7 +50,11 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
 
 void Api::add(http::Route route, ResourceHandler handler) {
   std::vector<std::string> names;
-  for (const http::QueryParameter& q : route.query) names.push_back(q.name);
+  std::vector<std::string> repeatable;
+  for (const http::QueryParameter& q : route.query) {
+    names.push_back(q.name);
+    if (q.repeatable) repeatable.push_back(q.name);
+  }
   // Unknown query parameters are a 400 everywhere; an unreachable database a 503.
   std::vector<Status> problems{Status::bad_request, Status::service_unavailable};
   if (route.path.find('{') != std::string::npos) problems.push_back(Status::not_found);
@@ -60,7 +68,8 @@ void Api::add(http::Route route, ResourceHandler handler) {
       route.problems.push_back(s);
     }
   }
-  route.handler = bind(db_, options_, std::move(names), std::move(handler));
+  route.handler =
+      bind(db_, options_, std::move(names), std::move(repeatable), std::move(handler));
   router_.add(std::move(route));
 }
 
@@ -106,6 +115,28 @@ repository::Page read_page(http::QueryReader& reader) {
   return page;
 }
 
+namespace {
+
+// The names a names filter gives (repeated: all of them), each read as the linked entity's name,
+// as a JSON array; nullopt when none is given, or one is bad (the reader's problem).
+std::optional<std::string> read_names(http::QueryReader& reader, const models::FilterSpec& spec) {
+  const std::vector<std::string> values = reader.all(spec.parameter);
+  if (values.empty()) return std::nullopt;
+  const models::Field& name = *models::field<models::Task>(spec.field).link->name;
+  json::array names;
+  for (const std::string& value : values) {
+    auto read = models::read_text(name, value);
+    if (auto* problem = std::get_if<models::Problem>(&read)) {
+      reader.fail(spec.parameter, std::move(problem->message));
+      return std::nullopt;
+    }
+    names.emplace_back(std::get<std::string>(read));
+  }
+  return json::serialize(names);
+}
+
+}  // namespace
+
 repository::TaskFilter read_task_filter(http::QueryReader& reader) {
   repository::TaskFilter filter;
   const auto& specs = models::Entity<models::Task>::filters;
@@ -121,6 +152,9 @@ repository::TaskFilter read_task_filter(http::QueryReader& reader) {
       case models::FieldType::id:
       case models::FieldType::reference:
         if (auto id = reader.id(name)) filter.values[i] = *id;
+        break;
+      case models::FieldType::names:
+        if (auto names = read_names(reader, specs[i])) filter.values[i] = std::move(*names);
         break;
       case models::FieldType::text:
         throw std::logic_error("text filters are not supported");
@@ -145,6 +179,7 @@ void add_routes(http::Router& router, store::Database& db, const ApiOptions& opt
   Api api(router, db, options);
   add_user_routes(api);
   add_task_routes(api);
+  add_tag_routes(api);
   add_system_routes(api, router);
   add_docs_routes(router);
 }

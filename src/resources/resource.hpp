@@ -43,7 +43,7 @@ struct ApiOptions {
 // Adapts a resource handler to the router: checks the query's parameter names against the route's,
 // gives the handler a Store, and answers 503 when the database cannot be reached.
 http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
-                   ResourceHandler handler);
+                   std::vector<std::string> repeatable, ResourceHandler handler);
 
 // Adds the routes of resources to a router.
 class Api {
@@ -96,6 +96,7 @@ Response page_response(const Exchange& ex, std::string items, bool more, std::si
 // Resource registration, one function per resource file.
 void add_user_routes(Api& api);
 void add_task_routes(Api& api);
+void add_tag_routes(Api& api);
 // /openapi.json describes `router` when it is called, so `router` must not move after this.
 void add_system_routes(Api& api, const http::Router& router);
 

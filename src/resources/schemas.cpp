@@ -59,6 +59,13 @@ json::object field_schema(const Field& field, bool in_body) {
     case FieldType::timestamp:
       schema = {{"type", "string"}, {"format", "date-time"}};
       break;
+    case FieldType::names: {
+      json::object name = field_schema(*field.link->name, false);
+      name.erase("examples");
+      schema = {{"type", "array"}, {"items", std::move(name)}};
+      if (in_body && field.max_length > 0) schema["maxItems"] = field.max_length;
+      break;
+    }
   }
   if (field.nullable) {
     if (auto* one_of = schema.if_contains("oneOf")) {
@@ -91,11 +98,14 @@ std::vector<http::QueryParameter> filters(std::span<const models::FilterSpec> sp
   std::vector<http::QueryParameter> out;
   for (const models::FilterSpec& spec : specs) {
     const Field& field = models::find_field(fields, spec.field);
-    json::object schema = field_schema(field, false);
+    const bool all = spec.compare == models::Compare::all;
+    // A names filter takes one name a parameter, repeated for several.
+    json::object schema = field_schema(all ? *field.link->name : field, false);
     schema.erase("description");
     schema.erase("default");
     if (field.nullable) schema["type"] = schema["type"].as_array().at(0);
-    out.push_back({std::string(spec.parameter), std::string(spec.description), std::move(schema)});
+    out.push_back(
+        {std::string(spec.parameter), std::string(spec.description), std::move(schema), all});
   }
   return out;
 }

@@ -25,6 +25,10 @@ template <>
 struct SchemaName<models::TaskWithUser> {
   static constexpr std::string_view value = "TaskWithUser";
 };
+template <>
+struct SchemaName<models::TagWithTaskCount> {
+  static constexpr std::string_view value = "TagWithTaskCount";
+};
 
 // One record of T, or an array of them.
 template <class T>

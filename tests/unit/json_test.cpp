@@ -24,10 +24,10 @@ TEST(Json, UserKeysComeInTheContractsOrder) {
 
 TEST(Json, TaskWithItsUserAndUserWithItsTasks) {
   const models::User user{7, "Ada", "a@b", "t1", "t2"};
-  const models::Task task{3, "write report", false, 7, std::nullopt, "t3", "t4"};
+  const models::Task task{3, "write report", false, 7, std::nullopt, {"home", "x"}, "t3", "t4"};
   EXPECT_EQ(json::serialize(models::to_json(models::TaskWithUser{task, user})),
             R"({"id":3,"content":"write report","done":false,"user_id":7,"due_at":null,)"
-            R"("created_at":"t3",)"
+            R"("tags":["home","x"],"created_at":"t3",)"
             R"("updated_at":"t4",)"
             R"("user":{"id":7,"name":"Ada","email":"a@b","created_at":"t1","updated_at":"t2"}})");
   const auto with_tasks = models::to_json(models::UserWithTasks{user, {task, task}});
@@ -41,8 +41,10 @@ TEST(Json, TheBodyWriterMatchesBoostJsonByteForByte) {
   for (int c = 0; c < 0x80; ++c) every_character += static_cast<char>(c);
   every_character += "é ✓ 𝄞 \u2028";
   const models::User user{-42, every_character, "\"quoted\"@example.com", "", "t\\2"};
-  const models::Task task{9'007'199'254'740'993, every_character, true, 1, "t5", "t3", "t4"};
-  const models::Task undated{9, "c", false, 1, std::nullopt, "t3", "t4"};
+  const models::Task task{
+      9'007'199'254'740'993, every_character, true, 1, "t5", {every_character, "b"}, "t3", "t4"};
+  const models::Task undated{9, "c", false, 1, std::nullopt, {}, "t3", "t4"};
+  const models::Tag tag{5, every_character, "t1", "t2"};
   EXPECT_EQ(models::json_text(user), json::serialize(models::to_json(user)));
   EXPECT_EQ(models::json_text(task), json::serialize(models::to_json(task)));
   EXPECT_EQ(models::json_text(undated), json::serialize(models::to_json(undated)));
@@ -52,6 +54,16 @@ TEST(Json, TheBodyWriterMatchesBoostJsonByteForByte) {
             json::serialize(models::to_json(models::UserWithTasks{user, {task, task}})));
   EXPECT_EQ(models::json_text(models::UserWithTasks{user, {}}),
             json::serialize(models::to_json(models::UserWithTasks{user, {}})));
+  EXPECT_EQ(models::json_text(tag), json::serialize(models::to_json(tag)));
+  EXPECT_EQ(models::json_text(models::TagWithTaskCount{tag, 12}),
+            json::serialize(models::to_json(models::TagWithTaskCount{tag, 12})));
+}
+
+TEST(Json, NamesSortRegardlessOfCaseThenByBytes) {
+  std::vector<std::string> names{"cherry", "Banana", "apple", "Élan", "zeta", "éclair"};
+  models::sort_names(names);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"apple", "Banana", "cherry", "zeta", "éclair", "Élan"}));
 }
 
 TEST(Json, ArraysOfRecords) {

@@ -37,9 +37,28 @@ class AutogenDatabase : public usertasks::testing::SqliteFileTest {
         }));
   }
 
-  // The embedded chain plus a revision generated from `declared`, applied.
-  std::vector<Revision> generate_and_upgrade(const Schema& declared) {
-    Migrator migrator(*db_);
+  // The embedded chain before tags (0004): SQLite rebuilds a table only when no other table
+  // references it, and task_tags references tasks.
+  std::vector<Revision> before_tags() {
+    std::vector<Revision> chain = Migrator(*db_).history();
+    chain.resize(3);
+    return chain;
+  }
+
+  // The declared schema as it was before tags.
+  static Schema declared_before_tags() {
+    Schema schema = repository::declared_schema();
+    std::erase_if(schema.tables, [](const Table& t) { return t.name.starts_with("tag") ||
+                                                             t.name.starts_with("task_tag"); });
+    std::erase_if(schema.indexes, [](const Index& i) { return i.table.starts_with("tag") ||
+                                                              i.table.starts_with("task_tag"); });
+    return schema;
+  }
+
+  // `chain` (the embedded one by default) plus a revision generated from `declared`, applied.
+  std::vector<Revision> generate_and_upgrade(const Schema& declared,
+                                             std::optional<std::vector<Revision>> chain_of = {}) {
+    Migrator migrator = chain_of ? Migrator(*db_, *chain_of) : Migrator(*db_);
     const Comparison changes = run_sync(compare_database(migrator, declared));
     EXPECT_FALSE(changes.empty());
     const NewRevision generated =
@@ -64,10 +83,30 @@ TEST_F(AutogenDatabase, AtHeadTheDatabaseMatchesTheModels) {
   EXPECT_EQ(result.lines, std::vector<std::string>{"no differences"});
   // What SQLite reads back is the declared schema but for what it cannot tell apart.
   const Schema live = introspect();
-  ASSERT_EQ(live.tables.size(), 2U);
+  ASSERT_EQ(live.tables.size(), 4U);
   EXPECT_EQ(live.indexes, repository::declared_schema().indexes);
   EXPECT_EQ(live.find_table("tasks")->foreign_keys,
             repository::declared_schema().find_table("tasks")->foreign_keys);
+  EXPECT_EQ(live.find_table("task_tags")->foreign_keys,
+            repository::declared_schema().find_table("task_tags")->foreign_keys);
+}
+
+TEST_F(AutogenDatabase, TasksAreNotRebuiltOnceTagsReferenceThem) {
+  run_sync(Migrator(*db_).upgrade());
+  Schema declared = repository::declared_schema();
+  declared.find_table("tasks")->columns[1].nullable = true;  // content
+  Migrator migrator(*db_);
+  const Comparison changes = run_sync(compare_database(migrator, declared));
+  const NewRevision generated = new_revision(migrator.history(), "rebuild", changes.operations);
+  std::vector<Revision> chain = migrator.history();
+  chain.push_back(parse_revision(generated.text, generated.file));
+  try {
+    run_sync(Migrator(*db_, chain).upgrade());
+    FAIL() << "expected the rebuild of a referenced table to be refused";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("which task_tags reference"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(AutogenDatabase, DowngradeAndUpgradeAgainReadsBackTheSame) {
@@ -108,16 +147,16 @@ TEST_F(AutogenDatabase, AGeneratedRevisionAppliesAndReverts) {
 }
 
 TEST_F(AutogenDatabase, ARebuildKeepsTheRowsAndTheForeignKeys) {
-  run_sync(Migrator(*db_).upgrade());
+  run_sync(Migrator(*db_, before_tags()).upgrade());
   script(
       "INSERT INTO users (name, email, created_at, updated_at) VALUES ('a', 'a@x.org', 't', 't');"
       "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES ('c', 1, 't', 't');"
       "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES ('d', 1, 't', 't');");
   const Schema before = introspect();
-  Schema declared = repository::declared_schema();
+  Schema declared = declared_before_tags();
   declared.find_table("tasks")->columns[1].nullable = true;  // content
 
-  (void)generate_and_upgrade(declared);
+  (void)generate_and_upgrade(declared, before_tags());
   EXPECT_EQ(count("tasks"), 2);
   Schema live = introspect();
   EXPECT_TRUE(live.find_table("tasks")->columns[1].nullable);
@@ -132,16 +171,17 @@ TEST_F(AutogenDatabase, ARebuildKeepsTheRowsAndTheForeignKeys) {
 }
 
 TEST_F(AutogenDatabase, ARebuildThatBreaksAForeignKeyIsRolledBack) {
-  run_sync(Migrator(*db_).upgrade());
-  Schema without = repository::declared_schema();
+  run_sync(Migrator(*db_, before_tags()).upgrade());
+  const Schema with = declared_before_tags();
+  Schema without = with;
   without.find_table("tasks")->foreign_keys.clear();
-  std::vector<Revision> chain = generate_and_upgrade(without);
+  std::vector<Revision> chain = generate_and_upgrade(without, before_tags());
   script(
       "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES ('orphan', 7, 't', "
       "'t')");
   // Putting the key back finds the orphan before the commit, and leaves everything as it was.
   Migrator migrator(*db_, chain);
-  const Comparison back = run_sync(compare_database(migrator, repository::declared_schema()));
+  const Comparison back = run_sync(compare_database(migrator, with));
   const NewRevision generated = new_revision(chain, "key back", back.operations);
   chain.push_back(parse_revision(generated.text, generated.file));
   Migrator next(*db_, chain);

@@ -38,23 +38,36 @@ TEST(Sql, ArgumentsBindByNameAndEveryPlaceholderNeedsOne) {
 
 TEST(Sql, StatementsFollowTheEntitysFields) {
   using models::Task;
-  EXPECT_EQ(columns<Task>("t"),
-            "t.id, t.content, t.done, t.user_id, t.due_at, t.created_at, t.updated_at");
-  EXPECT_EQ(insert<Task>(),
+  // A names field is the newline-joined names of its join table's rows, not a column.
+  const std::string tags_of_t =
+      "(SELECT group_concat(tags.name, char(10)) FROM task_tags JOIN tags ON tags.id = "
+      "task_tags.tag_id WHERE task_tags.task_id = t.id) AS tags";
+  EXPECT_EQ(columns<Task>(Dialect::sqlite, "t"),
+            "t.id, t.content, t.done, t.user_id, t.due_at, " + tags_of_t +
+                ", t.created_at, t.updated_at");
+  const std::string returning =
+      "RETURNING id, content, done, user_id, due_at, (SELECT string_agg(tags.name, chr(10)) FROM "
+      "task_tags JOIN tags ON tags.id = task_tags.tag_id WHERE task_tags.task_id = tasks.id) AS "
+      "tags, created_at, updated_at";
+  EXPECT_EQ(insert<Task>(Dialect::postgresql),
             "INSERT INTO tasks (content, done, user_id, due_at, created_at, updated_at) VALUES "
-            "(:content, :done, :user_id, :due_at, :now, :now) RETURNING id, content, done, "
-            "user_id, due_at, created_at, updated_at");
+            "(:content, :done, :user_id, :due_at, :now, :now) " +
+                returning);
   // A nullable field is set when given, so that null clears it; the others keep their value.
-  EXPECT_EQ(update<Task>(Dialect::sqlite),
+  EXPECT_EQ(update<Task>(Dialect::postgresql),
             "UPDATE tasks SET content = COALESCE(:content, content), done = COALESCE(:done, done), "
-            "user_id = COALESCE(:user_id, user_id), due_at = CASE WHEN :due_at_given THEN :due_at "
-            "ELSE due_at END, updated_at = :now WHERE id = :id RETURNING id, content, done, "
-            "user_id, due_at, created_at, updated_at");
-  EXPECT_EQ(filters<Task>(Dialect::postgresql, "t"),
-            " AND (CAST(:done AS BOOLEAN) IS NULL OR t.done = CAST(:done AS BOOLEAN))"
-            " AND (CAST(:due_before AS TIMESTAMPTZ) IS NULL OR t.due_at < CAST(:due_before AS "
-            "TIMESTAMPTZ)) AND (CAST(:due_after AS TIMESTAMPTZ) IS NULL OR t.due_at > "
-            "CAST(:due_after AS TIMESTAMPTZ))");
+            "user_id = COALESCE(:user_id, user_id), due_at = CASE WHEN CAST(:due_at_given AS "
+            "BOOLEAN) THEN CAST(:due_at AS TIMESTAMPTZ) ELSE due_at END, updated_at = :now "
+            "WHERE id = :id " +
+                returning);
+  EXPECT_EQ(filters<Task>(Dialect::sqlite, "t"),
+            " AND (:done IS NULL OR t.done = :done)"
+            " AND (:due_before IS NULL OR t.due_at < :due_before)"
+            " AND (:due_after IS NULL OR t.due_at > :due_after)"
+            " AND (:tag IS NULL OR t.id IN (SELECT task_tags.task_id FROM task_tags JOIN tags ON "
+            "tags.id = task_tags.tag_id WHERE lower(tags.name) IN (SELECT lower(value) FROM "
+            "json_each(:tag)) GROUP BY task_tags.task_id HAVING count(*) = "
+            "(SELECT count(DISTINCT lower(value)) FROM json_each(:tag))))");
 }
 
 }  // namespace

@@ -1,0 +1,146 @@
+#pragma once
+// How the store turns rows into records and inputs into arguments; shared by the store's files.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/describe/members.hpp>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "base/time.hpp"
+#include "models/models.hpp"
+#include "repository/sql.hpp"
+#include "repository/store.hpp"
+
+namespace usertasks::repository::rows {
+
+using store::Row;
+
+// A named argument.
+inline Arg arg(std::string_view name, Value value) {
+  return {name, std::move(value)};
+}
+
+// The names of a names column: newline-joined, NULL for none (sql::columns), in sort_names order.
+inline std::vector<std::string> split_names(Row& row, std::size_t i) {
+  std::vector<std::string> names;
+  if (row.is_null(i)) return names;
+  const std::string text = row.take_text(i);
+  for (std::size_t at = 0; at <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    names.emplace_back(text, at, end - at);
+    at = end + 1;
+  }
+  models::sort_names(names);
+  return names;
+}
+
+// The value of column `i` as a member of type M.
+template <class M>
+M column(Row& row, std::size_t i) {
+  if constexpr (std::is_same_v<M, std::int64_t>) {
+    return row.integer(i);
+  } else if constexpr (std::is_same_v<M, bool>) {
+    return row.boolean(i);
+  } else if constexpr (std::is_same_v<M, std::string>) {
+    return row.take_text(i);
+  } else if constexpr (std::is_same_v<M, std::vector<std::string>>) {
+    return split_names(row, i);
+  } else {
+    static_assert(std::is_same_v<M, std::optional<std::string>>);
+    return row.is_null(i) ? M() : M(row.take_text(i));
+  }
+}
+
+template <class T, template <class...> class List, class... Members>
+T decode_members(Row& row, std::size_t at, List<Members...>) {
+  std::size_t i = at;
+  // A braced list is evaluated left to right: member k reads column at + k, built in place.
+  return T{
+      column<std::remove_cvref_t<decltype(std::declval<T&>().*Members::pointer)>>(row, i++)...};
+}
+
+// A record of T from the row's columns at `at`, in the order of T's fields.
+template <class T>
+T decode(Row& row, std::size_t at) {
+  static_assert(models::fields_match_members<T>());
+  return decode_members<T>(row, at,
+                           boost::describe::describe_members<T, boost::describe::mod_public>{});
+}
+
+// "<field>_given", the flag of each field of T that an update may set to null (sql::update).
+template <class T>
+const std::array<std::string, models::field_count<T>>& given_names() {
+  static const auto names = [] {
+    std::array<std::string, models::field_count<T>> out;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i] = fmt::format("{}_given", models::Entity<T>::fields[i].name);
+    }
+    return out;
+  }();
+  return names;
+}
+
+// The value a field the input of an insert left out takes: its declared default, or NULL.
+inline Value left_out(const models::Field& f) {
+  if (f.type == models::FieldType::boolean && !f.default_json.empty()) {
+    return f.default_json == "true";
+  }
+  return {};
+}
+
+// The arguments of an insert (id 0) or an update of T: the input's fields (on an update, NULL
+// where it left one out, with :<name>_given telling which for a nullable field), :now, :id.
+template <class T>
+std::vector<Value> input_args(const Sql& sql, const models::Input<T>& input, std::int64_t id,
+                              std::string now = base::utc_now()) {
+  std::vector<Arg> args;
+  args.push_back(arg("now", std::move(now)));
+  args.push_back(arg("id", id));
+  for (std::size_t i = 0; i < models::field_count<T>; ++i) {
+    const models::Field& f = models::Entity<T>::fields[i];
+    if (f.source != models::Source::body || f.type == models::FieldType::names) continue;
+    const Value absent = id == 0 ? left_out(f) : Value();
+    args.push_back({f.name, input[i] ? Value(*input[i]) : absent});
+    if (f.nullable) args.push_back({given_names<T>()[i], input[i].has_value()});
+  }
+  return bind(sql, std::span<Arg>(args));
+}
+
+// Reads `limit + 1` rows so that a page knows whether another follows, then drops the extra one.
+template <class T, class Decode>
+PageOf<T> page_of(Rows& rows, std::size_t limit, Decode decode) {
+  PageOf<T> page;
+  page.more = rows.size() > limit;
+  const std::size_t n = std::min(rows.size(), limit);
+  page.items.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) page.items.push_back(decode(rows[i]));
+  return page;
+}
+
+inline Arg after(Page page) {
+  return {"after", page.after};
+}
+inline Arg fetch_limit(Page page) {
+  return {"limit", static_cast<std::int64_t>(page.limit + 1)};
+}
+
+// The arguments of a page of tasks by `sql`: the Task's filters by their parameter names, the
+// keyset, the limit, and the record the page is of (:user_id, :tag_id), if any.
+inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Page page,
+                                    std::optional<Arg> of) {
+  std::vector<Arg> args;
+  const auto& specs = models::Entity<models::Task>::filters;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    args.push_back({specs[i].parameter, filter.values[i] ? Value(*filter.values[i]) : Value()});
+  }
+  args.push_back(after(page));
+  args.push_back(fetch_limit(page));
+  if (of) args.push_back(std::move(*of));
+  return bind(sql, std::span<Arg>(args));
+}
+
+}  // namespace usertasks::repository::rows

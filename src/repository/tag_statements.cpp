@@ -1,0 +1,101 @@
+// The statements of tags and of the links between tasks and tags (models::task_tags).
+
+#include "models/models.hpp"
+#include "repository/statement_text.hpp"
+#include "repository/statements.hpp"
+
+namespace usertasks::repository::sql {
+
+using models::Tag;
+using models::Task;
+
+namespace {
+
+// :names is a JSON array of names; a name matches the tag that has it regardless of case.
+std::string tags_named(Dialect d) {
+  return fmt::format("SELECT id FROM tags WHERE lower(name) IN (SELECT lower(value) FROM {})",
+                     json_values(d, "names"));
+}
+
+// A page of the tasks carrying a tag, and whether the tag exists, in one statement: no row at
+// all means no such tag; one row with a NULL task, a tag without (more) tasks.
+std::string tag_tasks_page_text(Dialect d) {
+  return fmt::format(
+      "SELECT g.id, s.* FROM tags g LEFT JOIN (SELECT {} FROM task_tags l "
+      "JOIN tasks t ON t.id = l.task_id WHERE l.tag_id = :tag_id AND l.task_id > :after{} "
+      "ORDER BY l.task_id LIMIT :limit) s ON true WHERE g.id = :tag_id ORDER BY s.id",
+      columns<Task>(d, "t"), filters<Task>(d, "t"));
+}
+
+// Creates the tags of :names that do not exist yet, in the list's order; a name that another
+// transaction creates at the same time is left to it (its insert waits for that one's end).
+std::string tags_insert_missing_text(Dialect d) {
+  if (d == Dialect::sqlite) {
+    return "INSERT INTO tags (name, created_at, updated_at) SELECT value, :now, :now "
+           "FROM json_each(:names) WHERE true ORDER BY key ON CONFLICT DO NOTHING";
+  }
+  return "INSERT INTO tags (name, created_at, updated_at) "
+         "SELECT n.value, :now::timestamptz, :now::timestamptz "
+         "FROM json_array_elements_text(:names::json) WITH ORDINALITY AS n(value, i) "
+         "ORDER BY n.i ON CONFLICT DO NOTHING";
+}
+
+}  // namespace
+
+const Sql tags_page{"tags_page", [](Dialect d) {
+                      return fmt::format(
+                          "SELECT {} FROM tags WHERE id > :after ORDER BY id LIMIT :limit",
+                          columns<Tag>(d));
+                    }};
+
+const Sql tag_with_task_count{
+    "tag_with_task_count", [](Dialect d) {
+      return fmt::format(
+          "SELECT {}, (SELECT count(*) FROM task_tags WHERE tag_id = tags.id) FROM tags "
+          "WHERE id = :id",
+          columns<Tag>(d));
+    }};
+
+const Sql tag_insert{"tag_insert", insert<Tag>};
+const Sql tag_update{"tag_update", update<Tag>};
+const Sql tag_delete{"tag_delete", same("DELETE FROM tags WHERE id = :id RETURNING id")};
+const Sql tag_tasks_page{"tag_tasks_page", tag_tasks_page_text};
+
+const Sql tags_insert_missing{"tags_insert_missing", tags_insert_missing_text};
+
+const Sql task_tags_link{
+    "task_tags_link", [](Dialect d) {
+      return fmt::format(
+          "INSERT INTO task_tags (task_id, tag_id) SELECT CAST(:task_id AS BIGINT), id FROM ({}) g "
+          "WHERE true ON CONFLICT DO NOTHING RETURNING tag_id",
+          tags_named(d));
+    }};
+
+const Sql task_tags_unlink_others{
+    "task_tags_unlink_others", [](Dialect d) {
+      return fmt::format("DELETE FROM task_tags WHERE task_id = :task_id AND tag_id NOT IN ({})",
+                         tags_named(d));
+    }};
+
+const Sql task_tags_unlink{
+    "task_tags_unlink",
+    same("DELETE FROM task_tags WHERE task_id = :task_id AND tag_id IN "
+         "(SELECT id FROM tags WHERE lower(name) = lower(CAST(:name AS TEXT))) RETURNING task_id")};
+
+const Sql task_tag_names{"task_tag_names", [](Dialect d) {
+                           return fmt::format("SELECT {}",
+                                              names_of(d, models::task_tags, ":task_id"));
+                         }};
+
+// Held until the transaction ends, so that the tags of one task change one writer at a time
+// (SQLite's write transactions are one at a time already).
+const Sql task_lock{"task_lock", per_dialect("SELECT id FROM tasks WHERE id = :id FOR UPDATE",
+                                             "SELECT id FROM tasks WHERE id = :id")};
+
+const Sql task_touch{"task_touch", same("UPDATE tasks SET updated_at = :now WHERE id = :id")};
+
+const Sql tag_tasks_touch{"tag_tasks_touch",
+                          same("UPDATE tasks SET updated_at = :now WHERE id IN "
+                               "(SELECT task_id FROM task_tags WHERE tag_id = :tag_id)")};
+
+}  // namespace usertasks::repository::sql

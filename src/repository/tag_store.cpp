@@ -1,0 +1,159 @@
+// The Store's tags, and the links between tasks and tags.
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "base/utf8.hpp"
+#include "repository/rows.hpp"
+#include "repository/statements.hpp"
+#include "repository/store.hpp"
+
+namespace usertasks::repository {
+
+using store::Access;
+using store::ConstraintViolation;
+using store::Row;
+using store::with_connection;
+
+using models::Tag;
+using models::TagWithTaskCount;
+using models::Task;
+
+namespace {
+
+using namespace rows;  // NOLINT(google-build-using-namespace): the store's own helpers
+
+// The JSON array of one name, as the statements of several take it.
+std::string one_name(std::string name) {
+  return boost::json::serialize(boost::json::array{boost::json::string(std::move(name))});
+}
+
+}  // namespace
+
+awaitable<std::vector<std::string>> Store::task_tag_names(Connection& c, std::int64_t task_id) {
+  std::vector<Value> values = bind(sql::task_tag_names, arg("task_id", task_id));
+  Rows rows = co_await exec(c, sql::task_tag_names, std::move(values));
+  co_return split_names(rows.front(), 0);
+}
+
+awaitable<std::vector<std::string>> Store::set_task_tags(Connection& c, std::int64_t task_id,
+                                                         const std::string& names, bool created) {
+  const bool none = names == "[]";
+  if (!none) {
+    std::vector<Value> values =
+        bind(sql::tags_insert_missing, arg("names", names), arg("now", base::utc_now()));
+    co_await exec(c, sql::tags_insert_missing, std::move(values));
+  }
+  if (!created) {
+    std::vector<Value> values =
+        bind(sql::task_tags_unlink_others, arg("task_id", task_id), arg("names", names));
+    co_await exec(c, sql::task_tags_unlink_others, std::move(values));
+  }
+  if (none) co_return std::vector<std::string>();
+  std::vector<Value> values =
+      bind(sql::task_tags_link, arg("task_id", task_id), arg("names", names));
+  co_await exec(c, sql::task_tags_link, std::move(values));
+  co_return co_await task_tag_names(c, task_id);
+}
+
+awaitable<PageOf<Tag>> Store::list_tags(Page page) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<Tag>> {
+        std::vector<Value> values = bind(sql::tags_page, after(page), fetch_limit(page));
+        Rows rows = co_await exec(c, sql::tags_page, std::move(values));
+        co_return page_of<Tag>(rows, page.limit, [](Row& r) { return decode<Tag>(r, 0); });
+      });
+}
+
+awaitable<std::optional<TagWithTaskCount>> Store::get_tag(std::int64_t id) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<TagWithTaskCount>> {
+        std::vector<Value> values = bind(sql::tag_with_task_count, arg("id", id));
+        Rows rows = co_await exec(c, sql::tag_with_task_count, std::move(values));
+        if (rows.empty()) co_return std::nullopt;
+        co_return TagWithTaskCount{decode<Tag>(rows.front(), 0),
+                                   rows.front().integer(models::field_count<Tag>)};
+      });
+}
+
+awaitable<Outcome<Tag>> Store::create_tag(models::Input<Tag> input) {
+  co_return co_await write(sql::tag_insert, input, 0, ConstraintViolation::Kind::unique,
+                           Failure::tag_taken);
+}
+
+awaitable<Outcome<Tag>> Store::update_tag(std::int64_t id, models::Input<Tag> input) {
+  // The tasks carrying the tag render its new name: their JSON changed.
+  After<Tag> touch = [this](Connection& c, Tag& tag) -> awaitable<void> {
+    std::vector<Value> values =
+        bind(sql::tag_tasks_touch, arg("tag_id", tag.id), arg("now", tag.updated_at));
+    co_await exec(c, sql::tag_tasks_touch, std::move(values));
+  };
+  co_return co_await write(sql::tag_update, input, id, ConstraintViolation::Kind::unique,
+                           Failure::tag_taken, std::move(touch));
+}
+
+awaitable<bool> Store::delete_tag(std::int64_t id) {
+  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
+    std::vector<Value> touch =
+        bind(sql::tag_tasks_touch, arg("tag_id", id), arg("now", base::utc_now()));
+    co_await exec(c, sql::tag_tasks_touch, std::move(touch));
+    std::vector<Value> values = bind(sql::tag_delete, arg("id", id));
+    co_return !(co_await exec(c, sql::tag_delete, std::move(values))).empty();
+  });
+}
+
+awaitable<std::optional<PageOf<Task>>> Store::list_tag_tasks(std::int64_t tag_id,
+                                                             TaskFilter filter, Page page) {
+  co_return co_await with_connection(
+      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
+        std::vector<Value> values =
+            page_args(sql::tag_tasks_page, filter, page, arg("tag_id", tag_id));
+        Rows rows = co_await exec(c, sql::tag_tasks_page, std::move(values));
+        if (rows.empty()) co_return std::nullopt;
+        if (rows.front().is_null(1)) co_return PageOf<Task>{};
+        co_return page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 1); });
+      });
+}
+
+awaitable<Outcome<bool>> Store::add_task_tag(std::int64_t task_id, std::string name) {
+  co_return co_await with_connection(
+      db_, Access::write, [&](Connection& c) -> awaitable<Outcome<bool>> {
+        std::vector<Value> lock = bind(sql::task_lock, arg("id", task_id));
+        if ((co_await exec(c, sql::task_lock, std::move(lock))).empty()) {
+          co_return Failure::not_found;
+        }
+        const std::vector<std::string> names = co_await task_tag_names(c, task_id);
+        const std::string key = base::utf8::lower(name);
+        for (const std::string& n : names) {
+          if (base::utf8::lower(n) == key) co_return false;
+        }
+        if (names.size() >= models::field<Task>("tags").max_length) {
+          co_return Failure::too_many_tags;
+        }
+        const std::string now = base::utc_now();
+        const std::string list = one_name(std::move(name));
+        std::vector<Value> create = bind(sql::tags_insert_missing, arg("names", list),
+                                         arg("now", now));
+        co_await exec(c, sql::tags_insert_missing, std::move(create));
+        std::vector<Value> link =
+            bind(sql::task_tags_link, arg("task_id", task_id), arg("names", list));
+        co_await exec(c, sql::task_tags_link, std::move(link));
+        std::vector<Value> touch = bind(sql::task_touch, arg("id", task_id), arg("now", now));
+        co_await exec(c, sql::task_touch, std::move(touch));
+        co_return true;
+      });
+}
+
+awaitable<bool> Store::remove_task_tag(std::int64_t task_id, std::string name) {
+  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
+    std::vector<Value> unlink =
+        bind(sql::task_tags_unlink, arg("task_id", task_id), arg("name", std::move(name)));
+    if ((co_await exec(c, sql::task_tags_unlink, std::move(unlink))).empty()) co_return false;
+    std::vector<Value> touch =
+        bind(sql::task_touch, arg("id", task_id), arg("now", base::utc_now()));
+    co_await exec(c, sql::task_touch, std::move(touch));
+    co_return true;
+  });
+}
+
+}  // namespace usertasks::repository

@@ -1,0 +1,182 @@
+// The Tags resource, and the tags of one task (/tasks/{id}/tags/{name}).
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "http/request.hpp"
+#include "resources/resource.hpp"
+
+namespace usertasks::resources {
+
+namespace json = boost::json;
+using models::Mode;
+using models::Tag;
+
+namespace {
+
+Response tag_taken() {
+  return http::problem(Status::conflict, "tag-taken", "a tag with this name already exists");
+}
+
+awaitable<Response> list(Exchange& ex) {
+  http::QueryReader reader(ex.query);
+  const repository::Page page = read_page(reader);
+  if (reader.problem()) co_return bad_query(*reader.problem());
+  auto result = co_await ex.store.list_tags(page);
+  const std::int64_t last = result.items.empty() ? 0 : result.items.back().id;
+  co_return page_response(ex, models::json_array(result.items), result.more, page.limit, last);
+}
+
+awaitable<Response> create(Exchange& ex) {
+  auto input =
+      read_body(ex, [](const json::value& b) { return models::validate<Tag>(b, Mode::create); });
+  if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
+  auto outcome = co_await ex.store.create_tag(std::move(std::get<models::Input<Tag>>(input)));
+  if (std::holds_alternative<repository::Failure>(outcome)) co_return tag_taken();
+  const auto& tag = std::get<Tag>(outcome);
+  co_return created(models::json_text(tag), fmt::format("/tags/{}", tag.id));
+}
+
+awaitable<Response> get(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("tag", ex.params.get("id"));
+  auto tag = co_await ex.store.get_tag(*id);
+  if (!tag) co_return not_found("tag", ex.params.get("id"));
+  co_return http::json_text_response(Status::ok, models::json_text(*tag));
+}
+
+awaitable<Response> rename(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("tag", ex.params.get("id"));
+  auto input =
+      read_body(ex, [](const json::value& b) { return models::validate<Tag>(b, Mode::patch); });
+  if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
+  auto outcome = co_await ex.store.update_tag(*id, std::move(std::get<models::Input<Tag>>(input)));
+  if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
+    if (*failure == repository::Failure::tag_taken) co_return tag_taken();
+    co_return not_found("tag", ex.params.get("id"));
+  }
+  co_return http::json_text_response(Status::ok, models::json_text(std::get<Tag>(outcome)));
+}
+
+awaitable<Response> remove(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("tag", ex.params.get("id"));
+  if (!co_await ex.store.delete_tag(*id)) co_return not_found("tag", ex.params.get("id"));
+  co_return http::empty_response(Status::no_content);
+}
+
+awaitable<Response> list_tasks(Exchange& ex) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found("tag", ex.params.get("id"));
+  http::QueryReader reader(ex.query);
+  const repository::Page page = read_page(reader);
+  const repository::TaskFilter filter = read_task_filter(reader);
+  if (reader.problem()) co_return bad_query(*reader.problem());
+  auto result = co_await ex.store.list_tag_tasks(*id, filter, page);
+  if (!result) co_return not_found("tag", ex.params.get("id"));
+  const std::int64_t last = result->items.empty() ? 0 : result->items.back().id;
+  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last);
+}
+
+// The task's id and the tag's name of /tasks/{id}/tags/{name}, or the answer to give instead.
+std::variant<std::pair<std::int64_t, std::string>, Response> task_and_name(const Exchange& ex) {
+  const auto id = path_id(ex);
+  const auto text = http::decode_segment(ex.params.get("name"));
+  if (!id || !text) return not_found("task", ex.params.get("id"));
+  auto name = models::read_text(models::field<Tag>("name"), *text);
+  if (auto* problem = std::get_if<models::Problem>(&name)) {
+    return validation_failed({{"name", std::move(problem->message)}});
+  }
+  return std::pair{*id, std::move(std::get<std::string>(name))};
+}
+
+awaitable<Response> add_to_task(Exchange& ex) {
+  auto target = task_and_name(ex);
+  if (auto* res = std::get_if<Response>(&target)) co_return std::move(*res);
+  auto& [task, name] = std::get<0>(target);
+  auto outcome = co_await ex.store.add_task_tag(task, std::move(name));
+  if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
+    if (*failure == repository::Failure::not_found) co_return not_found("task", ex.params.get("id"));
+    const std::size_t most = models::field<models::Task>("tags").max_length;
+    co_return validation_failed({{"tags", fmt::format("must hold at most {} tags", most)}});
+  }
+  co_return http::empty_response(Status::no_content);
+}
+
+awaitable<Response> remove_from_task(Exchange& ex) {
+  auto target = task_and_name(ex);
+  if (auto* res = std::get_if<Response>(&target)) co_return std::move(*res);
+  auto& [task, name] = std::get<0>(target);
+  if (!co_await ex.store.remove_task_tag(task, name)) {
+    co_return http::problem(Status::not_found, "not-found",
+                            fmt::format("task {} has no tag named {}", task, name));
+  }
+  co_return http::empty_response(Status::no_content);
+}
+
+}  // namespace
+
+void add_tag_routes(Api& api) {
+  using http::Verb;
+  using models::Task;
+  api.add({.method = Verb::get,
+           .path = "/tags",
+           .name = "tags.list",
+           .summary = "List tags",
+           .query = paging(),
+           .response = records<Tag>()},
+          list);
+  api.add({.method = Verb::post,
+           .path = "/tags",
+           .name = "tags.create",
+           .summary = "Create a tag",
+           .request = body<Tag>(Mode::create),
+           .response = record<Tag>(),
+           .success = Status::created,
+           .problems = {Status::conflict}},
+          create);
+  api.add({.method = Verb::get,
+           .path = "/tags/{id}",
+           .name = "tags.get",
+           .summary = "Get a tag with the number of tasks carrying it",
+           .response = record<models::TagWithTaskCount>()},
+          get);
+  api.add({.method = Verb::patch,
+           .path = "/tags/{id}",
+           .name = "tags.update",
+           .summary = "Rename a tag",
+           .request = body<Tag>(Mode::patch),
+           .response = record<Tag>(),
+           .problems = {Status::conflict}},
+          rename);
+  api.add({.method = Verb::delete_,
+           .path = "/tags/{id}",
+           .name = "tags.delete",
+           .summary = "Delete a tag, removing it from every task",
+           .success = Status::no_content},
+          remove);
+  api.add({.method = Verb::get,
+           .path = "/tags/{id}/tasks",
+           .name = "tags.tasks.list",
+           .summary = "List the tasks carrying a tag",
+           .query = join({paging(), filters<Task>()}),
+           .response = records<Task>()},
+          list_tasks);
+  api.add({.method = Verb::put,
+           .path = "/tasks/{id}/tags/{name}",
+           .name = "tasks.tags.add",
+           .summary = "Add a tag to a task, creating the tag if no tag has the name",
+           .success = Status::no_content,
+           .problems = {Status::unprocessable_entity}},
+          add_to_task);
+  api.add({.method = Verb::delete_,
+           .path = "/tasks/{id}/tags/{name}",
+           .name = "tasks.tags.remove",
+           .summary = "Remove a tag from a task",
+           .success = Status::no_content},
+          remove_from_task);
+}
+
+}  // namespace usertasks::resources
