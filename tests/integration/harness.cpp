@@ -626,8 +626,8 @@ const std::vector<std::string>& user_keys() {
 }
 
 const std::vector<std::string>& task_keys() {
-  static const std::vector<std::string> keys{"id",     "content",    "done",      "user_id",
-                                             "due_at", "created_at", "updated_at"};
+  static const std::vector<std::string> keys{"id",     "content", "done",       "user_id",
+                                             "due_at", "tags",    "created_at", "updated_at"};
   return keys;
 }
 
@@ -716,6 +716,11 @@ namespace {
   }
   if (!o.at("due_at").is_null() && !is_timestamp(o.at("due_at"))) {
     return ::testing::AssertionFailure() << "due_at must be null or a timestamp: " << to_text(o);
+  }
+  if (!o.at("tags").is_array() ||
+      !std::all_of(o.at("tags").get_array().begin(), o.at("tags").get_array().end(),
+                   [](const json::value& tag) { return tag.is_string(); })) {
+    return ::testing::AssertionFailure() << "tags must be an array of names: " << to_text(o);
   }
   if (with_user) {
     if (auto r = IsUser(o.at("user")); !r) return r;
