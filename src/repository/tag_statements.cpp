@@ -27,17 +27,19 @@ std::string tag_tasks_page_text(Dialect d) {
       columns<Task>(d, "t"), filters<Task>(d, "t"));
 }
 
-// Creates the tags of :names that do not exist yet, in the list's order; a name that another
-// transaction creates at the same time is left to it (its insert waits for that one's end).
+// Creates the tags of :names that do not exist yet; a name that another transaction creates at the
+// same time is left to it (its insert waits for that one's end). In the order of the names' lower
+// case, whatever the list's: two transactions naming the same new tags in other orders would
+// otherwise each wait for the other (a deadlock).
 std::string tags_insert_missing_text(Dialect d) {
   if (d == Dialect::sqlite) {
     return "INSERT INTO tags (name, created_at, updated_at) SELECT value, :now, :now "
-           "FROM json_each(:names) WHERE true ORDER BY key ON CONFLICT DO NOTHING";
+           "FROM json_each(:names) WHERE true ORDER BY lower(value) ON CONFLICT DO NOTHING";
   }
   return "INSERT INTO tags (name, created_at, updated_at) "
          "SELECT n.value, :now::timestamptz, :now::timestamptz "
-         "FROM json_array_elements_text(:names::json) WITH ORDINALITY AS n(value, i) "
-         "ORDER BY n.i ON CONFLICT DO NOTHING";
+         "FROM json_array_elements_text(:names::json) AS n(value) "
+         "ORDER BY lower(n.value) ON CONFLICT DO NOTHING";
 }
 
 }  // namespace
