@@ -48,7 +48,8 @@ std::optional<QueryProblem> check_names(const Query& query, const std::vector<st
 }
 
 std::optional<std::string> decode_segment(std::string_view segment) {
-  const auto encoded = urls::make_pct_string_view(urls::string_view(segment.data(), segment.size()));
+  const auto encoded =
+      urls::make_pct_string_view(urls::string_view(segment.data(), segment.size()));
   if (!encoded) return std::nullopt;
   std::string text = encoded->decode();
   for (std::size_t at = 0; at < text.size();) {

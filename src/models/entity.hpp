@@ -37,12 +37,12 @@ struct Field;
 // The join table of a `names` field: one row for each pair of linked records, its primary key on
 // both columns, each a reference that goes with its record (ON DELETE CASCADE).
 struct Link {
-  std::string_view table;        // "task_tags"
-  std::string_view owner;        // the column naming the record that has the field ("task_id")
-  std::string_view target;       // the column naming the linked record ("tag_id")
-  std::string_view target_table; // the linked entity's table ("tags")
-  const Field* name = nullptr;   // the linked entity's field that names a record
-  std::string_view target_index; // the index from the linked side: its records' links, in order
+  std::string_view table;         // "task_tags"
+  std::string_view owner;         // the column naming the record that has the field ("task_id")
+  std::string_view target;        // the column naming the linked record ("tag_id")
+  std::string_view target_table;  // the linked entity's table ("tags")
+  const Field* name = nullptr;    // the linked entity's field that names a record
+  std::string_view target_index;  // the index from the linked side: its records' links, in order
 };
 
 struct Field {

@@ -1,6 +1,7 @@
 #pragma once
 // The records the API answers with: each entity (models/user.hpp, models/task.hpp,
-// models/tag.hpp) and the compositions of them. JSON keys follow the entities' field order (docs/api.md fixes it).
+// models/tag.hpp) and the compositions of them. JSON keys follow the entities' field order
+// (docs/api.md fixes it).
 
 #include <boost/json/fwd.hpp>
 #include <cstddef>

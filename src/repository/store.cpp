@@ -46,15 +46,15 @@ awaitable<Outcome<T>> Store::write(const Sql& sql, const models::Input<T>& input
                                    ConstraintViolation::Kind refused, Failure failure,
                                    After<T> after) {
   try {
-    co_return co_await with_connection(
-        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<T>> {
-          std::vector<Value> values = input_args(sql, input, id);
-          Rows rows = co_await exec(c, sql, std::move(values));
-          if (rows.empty()) co_return Failure::not_found;
-          T record = decode<T>(rows.front(), 0);
-          if (after) co_await after(c, record);
-          co_return record;
-        });
+    co_return co_await with_connection(db_, Access::write,
+                                       [&](Connection& c) -> awaitable<Outcome<T>> {
+                                         std::vector<Value> values = input_args(sql, input, id);
+                                         Rows rows = co_await exec(c, sql, std::move(values));
+                                         if (rows.empty()) co_return Failure::not_found;
+                                         T record = decode<T>(rows.front(), 0);
+                                         if (after) co_await after(c, record);
+                                         co_return record;
+                                       });
   } catch (const ConstraintViolation& e) {
     if (e.kind() != refused) throw;
   }
@@ -71,7 +71,7 @@ Store::After<Task> Store::task_tags_of(const models::Input<Task>& input, bool cr
   const auto& names = input.get("tags");
   if (!names || (created && std::get<std::string>(*names) == "[]")) return {};
   return [this, names = std::get<std::string>(*names), created](Connection& c,
-                                                               Task& task) -> awaitable<void> {
+                                                                Task& task) -> awaitable<void> {
     task.tags = co_await set_task_tags(c, task.id, names, created);
   };
 }
@@ -177,7 +177,8 @@ awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_
                                                               TaskFilter filter, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
-        std::vector<Value> values = page_args(sql::user_tasks_page, filter, page, arg("user_id", user_id));
+        std::vector<Value> values =
+            page_args(sql::user_tasks_page, filter, page, arg("user_id", user_id));
         Rows rows = co_await exec(c, sql::user_tasks_page, std::move(values));
         if (rows.empty()) co_return std::nullopt;
         if (rows.front().is_null(1)) co_return PageOf<Task>{};

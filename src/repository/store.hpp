@@ -98,8 +98,9 @@ class Store {
   template <class T>
   using After = std::function<awaitable<void>(Connection&, T&)>;
 
-  // One record of T written by `sql` (an insert when `id` is 0), then `after`: the record, not_found
-  // when none, or `failure` when the database refuses it by a constraint of kind `refused`.
+  // One record of T written by `sql` (an insert when `id` is 0), then `after`: the record,
+  // not_found when none, or `failure` when the database refuses it by a constraint of kind
+  // `refused`.
   template <class T>
   awaitable<Outcome<T>> write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
                               store::ConstraintViolation::Kind refused, Failure failure,

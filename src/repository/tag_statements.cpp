@@ -84,10 +84,9 @@ const Sql task_tags_unlink{
     same("DELETE FROM task_tags WHERE task_id = :task_id AND tag_id IN "
          "(SELECT id FROM tags WHERE lower(name) = lower(CAST(:name AS TEXT))) RETURNING task_id")};
 
-const Sql task_tag_names{"task_tag_names", [](Dialect d) {
-                           return fmt::format("SELECT {}",
-                                              names_of(d, models::task_tags, ":task_id"));
-                         }};
+const Sql task_tag_names{
+    "task_tag_names",
+    [](Dialect d) { return fmt::format("SELECT {}", names_of(d, models::task_tags, ":task_id")); }};
 
 // Held until the transaction ends, so that the tags of one task change one writer at a time
 // (SQLite's write transactions are one at a time already).

@@ -102,8 +102,8 @@ awaitable<bool> Store::delete_tag(std::int64_t id) {
   });
 }
 
-awaitable<std::optional<PageOf<Task>>> Store::list_tag_tasks(std::int64_t tag_id,
-                                                             TaskFilter filter, Page page) {
+awaitable<std::optional<PageOf<Task>>> Store::list_tag_tasks(std::int64_t tag_id, TaskFilter filter,
+                                                             Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
         std::vector<Value> values =
@@ -132,8 +132,8 @@ awaitable<Outcome<bool>> Store::add_task_tag(std::int64_t task_id, std::string n
         }
         const std::string now = base::utc_now();
         const std::string list = one_name(std::move(name));
-        std::vector<Value> create = bind(sql::tags_insert_missing, arg("names", list),
-                                         arg("now", now));
+        std::vector<Value> create =
+            bind(sql::tags_insert_missing, arg("names", list), arg("now", now));
         co_await exec(c, sql::tags_insert_missing, std::move(create));
         std::vector<Value> link =
             bind(sql::task_tags_link, arg("task_id", task_id), arg("names", list));

@@ -144,10 +144,8 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
   for (std::size_t at = route.path.find('{'); at != std::string::npos;
        at = route.path.find('{', at + 1)) {
     const std::string name = route.path.substr(at + 1, route.path.find('}', at) - at - 1);
-    parameters.push_back(json::object{{"name", name},
-                                      {"in", "path"},
-                                      {"required", true},
-                                      {"schema", path_schema(name)}});
+    parameters.push_back(json::object{
+        {"name", name}, {"in", "path"}, {"required", true}, {"schema", path_schema(name)}});
   }
   for (const http::QueryParameter& q : route.query) {
     json::object schema = q.schema;

@@ -18,8 +18,8 @@ namespace json = boost::json;
 http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
                    std::vector<std::string> repeatable, ResourceHandler handler) {
   return [&db, options, query = std::move(query), repeatable = std::move(repeatable),
-          handler = std::move(handler)](
-             http::Request& req, const http::PathParams& params) -> awaitable<Response> {
+          handler = std::move(handler)](http::Request& req,
+                                        const http::PathParams& params) -> awaitable<Response> {
     const auto parsed = http::parse_query(http::split_target(req.target()).query);
     if (!parsed) {
       co_return http::problem(Status::bad_request, "bad-query", "the query string is malformed");
@@ -68,8 +68,7 @@ void Api::add(http::Route route, ResourceHandler handler) {
       route.problems.push_back(s);
     }
   }
-  route.handler =
-      bind(db_, options_, std::move(names), std::move(repeatable), std::move(handler));
+  route.handler = bind(db_, options_, std::move(names), std::move(repeatable), std::move(handler));
   router_.add(std::move(route));
 }
 

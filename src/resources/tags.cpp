@@ -98,7 +98,8 @@ awaitable<Response> add_to_task(Exchange& ex) {
   auto& [task, name] = std::get<0>(target);
   auto outcome = co_await ex.store.add_task_tag(task, std::move(name));
   if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
-    if (*failure == repository::Failure::not_found) co_return not_found("task", ex.params.get("id"));
+    if (*failure == repository::Failure::not_found)
+      co_return not_found("task", ex.params.get("id"));
     const std::size_t most = models::field<models::Task>("tags").max_length;
     co_return validation_failed({{"tags", fmt::format("must hold at most {} tags", most)}});
   }

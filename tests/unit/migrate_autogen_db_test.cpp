@@ -48,10 +48,12 @@ class AutogenDatabase : public usertasks::testing::SqliteFileTest {
   // The declared schema as it was before tags.
   static Schema declared_before_tags() {
     Schema schema = repository::declared_schema();
-    std::erase_if(schema.tables, [](const Table& t) { return t.name.starts_with("tag") ||
-                                                             t.name.starts_with("task_tag"); });
-    std::erase_if(schema.indexes, [](const Index& i) { return i.table.starts_with("tag") ||
-                                                              i.table.starts_with("task_tag"); });
+    std::erase_if(schema.tables, [](const Table& t) {
+      return t.name.starts_with("tag") || t.name.starts_with("task_tag");
+    });
+    std::erase_if(schema.indexes, [](const Index& i) {
+      return i.table.starts_with("tag") || i.table.starts_with("task_tag");
+    });
     return schema;
   }
 

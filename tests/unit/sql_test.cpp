@@ -42,9 +42,8 @@ TEST(Sql, StatementsFollowTheEntitysFields) {
   const std::string tags_of_t =
       "(SELECT group_concat(tags.name, char(10)) FROM task_tags JOIN tags ON tags.id = "
       "task_tags.tag_id WHERE task_tags.task_id = t.id) AS tags";
-  EXPECT_EQ(columns<Task>(Dialect::sqlite, "t"),
-            "t.id, t.content, t.done, t.user_id, t.due_at, " + tags_of_t +
-                ", t.created_at, t.updated_at");
+  EXPECT_EQ(columns<Task>(Dialect::sqlite, "t"), "t.id, t.content, t.done, t.user_id, t.due_at, " +
+                                                     tags_of_t + ", t.created_at, t.updated_at");
   const std::string returning =
       "RETURNING id, content, done, user_id, due_at, (SELECT string_agg(tags.name, chr(10)) FROM "
       "task_tags JOIN tags ON tags.id = task_tags.tag_id WHERE task_tags.task_id = tasks.id) AS "
