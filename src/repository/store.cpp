@@ -175,11 +175,15 @@ awaitable<bool> Store::delete_user(std::int64_t id) {
 
 awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_id,
                                                               TaskFilter filter, Page page) {
+  co_return co_await tasks_of(sql::user_tasks_page, arg("user_id", user_id), filter, page);
+}
+
+awaitable<std::optional<PageOf<Task>>> Store::tasks_of(const Sql& sql, Arg owner,
+                                                       const TaskFilter& filter, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
-        std::vector<Value> values =
-            page_args(sql::user_tasks_page, filter, page, arg("user_id", user_id));
-        Rows rows = co_await exec(c, sql::user_tasks_page, std::move(values));
+        std::vector<Value> values = page_args(sql, filter, page, std::move(owner));
+        Rows rows = co_await exec(c, sql, std::move(values));
         if (rows.empty()) co_return std::nullopt;
         if (rows.front().is_null(1)) co_return PageOf<Task>{};
         co_return page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 1); });

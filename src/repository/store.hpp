@@ -92,6 +92,10 @@ class Store {
  private:
   awaitable<Rows> exec(Connection& c, const Sql& s, std::vector<Value> params);
 
+  // A page of the tasks of one record (a user, a tag) by `sql`, which answers no row when the
+  // record does not exist (nullopt) and one with a NULL task when it has no (more) tasks.
+  awaitable<std::optional<PageOf<models::Task>>> tasks_of(const Sql& sql, Arg owner,
+                                                          const TaskFilter& filter, Page page);
   awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
                             const Sql& of_user);
   // What a write does in its transaction after its statement, with the record it wrote.

@@ -104,15 +104,7 @@ awaitable<bool> Store::delete_tag(std::int64_t id) {
 
 awaitable<std::optional<PageOf<Task>>> Store::list_tag_tasks(std::int64_t tag_id, TaskFilter filter,
                                                              Page page) {
-  co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
-        std::vector<Value> values =
-            page_args(sql::tag_tasks_page, filter, page, arg("tag_id", tag_id));
-        Rows rows = co_await exec(c, sql::tag_tasks_page, std::move(values));
-        if (rows.empty()) co_return std::nullopt;
-        if (rows.front().is_null(1)) co_return PageOf<Task>{};
-        co_return page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 1); });
-      });
+  co_return co_await tasks_of(sql::tag_tasks_page, arg("tag_id", tag_id), filter, page);
 }
 
 awaitable<Outcome<bool>> Store::add_task_tag(std::int64_t task_id, std::string name) {

@@ -129,6 +129,42 @@ TEST_P(MigrateCli, TheDueAtRevisionKeepsTheDataBothWays) {
   EXPECT_TRUE(task.at("due_at").is_null());
 }
 
+// Revision 0004 adds tags: a database with data at 0003 upgrades with its tasks intact (each
+// without tags), reverts and upgrades again.
+TEST_P(MigrateCli, TheTagsRevisionKeepsTheTasksBothWays) {
+  ASSERT_TRUE(Has(db({"upgrade", "0003"}), 0, "applied 0003"));
+  drift(
+      "INSERT INTO users (name, email, created_at, updated_at) VALUES "
+      "('Ada', 'ada@example.com', '2026-01-02T03:04:05.000006Z', '2026-01-02T03:04:05.000006Z');"
+      "INSERT INTO tasks (content, user_id, created_at, updated_at) VALUES "
+      "('write report', 1, '2026-01-02T03:04:05.000006Z', '2026-01-02T03:04:05.000006Z')");
+  ASSERT_TRUE(Has(db({"upgrade"}), 0, "applied 0004"));
+  EXPECT_TRUE(Has(db({"check"}), 0, "no differences"));
+  EXPECT_TRUE(Has(db({"history"}), 0, "0003 -> 0004"));
+  const ServerConfig config{
+      .database_url = url_, .extra_args = {}, .migrate = Migrate::none, .threads = 2};
+  {
+    ServerProcess server(config);
+    Client client(server.port());
+    const Response task = client.get("/tasks/1");
+    ASSERT_EQ(task.status, 200U) << task.describe();
+    ASSERT_TRUE(IsTask(task.json(), /*with_user=*/true));
+    EXPECT_EQ(to_text(task.object().at("tags")), "[]");
+    EXPECT_EQ(task.object().at("updated_at"), "2026-01-02T03:04:05.000006Z");
+    EXPECT_EQ(client.request("PUT", "/tasks/1/tags/home").status, 204U);
+  }
+  ASSERT_TRUE(Has(db({"downgrade", "-1"}), 0, "reverted 0004"));
+  ASSERT_TRUE(Has(db({"upgrade"}), 0, "applied 0004"));
+  EXPECT_TRUE(Has(db({"check"}), 0, "no differences"));
+  ServerProcess server(config);
+  Client client(server.port());
+  const Response task = client.get("/tasks/1");
+  ASSERT_EQ(task.status, 200U) << task.describe();
+  EXPECT_EQ(task.object().at("content"), "write report");
+  EXPECT_TRUE(IsTask(task.json(), /*with_user=*/true));
+  EXPECT_EQ(client.get("/tags").body, "[]");
+}
+
 TEST_P(MigrateCli, CheckPassesOnlyAtHead) {
   EXPECT_TRUE(Has(db({"check"}), 1, "not at head"));
   EXPECT_TRUE(Has(db({"migrate", "-m", "x", "--dir", dir_.string()}), 1, "db upgrade"));
