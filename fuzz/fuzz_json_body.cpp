@@ -1,5 +1,5 @@
 // Bytes as the body of a JSON request: read by json_body() as every write does, then validated by
-// each body rule of the API (users and tasks; create, replace and patch; tasks created under
+// each body rule of the API (users, tasks and tags; create, replace and patch; tasks created under
 // /users/{id}/tasks). Validation reports field errors as values, so nothing here may throw.
 //
 // For every input: a body that is not JSON is a 400 problem document; a rejected body names at
@@ -8,8 +8,10 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <variant>
 
@@ -62,14 +64,34 @@ json::value json_of(const models::Scalar& value) {
       value);
 }
 
-// The body that gives exactly `input`.
+// The body that gives exactly `input` (a names field's value is the text of its JSON array).
 template <class T>
 json::object body_of(const models::Input<T>& input) {
   json::object body;
   for (std::size_t i = 0; i < models::field_count<T>; ++i) {
-    if (input[i]) body[models::Entity<T>::fields[i].name] = json_of(*input[i]);
+    if (!input[i]) continue;
+    const models::Field& f = models::Entity<T>::fields[i];
+    body[f.name] = f.type == models::FieldType::names
+                       ? json::parse(std::get<std::string>(*input[i]))
+                       : json_of(*input[i]);
   }
   return body;
+}
+
+// Accepted names: a JSON array of at most the field's bound of names, each passing the linked
+// entity's name rules, no two the same in lower case.
+void check_names(const models::Field& f, const std::string& text, const std::string& context) {
+  const json::value names = json::parse(text);
+  fuzz::require(names.is_array() && names.as_array().size() <= f.max_length,
+                "names are an array within the bound", context + ": " + text);
+  std::set<std::string> seen;
+  for (const json::value& name : names.as_array()) {
+    const std::string value(name.as_string());
+    fuzz::require(base::utf8::trim(value) == value && !models::check_text(*f.link->name, value),
+                  "an accepted name passes its rules", context + ": " + value);
+    fuzz::require(seen.insert(base::utf8::lower(value)).second, "names are distinct in lower case",
+                  context + ": " + text);
+  }
 }
 
 // An accepted input holds every required field (create, replace), only body fields, and values
@@ -90,6 +112,8 @@ void check_input(const models::Input<T>& input, Mode mode, std::string_view exce
     if (!value) continue;
     if (std::holds_alternative<std::monostate>(*value)) {
       fuzz::require(f.nullable, "only a nullable field is null", context);
+    } else if (f.type == models::FieldType::names) {
+      check_names(f, std::get<std::string>(*value), context);
     } else if (const auto* text = std::get_if<std::string>(&*value);
                text && f.type == models::FieldType::text) {
       if (f.trimmed)
@@ -163,6 +187,21 @@ void check_task(const json::value& body, Mode mode, bool user_id_in_path) {
                 "an accepted task, written back, is accepted as the same task", context);
 }
 
+void check_tag(const json::value& body, Mode mode) {
+  const std::string context = std::string("tag ") + mode_name(mode);
+  const auto result = models::validate<models::Tag>(body, mode);
+  if (const auto* errors = std::get_if<models::FieldErrors>(&result)) {
+    check_errors(*errors, context);
+    return;
+  }
+  const auto& input = std::get<models::Input<models::Tag>>(result);
+  check_input(input, mode, {}, context);
+  const auto again = models::validate<models::Tag>(body_of(input), mode);
+  const auto* same = std::get_if<models::Input<models::Tag>>(&again);
+  fuzz::require(same != nullptr && *same == input,
+                "an accepted tag, written back, is accepted as the same tag", context);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -182,6 +221,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_user(value, mode);
     check_task(value, mode, false);
     check_task(value, mode, true);
+    check_tag(value, mode);
   }
   return 0;
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "base/utf8.hpp"
 #include "fuzz_support.hpp"
 #include "http/query.hpp"
 #include "http/request.hpp"
@@ -25,14 +26,15 @@ namespace {
 
 using namespace usertasks;
 
-// The query parameters of the routes that take any (GET /users, /users/{id}/tasks, /tasks), and
-// of those that take none.
+// The query parameters of the routes that take any (GET /users, /tags, /tasks), and of those that
+// take none; tag= may be repeated.
 const std::vector<std::vector<std::string>> route_parameters = {
     {"limit", "after", "include"},
     {"limit", "after"},
-    {"limit", "after", "user_id", "done", "include", "due_before"},
+    {"limit", "after", "user_id", "done", "include", "due_before", "tag"},
     {},
 };
+const std::vector<std::string> repeatable = {"tag"};
 
 bool names_one_of(const http::QueryProblem& problem,
                   std::initializer_list<std::string_view> names) {
@@ -44,7 +46,7 @@ bool names_one_of(const http::QueryProblem& problem,
 
 void check_names(const http::Query& query, const std::string& context) {
   for (const auto& known : route_parameters) {
-    const auto problem = http::check_names(query, known);
+    const auto problem = http::check_names(query, known, repeatable);
     if (problem) {
       bool given = false;
       for (const auto& p : query) given = given || p.name == problem->parameter;
@@ -56,7 +58,7 @@ void check_names(const http::Query& query, const std::string& context) {
       bool is_known = false;
       for (const auto& k : known) is_known = is_known || k == query[i].name;
       fuzz::require(is_known, "accepted names are known", context);
-      for (std::size_t j = 0; j < i; ++j) {
+      for (std::size_t j = 0; j < i && query[i].name != "tag"; ++j) {
         fuzz::require(query[j].name != query[i].name, "accepted names are distinct", context);
       }
     }
@@ -78,6 +80,9 @@ void check_reader(const http::Query& query, const std::string& context) {
   const std::optional<std::int64_t> user_id = reader.id("user_id");
   (void)reader.boolean("done");
   (void)reader.equals("include", "user");
+  std::size_t tags = 0;
+  for (const auto& p : query) tags += p.name == "tag" ? 1 : 0;
+  fuzz::require(reader.all("tag").size() == tags, "every tag= value is read", context);
   if (const auto due = reader.timestamp("due_before")) {
     // What a time parameter gives is in the API's own form, which reads back as itself.
     fuzz::require(base::parse_rfc3339(*due) == due, "a time reads as the API's UTC form", context);
@@ -127,6 +132,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::require(parts.path.find('?') == std::string_view::npos, "the path holds no '?'", context);
   fuzz::require(parts.path.size() == size || parts.path.size() + 1 + parts.query.size() == size,
                 "the split loses nothing", context);
+
+  // A path segment, such as the {name} of /tasks/{id}/tags/{name}, decodes to UTF-8 or is refused.
+  if (const auto segment = http::decode_segment(parts.path)) {
+    for (std::size_t at = 0; at < segment->size();) {
+      const auto next = base::utf8::decode(*segment, at);
+      fuzz::require(next.valid, "a decoded segment is UTF-8", context);
+      at += next.length;
+    }
+  }
 
   const auto query = http::parse_query(parts.query);
   if (!query) return 0;  // answered 400 bad-query
