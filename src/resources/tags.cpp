@@ -176,7 +176,8 @@ void add_tag_routes(Api& api) {
            .path = "/tasks/{id}/tags/{name}",
            .name = "tasks.tags.remove",
            .summary = "Remove a tag from a task",
-           .success = Status::no_content},
+           .success = Status::no_content,
+           .problems = {Status::unprocessable_entity}},
           remove_from_task);
 }
 

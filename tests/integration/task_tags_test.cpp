@@ -301,6 +301,8 @@ TEST_P(TaskTagsTest, DeleteRemovesATagCaseInsensitivelyAndKeepsTheTag) {
   EXPECT_TRUE(IsProblem(remove_tag(other, "work"), 404, "not-found"));      // not this task's
   EXPECT_TRUE(IsProblem(remove_tag(task, "nowhere"), 404, "not-found"));    // no such tag
   EXPECT_TRUE(IsProblem(remove_tag(other + 1, "work"), 404, "not-found"));  // no such task
+  EXPECT_TRUE(IsProblem(remove_tag(task, "%FF"), 404, "not-found"));        // not UTF-8
+  EXPECT_TRUE(IsValidationProblemFor(remove_tag(task, "a%20%20b"), {"name"}));
   EXPECT_EQ(tags_of_task(task), Names{"work"});
   EXPECT_EQ(tag_name_set(), (NameSet{"home", "Été", "work"}));
 }
