@@ -44,7 +44,7 @@ extern const Sql tag_update;
 extern const Sql tag_delete;
 extern const Sql tag_tasks_page;
 extern const Sql tags_insert_missing;
-// The links of :task_id with the tags of :names (a JSON array), returning those that are new.
+// Links :task_id with the tags of :names (a JSON array); the links it has already stay.
 extern const Sql task_tags_link;
 // Removes the links of :task_id with the tags that :names does not name.
 extern const Sql task_tags_unlink_others;

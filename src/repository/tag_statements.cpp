@@ -69,7 +69,7 @@ const Sql task_tags_link{
     "task_tags_link", [](Dialect d) {
       return fmt::format(
           "INSERT INTO task_tags (task_id, tag_id) SELECT CAST(:task_id AS BIGINT), id FROM ({}) g "
-          "WHERE true ON CONFLICT DO NOTHING RETURNING tag_id",
+          "WHERE true ON CONFLICT DO NOTHING",
           tags_named(d));
     }};
 
