@@ -31,10 +31,18 @@ std::unique_ptr<const http::Router> build_router(store::Database& db, const Sett
   return router;
 }
 
+namespace {
+
+constexpr std::chrono::milliseconds statement_timeout_margin{1000};
+
+}  // namespace
+
 int serve(const Settings& settings) {
   store::DatabaseOptions database_options = settings.database_options;
-  // A statement whose request was abandoned is ended by the server too (PostgreSQL).
-  database_options.statement_timeout = settings.server.request_timeout;
+  // A statement whose request was abandoned is ended by the server too (PostgreSQL); a second
+  // later than the request's deadline, so that the deadline always comes first (a statement the
+  // server cancels is an error, not the request's timeout).
+  database_options.statement_timeout = settings.server.request_timeout + statement_timeout_margin;
   auto driver = store::open_database(settings.database, database_options);
   if (settings.migrate) {
     migrate::Migrator migrator(*driver);
