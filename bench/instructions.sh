@@ -5,6 +5,10 @@
 # is counted; on PostgreSQL, the server's backends are not.
 #   bench/instructions.sh OLD_BINARY NEW_BINARY [REQUESTS]
 #   BACKEND=postgresql bench/instructions.sh …    (a throwaway cluster; default: sqlite)
+# Each database has 100 users of 10 tasks (user u's tasks are 10u-9 … 10u). Where the binary has
+# tags (GET /tags answers), the tasks of users 51-100 get 1 to 3 of 16 tags, as bench/run.sh seeds
+# them: GET /users/57 and GET /tasks/570 read tags on the new binary and none on an old one
+# without tags, and the `tag=` rows (marked "new only") are measured on binaries with tags alone.
 set -euo pipefail
 REQUESTS=${3:-${REQUESTS:-2000}}
 BACKEND=${BACKEND:-sqlite}
@@ -30,7 +34,30 @@ database_of() {
   fi
 }
 
-# A fresh database with 100 users of 10 tasks each, made through the service itself.
+# bench/run.sh's tag names and shape: task i gets 1 + h % 3 names, h a hash of i, the first one
+# number (h / 3) % 16, then 5 and 10 further on.
+TAG_NAMES="home work urgent errands phone email reading health finance travel garden kids car
+  shopping someday waiting"
+
+# curl's config for PATCH /tasks/{id} {"tags": […]} on the tasks of users 51-100, on PORT.
+tag_requests() {
+  python3 - "$1" $TAG_NAMES <<'PY'
+import json, sys
+port, names = sys.argv[1], sys.argv[2:]
+out = []
+for task in range(501, 1001):
+    h = (task * 2654435761) % 4294967296
+    tags = [names[(h // 3 + 5 * j) % len(names)] for j in range(1 + h % 3)]
+    body = json.dumps({"tags": tags}).replace('"', '\\"')
+    out += [f'url = "http://127.0.0.1:{port}/tasks/{task}"', "request = PATCH",
+            'header = "content-type: application/json"', f'data = "{body}"', "output = /dev/null",
+            "next"]
+print("\n".join(out[:-1]))
+PY
+}
+
+# A fresh database with 100 users of 10 tasks each, made through the service itself; on a binary
+# with tags, the tasks of users 51-100 carry tags.
 seed() {
   local binary=$1 database=$2 port
   port=$(free_port)
@@ -43,6 +70,17 @@ seed() {
     curl -sf -X POST -H 'content-type: application/json' "http://127.0.0.1:$port/users" \
       -d "{\"name\": \"user $u\", \"email\": \"u$u@example.com\", \"tasks\": $tasks}" >/dev/null
   done
+  if curl -sf "http://127.0.0.1:$port/tags" >/dev/null; then
+    tag_requests "$port" >"$WORK/tags.cfg"
+    curl -s --config "$WORK/tags.cfg" -w '%{http_code}\n' >"$WORK/tag-statuses"
+    if grep -qv '^200' "$WORK/tag-statuses"; then
+      echo "instructions.sh: tagging the tasks answered $(sort "$WORK/tag-statuses" | uniq -c)" >&2
+      exit 1
+    fi
+    echo "$1: $(wc -l <"$WORK/tag-statuses") tasks tagged;" \
+      "user 57's tasks carry $(curl -sf "http://127.0.0.1:$port/users/57" |
+        python3 -c 'import json, sys; print(sum(len(t["tags"]) for t in json.load(sys.stdin)["tasks"]))') tags" >&2
+  fi
   kill "$SERVER" && wait "$SERVER" || true
 }
 
@@ -97,13 +135,35 @@ if [[ $BACKEND == postgresql ]]; then
 fi
 seed "$1" "$(database_of old)"
 seed "$2" "$(database_of new)"
-printf '%-26s %12s %12s %8s\n' request old new change
-for spec in "GET /users/7" "GET /tasks/70" "GET /tasks?limit=100" "GET /users/7/tasks" \
+# Whether binary NAME (old or new) has tags: its database has the tags table.
+has_tags() {
+  if [[ $BACKEND == postgresql ]]; then
+    [[ $(psql -X -A -t -d "$1" -c "SELECT to_regclass('tags') IS NOT NULL") == t ]]
+  else
+    [[ -n $(sqlite3 "$WORK/$1.db" "SELECT name FROM sqlite_master WHERE name = 'tags'") ]]
+  fi
+}
+
+printf '%-34s %12s %12s %8s\n' request old new change
+for spec in "GET /users/7" "GET /users/57" "GET /tasks/70" "GET /tasks/570" \
+  "GET /tasks?limit=100" "GET /users/7/tasks" \
+  "GET /tasks?tag=home&limit=100" "GET /tasks?tag=home&tag=urgent&limit=100" \
   'POST /tasks {"content":"benchmark task","user_id":7}' \
   'PATCH /tasks/70 {"content":"changed","done":true}'; do
   read -r method target body <<<"$spec"
-  old=$(measure "$1" "$(database_of old)" "$method" "$target" "$body")
-  new=$(measure "$2" "$(database_of new)" "$method" "$target" "$body")
-  printf '%-26s %12d %12d %+7.1f%%\n' "$method $target" "$old" "$new" \
-    "$(python3 -c "print(($new - $old) * 100 / $old)")"
+  for side in old new; do
+    binary=$1
+    [[ $side == old ]] || binary=$2
+    if [[ $target == *tag=* ]] && ! has_tags "$side"; then
+      declare "$side=—"
+    else
+      declare "$side=$(measure "$binary" "$(database_of "$side")" "$method" "$target" "$body")"
+    fi
+  done
+  if [[ $old == — || $new == — ]]; then
+    printf '%-34s %12s %12s %8s\n' "$method $target" "$old" "$new" "new only"
+  else
+    printf '%-34s %12d %12d %+7.1f%%\n' "$method $target" "$old" "$new" \
+      "$(python3 -c "print(($new - $old) * 100 / $old)")"
+  fi
 done

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The usertasks benchmark: the service against its database's own ceiling. See docs/performance.md.
 #
-#   bench/run.sh [--scale] [--backend postgresql|sqlite|all] [--no-micro] [--sweep]
+#   bench/run.sh [--scale] [--backend postgresql|sqlite|all] [--no-micro] [--sweep] [--only E,E…]
 #
 # For each backend: seed 10,000 users with 10 tasks each (--scale: 100,000 users, 1,000,000
-# tasks), serve them with build/release/usertasks on a free loopback port, load each endpoint with
-# wrk (64 connections, 2 threads, BENCH_SECONDS each, random ids), then run the same SQL without
+# tasks), the tasks of the first half of the users carrying 1 to 3 tags of 16 (TAG_NAMES below),
+# serve them with build/release/usertasks on a free loopback port, load each endpoint with wrk
+# (64 connections, 2 threads, BENCH_SECONDS each, random ids), then run the same SQL without
 # the service for as long (pgbench -M prepared on PostgreSQL, bench/sqlite_ceiling on SQLite),
 # measure the server's memory idle and holding 1,000 keep-alive connections, and print and write
 # bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Then the micro-benchmarks. Everything runs on
 # 127.0.0.1 and in a temporary directory; the cluster and the servers are stopped on exit.
 # --sweep replaces the endpoint table: GET /users/{id} and POST /tasks under each --threads and
 # --pool of BENCH_SWEEP ("1x2 1x4 2x2 2x4 2x8"), written to …-BACKEND-sweep.md.
+# --only user,user_tagged,…: only the endpoints of these wrk.lua names (the table's second column
+# below), written to …-BACKEND-only.md.
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_HOLD (1000),
 # BENCH_BUILD_DIR (build/release), BENCH_SWEEP (io threads x pool size, for --sweep).
@@ -31,10 +34,18 @@ PG_BIN=/usr/lib/postgresql/15/bin
 
 USERS=10000
 TASKS_PER_USER=10
+# Tags: the tasks of users 1..USERS/2 carry 1 to 3 (2 on average) of these 16 names, drawn from a
+# hash of the task's id (TASK_HASH, TAG_OF below); the other users' tasks carry none, and the rows
+# that existed before tags (GET /users/{id}, GET /tasks/{id}, …) draw from those users only
+# (wrk.lua), so that they still read what they read then. Each name is on about 1/8 of the tagged
+# tasks, 1/16 of all tasks. The offsets 0, 5, 10 (mod 16) keep a task's names distinct.
+TAG_NAMES=(home work urgent errands phone email reading health finance travel garden kids car
+  shopping someday waiting)
 SCALE=""
 BACKENDS=(postgresql sqlite)
 MICRO=1
 SWEEP=0
+ONLY=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --scale) USERS=100000 SCALE="-scale" ;;
@@ -48,12 +59,26 @@ while [[ $# -gt 0 ]]; do
       ;;
     --no-micro) MICRO=0 ;;
     --sweep) SWEEP=1 MICRO=0 ;;
-    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" && exit 0 ;;
+    --only)
+      shift
+      [[ -n ${1:-} ]] || { echo "run.sh: --only wants wrk.lua endpoint names, comma-separated" >&2 && exit 2; }
+      ONLY=$1
+      ;;
+    -h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" && exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2 && exit 2 ;;
   esac
   shift
 done
 TASKS=$((USERS * TASKS_PER_USER))
+TAGGED_USERS=$((USERS / 2))
+TAG_LIST=$(IFS=,; echo "${TAG_NAMES[*]}")                         # home,work,…
+TAG_SQL=$(printf "'%s'," "${TAG_NAMES[@]}") TAG_SQL=${TAG_SQL%,} # 'home','work',…
+TAG_JSON=$(printf '"%s",' "${TAG_NAMES[@]}") TAG_JSON="[${TAG_JSON%,}]"
+# The links of task g (of a tagged user): h = a hash of g; 1 + h % 3 names, the first one number
+# (h / 3) % 16 of TAG_NAMES (from 0), the next ones 5 and 10 further on (j = 0, 1, 2).
+TASK_HASH="(g * 2654435761) % 4294967296"
+TAG_OF="(h / 3 + 5 * j) % ${#TAG_NAMES[@]} + 1" # from 1
+TAG_LINKS="?"
 
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed (make bench installs it)" >&2; exit 1; }
@@ -66,13 +91,27 @@ done
 # target ratio to the ceiling, and "info" where the run is repeated at the default log level.
 ENDPOINTS=(
   "GET /users/{id}|user|user_with_tasks|0.6|info"
+  "GET /users/{id}, tasks with tags|user_tagged|user_with_tagged_tasks|0.6"
   "GET /tasks/{id}|task|task_with_user|0.6"
+  "GET /tasks?tag={name}&limit=100|tasks_of_tag|tasks_page_of_tag|0.6"
   "GET /tasks?user_id={id}&limit=100|tasks_of_user|tasks_page_of_user|0.6"
   "GET /users?include=tasks&limit=50&after={id}|users_with_tasks|users_page_with_tasks|0.6"
   "POST /tasks|post_task|task_insert|0.8|info"
   "PATCH /tasks/{id}|patch_task|task_update|0.8"
   "GET /healthz|healthz|ping|0.6"
 )
+if [[ -n $ONLY ]]; then
+  selected=()
+  for name in ${ONLY//,/ }; do
+    found=0
+    for entry in "${ENDPOINTS[@]}"; do
+      IFS='|' read -r _ endpoint _ <<<"$entry"
+      [[ $endpoint != "$name" ]] || { selected+=("$entry") found=1; }
+    done
+    ((found)) || { echo "run.sh: --only: no endpoint $name" >&2 && exit 2; }
+  done
+  ENDPOINTS=("${selected[@]}")
+fi
 
 WORK=$(mktemp -d /tmp/usertasks-bench-XXXXXX)
 PG_DIR=""
@@ -150,7 +189,8 @@ field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 # run_wrk ENDPOINT [PORT]: one wrk run against the server on PORT (SERVER_PORT); prints its
 # BENCH line.
 run_wrk() {
-  BENCH_ENDPOINT=$1 BENCH_USERS=$USERS BENCH_TASKS=$TASKS \
+  BENCH_ENDPOINT=$1 BENCH_USERS=$USERS BENCH_TASKS=$TASKS BENCH_TAGGED_USERS=$TAGGED_USERS \
+    BENCH_TAGS=$TAG_LIST \
     timeout $((DURATION + 60)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
     -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:${2:-$SERVER_PORT}" >"$WORK/wrk.out" 2>&1 || {
     cat "$WORK/wrk.out" >&2
@@ -172,9 +212,22 @@ INSERT INTO users (name, email, created_at, updated_at)
 INSERT INTO tasks (content, user_id, created_at, updated_at)
   SELECT 'task number ' || g, (g - 1) % $USERS + 1, now(), now()
   FROM generate_series(1, $TASKS) g;
+INSERT INTO tags (name, created_at, updated_at)
+  SELECT name, now(), now() FROM unnest(ARRAY[$TAG_SQL]) WITH ORDINALITY AS v(name, k) ORDER BY k;
+INSERT INTO task_tags (task_id, tag_id)
+  SELECT t.g, tags.id
+  FROM (SELECT g, $TASK_HASH AS h FROM generate_series(1, $TASKS) g
+        WHERE (g - 1) % $USERS < $TAGGED_USERS) t
+  JOIN generate_series(0, 2) j ON j <= t.h % 3
+  JOIN unnest(ARRAY[$TAG_SQL]) WITH ORDINALITY AS v(name, k) ON v.k = $TAG_OF
+  JOIN tags ON tags.name = v.name;
 VACUUM ANALYZE;
 EOF
+  TAG_LINKS=$(psql -X -A -t -d bench -c "SELECT count(*) FROM task_tags")
 }
+
+# A task of an untagged user, as a pgbench expression (task g belongs to user (g - 1) % users + 1).
+UNTAGGED_TASK="$USERS * random(0, $((TASKS_PER_USER - 1))) + random($((TAGGED_USERS + 1)), $USERS)"
 
 # pg_script OP: writes the pgbench script of OP (the service's statements, by bench_sql) to
 # $WORK/OP.sql.
@@ -184,21 +237,32 @@ pg_script() {
     case $1 in
       ping) "$sql" ping --pgbench ;;
       user_with_tasks)
-        echo "\\set id random(1, $USERS)"
+        echo "\\set id random($((TAGGED_USERS + 1)), $USERS)"
+        "$sql" user_with_tasks --pgbench
+        ;;
+      user_with_tagged_tasks)
+        echo "\\set id random(1, $TAGGED_USERS)"
         "$sql" user_with_tasks --pgbench
         ;;
       task_with_user)
-        echo "\\set id random(1, $TASKS)"
+        echo "\\set id $UNTAGGED_TASK"
         "$sql" task_with_user --pgbench
         ;;
+      tasks_page_of_tag)
+        # The service binds the names as a JSON array; here it is built from a random index.
+        echo "\\set t random(1, ${#TAG_NAMES[@]})"
+        "$sql" tasks_page --pgbench --set after=0 --set limit=101 --set done=NULL \
+          --set due_before=NULL --set due_after=NULL \
+          --set "tag='[\"' || (ARRAY[$TAG_SQL])[:t] || '\"]'"
+        ;;
       tasks_page_of_user)
-        echo "\\set user_id random(1, $USERS)"
+        echo "\\set user_id random($((TAGGED_USERS + 1)), $USERS)"
         "$sql" tasks_page_of_user --pgbench --set after=0 --set limit=101 --set done=NULL
         ;;
       users_page_with_tasks)
         # The page is users after+1 … after+50 (ids are dense), which the select-in gets as the
         # JSON array the service builds from the page.
-        echo "\\set after random(0, $((USERS - 50)))"
+        echo "\\set after random($TAGGED_USERS, $((USERS - 50)))"
         "$sql" users_page --pgbench --set limit=51
         echo ";"
         "$sql" tasks_of_users --pgbench \
@@ -212,7 +276,7 @@ pg_script() {
         echo "COMMIT"
         ;;
       task_update)
-        echo "\\set id random(1, $TASKS)"
+        echo "\\set id $UNTAGGED_TASK"
         echo "BEGIN;"
         "$sql" task_update --pgbench --set user_id=NULL --set done=NULL
         echo ";"
@@ -258,14 +322,26 @@ INSERT INTO users (name, email, created_at, updated_at)
 WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < $TASKS)
 INSERT INTO tasks (content, user_id, created_at, updated_at)
   SELECT 'task number ' || i, (i - 1) % $USERS + 1, '$now', '$now' FROM g;
+INSERT INTO tags (name, created_at, updated_at)
+  SELECT value, '$now', '$now' FROM json_each('$TAG_JSON') ORDER BY key;
+WITH RECURSIVE n(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM n WHERE g < $TASKS),
+  t(g, h) AS (SELECT g, $TASK_HASH FROM n WHERE (g - 1) % $USERS < $TAGGED_USERS),
+  js(j) AS (VALUES (0), (1), (2)),
+  v(k, name) AS (SELECT key + 1, value FROM json_each('$TAG_JSON'))
+INSERT INTO task_tags (task_id, tag_id)
+  SELECT t.g, tags.id FROM t JOIN js ON js.j <= t.h % 3
+  JOIN v ON v.k = (t.h / 3 + 5 * js.j) % ${#TAG_NAMES[@]} + 1
+  JOIN tags ON tags.name = v.name;
 COMMIT;
 ANALYZE;
 EOF
+  TAG_LINKS=$(sqlite3 "$SQLITE_DB" "SELECT count(*) FROM task_tags")
 }
 
 sqlite_ceiling() {
   timeout $((DURATION + 60)) "$BENCH_BIN/sqlite_ceiling" --db "$SQLITE_DB" --op "$1" \
-    --threads "$POOL" --seconds "$DURATION" --users "$USERS" --tasks "$TASKS"
+    --threads "$POOL" --seconds "$DURATION" --users "$USERS" --tasks "$TASKS" \
+    --tagged-users "$TAGGED_USERS" --tags "$TAG_LIST"
 }
 
 # ---------------------------------------------------------------- one backend
@@ -287,7 +363,7 @@ mkdir -p "$ROOT/bench/results"
 
 # seed postgresql|sqlite: makes the database (starting the cluster); sets DATABASE, its --database.
 seed() {
-  echo "== $1: seeding $USERS users, $TASKS tasks"
+  echo "== $1: seeding $USERS users, $TASKS tasks, tags on the tasks of users 1-$TAGGED_USERS"
   if [[ $1 == postgresql ]]; then
     pg_start
     pg_seed
@@ -296,6 +372,7 @@ seed() {
     sqlite_seed
     DATABASE="sqlite:$SQLITE_DB"
   fi
+  echo "   $TAG_LINKS links of a task with a tag, ${#TAG_NAMES[@]} tags"
 }
 
 
@@ -326,7 +403,7 @@ sweep_backend() {
     echo "- commit: $COMMIT$DIRTY"
     echo "- machine: $(machine)"
     echo "- load average (1, 5, 15 min) before: $load_before; after: $(load)"
-    echo "- data: $USERS users, $TASKS tasks; wrk $CONNECTIONS connections, $THREADS threads, ${DURATION} s per endpoint, random ids"
+    echo "- data: $USERS users, $TASKS tasks, $TAG_LINKS links to ${#TAG_NAMES[@]} tags on the tasks of users 1-$TAGGED_USERS; wrk $CONNECTIONS connections, $THREADS threads, ${DURATION} s per endpoint, random ids"
     echo "- service: build/release/usertasks serve --log-level warn --threads T --pool P"
     echo
     echo "| --threads | --pool | \`GET /users/{id}\` req/s | p99 ms | \`POST /tasks\` req/s | p99 ms |"
@@ -414,14 +491,14 @@ bench_backend() {
   else
     ceiling_name="bench/sqlite_ceiling, the same statements on the same file from $POOL threads (the service's pool)"
   fi
-  file=$ROOT/bench/results/$DATE-$COMMIT-$backend$SCALE.md
+  file=$ROOT/bench/results/$DATE-$COMMIT-$backend$SCALE${ONLY:+-only}.md
   {
     echo "# usertasks on $backend, $DATE"
     echo
     echo "- commit: $COMMIT$DIRTY"
     echo "- machine: $(machine)"
     echo "- load average (1, 5, 15 min) before: $load_before; after: $load_after"
-    echo "- data: $USERS users, $TASKS tasks; wrk $CONNECTIONS connections, $THREADS threads, ${DURATION} s per endpoint, random ids"
+    echo "- data: $USERS users, $TASKS tasks, $TAG_LINKS links to ${#TAG_NAMES[@]} tags on the tasks of users 1-$TAGGED_USERS; wrk $CONNECTIONS connections, $THREADS threads, ${DURATION} s per endpoint, random ids"
     echo "- service: build/release/usertasks serve --log-level warn (pool $POOL, one io thread per core)"
     echo "- ceiling: $ceiling_name"
     echo

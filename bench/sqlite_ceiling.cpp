@@ -5,8 +5,14 @@
 // No HTTP, no JSON, no thread hand-off: what the service could do at best on this file.
 //
 //   sqlite_ceiling --db PATH --op OP [--threads 4] [--seconds 10] [--users N] [--tasks N]
-//   OP: ping | user_with_tasks | task_with_user | tasks_page_of_user | users_page_with_tasks |
-//       task_insert | task_update
+//                  [--tagged-users N] [--tags NAME,NAME,...]
+//   OP: ping | user_with_tasks | user_with_tagged_tasks | task_with_user | tasks_page_of_user |
+//       tasks_page_of_tag | users_page_with_tasks | task_insert | task_update
+//
+// --tagged-users N: users 1..N carry tags on their tasks (bench/run.sh seeds them so); the ops
+// of the untagged rows draw their users and tasks from the others (users N+1.., their tasks), as
+// bench/wrk.lua does, and user_with_tagged_tasks draws from 1..N. tasks_page_of_tag filters on one
+// name of --tags drawn at random (GET /tasks?tag=NAME&limit=100).
 //
 // Prints one line: "CEILING op=OP threads=T ops=N seconds=S ops_per_s=R p50_ms=A p99_ms=B".
 
@@ -48,6 +54,8 @@ struct Options {
   double seconds = 10;
   std::int64_t users = 10'000;
   std::int64_t tasks = 100'000;
+  std::int64_t tagged_users = 0;
+  std::vector<std::string> tags;
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -173,12 +181,22 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
     auto random_id = [&](std::int64_t n) {
       return std::uniform_int_distribution<std::int64_t>(1, n)(rng);
     };
+    auto random_in = [&](std::int64_t first, std::int64_t last) {
+      return std::uniform_int_distribution<std::int64_t>(first, last)(rng);
+    };
+    // A user without tags, and a task of one (task n belongs to user (n - 1) % users + 1).
+    auto untagged_user = [&] { return random_in(o.tagged_users + 1, o.users); };
+    auto untagged_task = [&] {
+      return random_in(0, std::max<std::int64_t>(o.tasks / o.users, 1) - 1) * o.users +
+             untagged_user();
+    };
     Stmt begin(db, "BEGIN IMMEDIATE");
     Stmt commit(db, "COMMIT");
     Stmt ping(db, sql::ping);
     Stmt user_with_tasks(db, sql::user_with_tasks);
     Stmt task_with_user(db, sql::task_with_user);
     Stmt tasks_page_of_user(db, sql::tasks_page_of_user);
+    Stmt tasks_page(db, sql::tasks_page);
     Stmt users_page(db, sql::users_page);
     Stmt tasks_of_users(db, sql::tasks_of_users);
     Stmt task_insert(db, sql::task_insert);
@@ -202,14 +220,36 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
     } else if (o.op == "user_with_tasks") {  // GET /users/{id}
       op = [&] {
         user_with_tasks.bind([&](const std::string& role) -> Value {
-          return role == "id" ? Value{random_id(o.users)} : unknown(role);
+          return role == "id" ? Value{untagged_user()} : unknown(role);
         });
         user_with_tasks.run();
+      };
+    } else if (o.op == "user_with_tagged_tasks") {  // GET /users/{id}, a user whose tasks have tags
+      if (o.tagged_users < 1) throw std::runtime_error("user_with_tagged_tasks: no --tagged-users");
+      op = [&] {
+        user_with_tasks.bind([&](const std::string& role) -> Value {
+          return role == "id" ? Value{random_id(o.tagged_users)} : unknown(role);
+        });
+        user_with_tasks.run();
+      };
+    } else if (o.op == "tasks_page_of_tag") {  // GET /tasks?tag=NAME&limit=100
+      if (o.tags.empty()) throw std::runtime_error("tasks_page_of_tag: no --tags");
+      op = [&] {
+        const std::string& name = o.tags[static_cast<std::size_t>(
+            random_id(static_cast<std::int64_t>(o.tags.size())) - 1)];
+        tasks_page.bind([&](const std::string& role) -> Value {
+          if (role == "after") return std::int64_t{0};
+          if (role == "limit") return std::int64_t{101};
+          if (role == "tag") return "[\"" + name + "\"]";  // the names, as a JSON array
+          if (role == "done" || role == "due_before" || role == "due_after") return Value{};
+          return unknown(role);
+        });
+        tasks_page.run();
       };
     } else if (o.op == "task_with_user") {  // GET /tasks/{id}
       op = [&] {
         task_with_user.bind([&](const std::string& role) -> Value {
-          return role == "id" ? Value{random_id(o.tasks)} : unknown(role);
+          return role == "id" ? Value{untagged_task()} : unknown(role);
         });
         task_with_user.run();
       };
@@ -218,7 +258,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
         tasks_page_of_user.bind([&](const std::string& role) -> Value {
           if (role == "after") return std::int64_t{0};
           if (role == "limit") return std::int64_t{101};  // limit + 1: is there a next page?
-          if (role == "user_id") return random_id(o.users);
+          if (role == "user_id") return untagged_user();
           if (role == "done") return Value{};  // no done= filter
           return unknown(role);
         });
@@ -226,7 +266,8 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
       };
     } else if (o.op == "users_page_with_tasks") {  // GET /users?include=tasks&limit=50&after=R
       op = [&] {
-        const std::int64_t after = random_id(std::max<std::int64_t>(o.users - 50, 1)) - 1;
+        const std::int64_t after =
+            random_in(o.tagged_users, std::max<std::int64_t>(o.users - 50, o.tagged_users));
         users_page.bind([&](const std::string& role) -> Value {
           if (role == "after") return after;
           if (role == "limit") return std::int64_t{51};
@@ -264,7 +305,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
         const std::string now = now_rfc3339();
         begin.run();
         task_update.bind([&](const std::string& role) -> Value {
-          if (role == "id") return random_id(o.tasks);
+          if (role == "id") return untagged_task();
           if (role == "content") return std::string("updated by the benchmark");
           if (role == "now") return now;
           if (role == "user_id" || role == "done") return Value{};  // not in the body: kept
@@ -286,7 +327,8 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
             std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       }
     }
-    result.sink = user_with_tasks.sink() + task_with_user.sink() + tasks_of_users.sink();
+    result.sink =
+        user_with_tasks.sink() + task_with_user.sink() + tasks_of_users.sink() + tasks_page.sink();
   }
   sqlite3_close(db);
   return result;
@@ -309,14 +351,23 @@ Options parse(int argc, char** argv) {
       o.users = std::stoll(value);
     } else if (key == "--tasks") {
       o.tasks = std::stoll(value);
+    } else if (key == "--tagged-users") {
+      o.tagged_users = std::stoll(value);
+    } else if (key == "--tags") {
+      for (std::string_view rest = value; !rest.empty();) {
+        const auto comma = rest.find(',');
+        o.tags.emplace_back(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
     } else {
       throw std::runtime_error("unknown option " + std::string(key));
     }
   }
-  if (o.db.empty() || o.op.empty() || o.threads == 0) {
+  if (o.db.empty() || o.op.empty() || o.threads == 0 || o.users < 1 || o.tagged_users >= o.users ||
+      o.tagged_users < 0) {
     throw std::runtime_error(
         "usage: sqlite_ceiling --db PATH --op OP [--threads 4] [--seconds 10] [--users N] "
-        "[--tasks N]");
+        "[--tasks N] [--tagged-users N (< users)] [--tags NAME,...]");
   }
   return o;
 }

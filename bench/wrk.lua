@@ -1,12 +1,23 @@
 -- wrk script of the usertasks benchmark (bench/run.sh). BENCH_ENDPOINT picks the request; ids are
 -- drawn at random for every request from the seeded ranges (BENCH_USERS, BENCH_TASKS).
 --   BENCH_ENDPOINT=user wrk -t2 -c64 -d10s --latency -s bench/wrk.lua http://127.0.0.1:PORT
--- Endpoints: user, task, tasks_of_user, users_with_tasks, post_task, patch_task, healthz.
+-- Endpoints: user, user_tagged, task, tasks_of_tag, tasks_of_user, users_with_tasks, post_task,
+-- patch_task, healthz.
+-- Users 1..BENCH_TAGGED_USERS (0 by default) carry tags on their tasks (task n belongs to user
+-- (n - 1) % users + 1): user_tagged draws from them; user, task, tasks_of_user, users_with_tasks
+-- and patch_task draw from the other users and their tasks only, so that they read what they read
+-- before tags were seeded. tasks_of_tag filters on one name of BENCH_TAGS (comma-separated).
 -- done() prints one machine-readable line: "BENCH rps=… p50_ms=… p99_ms=… non2xx=… errors=…".
 
 local endpoint = os.getenv("BENCH_ENDPOINT") or "healthz"
 local users = tonumber(os.getenv("BENCH_USERS") or "10000")
 local tasks = tonumber(os.getenv("BENCH_TASKS") or "100000")
+local tagged = tonumber(os.getenv("BENCH_TAGGED_USERS") or "0")
+local tags = {}
+for name in string.gmatch(os.getenv("BENCH_TAGS") or "", "[^,]+") do
+  tags[#tags + 1] = name
+end
+local tasks_per_user = math.max(math.floor(tasks / users), 1)
 local json = { ["Content-Type"] = "application/json" }
 
 local threads = 0
@@ -19,25 +30,40 @@ function init(args)
   math.randomseed(os.time() * 100 + (thread_number or 0))
 end
 
+-- A user without tags, and a task of one.
+local function untagged_user()
+  return math.random(tagged + 1, users)
+end
+local function untagged_task()
+  return math.random(0, tasks_per_user - 1) * users + untagged_user()
+end
+
 local builders = {
   user = function()
-    return wrk.format("GET", "/users/" .. math.random(users))
+    return wrk.format("GET", "/users/" .. untagged_user())
+  end,
+  user_tagged = function()
+    return wrk.format("GET", "/users/" .. math.random(tagged))
   end,
   task = function()
-    return wrk.format("GET", "/tasks/" .. math.random(tasks))
+    return wrk.format("GET", "/tasks/" .. untagged_task())
+  end,
+  tasks_of_tag = function()
+    return wrk.format("GET", "/tasks?tag=" .. tags[math.random(#tags)] .. "&limit=100")
   end,
   tasks_of_user = function()
-    return wrk.format("GET", "/tasks?user_id=" .. math.random(users) .. "&limit=100")
+    return wrk.format("GET", "/tasks?user_id=" .. untagged_user() .. "&limit=100")
   end,
   users_with_tasks = function()
-    return wrk.format("GET", "/users?include=tasks&limit=50&after=" .. math.random(0, users - 50))
+    return wrk.format("GET", "/users?include=tasks&limit=50&after=" ..
+      math.random(tagged, users - 50))
   end,
   post_task = function()
     return wrk.format("POST", "/tasks", json,
       '{"content": "benchmark task", "user_id": ' .. math.random(users) .. '}')
   end,
   patch_task = function()
-    return wrk.format("PATCH", "/tasks/" .. math.random(tasks), json,
+    return wrk.format("PATCH", "/tasks/" .. untagged_task(), json,
       '{"content": "updated by the benchmark"}')
   end,
   healthz = function()
@@ -48,6 +74,9 @@ local builders = {
 local build = builders[endpoint]
 if build == nil then
   error("unknown BENCH_ENDPOINT " .. endpoint)
+end
+if (endpoint == "user_tagged" and tagged < 1) or (endpoint == "tasks_of_tag" and #tags == 0) then
+  error(endpoint .. " needs BENCH_TAGGED_USERS and BENCH_TAGS")
 end
 
 function request()
