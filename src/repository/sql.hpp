@@ -68,6 +68,8 @@ std::string columns(Dialect dialect, std::string_view alias = {}) {
 
 // The rows of the JSON array of strings in parameter :`name`, as a table whose column is `value`.
 std::string json_values(Dialect dialect, std::string_view name);
+// The first string of the JSON array in parameter :`name`.
+std::string first_json_value(Dialect dialect, std::string_view name);
 // A subquery: the newline-joined names linked through `link` with the record whose id is
 // `owner_id` (SQL), NULL when there are none.
 std::string names_of(Dialect dialect, const models::Link& link, std::string_view owner_id);

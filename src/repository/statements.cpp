@@ -43,6 +43,29 @@ std::string tasks_with_user_page_of_user_text(Dialect d) {
       columns<Task>(d, "t"), columns<User>(d, "u"), filters<Task>(d, "t"));
 }
 
+// The pages of all tasks that carry the tags :tag names, walked from the links of its first name in
+// task order (task_tags' index on tag_id, task_id), so that LIMIT ends the walk: a list of every
+// task that filtered them one by one would read every link or every task. The tag filter then
+// checks each for all the names. Put the rarest name first.
+std::string first_tag_links(Dialect d) {
+  return fmt::format(
+      "WHERE l.tag_id = (SELECT id FROM tags WHERE lower(name) = lower({})) AND l.task_id > "
+      ":after{} ORDER BY l.task_id LIMIT :limit",
+      first_json_value(d, "tag"), filters<Task>(d, "t"));
+}
+
+std::string tasks_page_tagged_text(Dialect d) {
+  return fmt::format("SELECT {} FROM task_tags l JOIN tasks t ON t.id = l.task_id {}",
+                     columns<Task>(d, "t"), first_tag_links(d));
+}
+
+std::string tasks_with_user_page_tagged_text(Dialect d) {
+  return fmt::format(
+      "SELECT {}, {} FROM task_tags l JOIN tasks t ON t.id = l.task_id "
+      "JOIN users u ON u.id = t.user_id {}",
+      columns<Task>(d, "t"), columns<User>(d, "u"), first_tag_links(d));
+}
+
 // :ids is a JSON array. On PostgreSQL, = ANY(ARRAY(...)) lets the planner use tasks(user_id);
 // IN (SELECT ...) over the JSON was planned as a scan of every task.
 std::string tasks_of_users_text(Dialect d) {
@@ -103,6 +126,9 @@ const Sql tasks_page_of_user{"tasks_page_of_user", tasks_page_of_user_text};
 const Sql tasks_with_user_page{"tasks_with_user_page", tasks_with_user_page_text};
 const Sql tasks_with_user_page_of_user{"tasks_with_user_page_of_user",
                                        tasks_with_user_page_of_user_text};
+const Sql tasks_page_tagged{"tasks_page_tagged", tasks_page_tagged_text};
+const Sql tasks_with_user_page_tagged{"tasks_with_user_page_tagged",
+                                      tasks_with_user_page_tagged_text};
 
 const Sql task_with_user{
     "task_with_user", [](Dialect d) {

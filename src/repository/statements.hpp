@@ -26,6 +26,9 @@ extern const Sql tasks_page;
 extern const Sql tasks_page_of_user;
 extern const Sql tasks_with_user_page;
 extern const Sql tasks_with_user_page_of_user;
+// The same pages of every user's tasks with tag= given: walked from the first tag's links.
+extern const Sql tasks_page_tagged;
+extern const Sql tasks_with_user_page_tagged;
 // A task with its user in one statement.
 extern const Sql task_with_user;
 extern const Sql task_insert;

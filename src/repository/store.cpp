@@ -26,15 +26,25 @@ using models::UserWithTasks;
 
 using namespace rows;  // NOLINT(google-build-using-namespace): the store's own helpers
 
+bool TaskFilter::tagged() const {
+  const auto& specs = models::Entity<Task>::filters;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].compare == models::Compare::all && values[i]) return true;
+  }
+  return false;
+}
+
 awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> params) {
   ++statements_;
   co_return co_await c.execute(s.statement(), params);
 }
 
 // A page of tasks, of every user or of the one the filter names, and passing the Task's filters.
-awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
-                                 const Sql& of_user) {
-  const Sql& sql = filter.user_id ? of_user : all;
+awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page,
+                                 const PageStatements& statements) {
+  const Sql& sql = filter.user_id    ? statements.of_user
+                   : filter.tagged() ? statements.tagged
+                                     : statements.all;
   std::optional<Arg> user;
   if (filter.user_id) user = arg("user_id", *filter.user_id);
   std::vector<Value> values = page_args(sql, filter, page, std::move(user));
@@ -193,7 +203,10 @@ awaitable<std::optional<PageOf<Task>>> Store::tasks_of(const Sql& sql, Arg owner
 awaitable<PageOf<Task>> Store::list_tasks(TaskFilter filter, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<PageOf<Task>> {
-        Rows rows = co_await exec_page(c, filter, page, sql::tasks_page, sql::tasks_page_of_user);
+        // Not a braced argument of the awaited call: GCC 12 miscompiles those in coroutines.
+        const PageStatements statements{sql::tasks_page, sql::tasks_page_of_user,
+                                        sql::tasks_page_tagged};
+        Rows rows = co_await exec_page(c, filter, page, statements);
         co_return page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 0); });
       });
 }
@@ -201,8 +214,10 @@ awaitable<PageOf<Task>> Store::list_tasks(TaskFilter filter, Page page) {
 awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<PageOf<TaskWithUser>> {
-        Rows rows = co_await exec_page(c, filter, page, sql::tasks_with_user_page,
-                                       sql::tasks_with_user_page_of_user);
+        const PageStatements statements{sql::tasks_with_user_page,
+                                        sql::tasks_with_user_page_of_user,
+                                        sql::tasks_with_user_page_tagged};
+        Rows rows = co_await exec_page(c, filter, page, statements);
         co_return page_of<TaskWithUser>(rows, page.limit, [](Row& r) {
           return TaskWithUser{decode<Task>(r, 0), decode<User>(r, models::field_count<Task>)};
         });

@@ -44,6 +44,8 @@ struct PageOf {
 struct TaskFilter {
   std::optional<std::int64_t> user_id;
   models::FilterValues<models::Task> values;  // the Task's filters
+  // Whether the filter names tags (tag=).
+  [[nodiscard]] bool tagged() const;
 };
 
 // One Store per request: it counts the statements the request runs (tests assert no N+1 with it).
@@ -96,8 +98,15 @@ class Store {
   // record does not exist (nullopt) and one with a NULL task when it has no (more) tasks.
   awaitable<std::optional<PageOf<models::Task>>> tasks_of(const Sql& sql, Arg owner,
                                                           const TaskFilter& filter, Page page);
-  awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, Page page, const Sql& all,
-                            const Sql& of_user);
+  // The statements of one kind of page of every user's tasks: all of them, one user's (user_id=),
+  // and those carrying tags (tag=) without user_id=.
+  struct PageStatements {
+    const Sql& all;
+    const Sql& of_user;
+    const Sql& tagged;
+  };
+  awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, Page page,
+                            const PageStatements& statements);
   // What a write does in its transaction after its statement, with the record it wrote.
   template <class T>
   using After = std::function<awaitable<void>(Connection&, T&)>;

@@ -49,6 +49,8 @@ TEST_P(TagFiltersTest, TagKeepsTheTasksCarryingItComparedCaseInsensitively) {
   const json::value with_users = get_json("/tasks?tag=home&include=user");
   ASSERT_EQ(with_users.as_array().size(), 3U);
   for (const json::value& t : with_users.as_array()) EXPECT_TRUE(IsTask(t, /*with_user=*/true));
+  EXPECT_EQ(ids(fmt::format("/tasks?tag=urgent&include=user&user_id={}", ada_)), (Ids{t2_, t3_}));
+  EXPECT_EQ(ids("/tasks?tag=urgent&tag=home&include=user"), (Ids{t2_, t5_}));
   // A user's own list filters the same way.
   EXPECT_EQ(ids(fmt::format("/users/{}/tasks?tag=home", ada_)), (Ids{t1_, t2_}));
   EXPECT_EQ(ids(fmt::format("/users/{}/tasks?tag=Urgent", bob_)), Ids{t5_});
@@ -69,6 +71,7 @@ TEST_P(TagFiltersTest, ANameNoTagHasMatchesNoTask) {
   seed();
   for (const std::string& target :
        {std::string("/tasks?tag=nothing"), std::string("/tasks?tag=home&tag=nothing"),
+        std::string("/tasks?tag=nothing&tag=home"), std::string("/tasks?tag=nothing&include=user"),
         std::string("/tasks?tag=hom"), fmt::format("/users/{}/tasks?tag=nothing", ada_),
         fmt::format("/tags/{}/tasks?tag=nothing", tag_id("home"))}) {
     const Response r = client_->get(target);

@@ -63,10 +63,10 @@ TEST(Sql, StatementsFollowTheEntitysFields) {
             " AND (:done IS NULL OR t.done = :done)"
             " AND (:due_before IS NULL OR t.due_at < :due_before)"
             " AND (:due_after IS NULL OR t.due_at > :due_after)"
-            " AND (:tag IS NULL OR t.id IN (SELECT task_tags.task_id FROM task_tags JOIN tags ON "
-            "tags.id = task_tags.tag_id WHERE lower(tags.name) IN (SELECT lower(value) FROM "
-            "json_each(:tag)) GROUP BY task_tags.task_id HAVING count(*) = "
-            "(SELECT count(DISTINCT lower(value)) FROM json_each(:tag))))");
+            " AND (:tag IS NULL OR (SELECT count(*) FROM task_tags JOIN tags ON tags.id = "
+            "task_tags.tag_id WHERE task_tags.task_id = t.id AND lower(tags.name) IN (SELECT "
+            "lower(value) FROM json_each(:tag))) = (SELECT count(DISTINCT lower(value)) FROM "
+            "json_each(:tag)))");
 }
 
 }  // namespace
