@@ -42,9 +42,16 @@ std::string default_value(const std::string& name) {
 
 int main(int argc, char** argv) try {
   constexpr std::array statements = {
-      &sql::ping,           &sql::users_page,         &sql::user_with_tasks,
-      &sql::tasks_of_users, &sql::tasks_page_of_user, &sql::task_with_user,
-      &sql::task_insert,    &sql::task_update,        &sql::tasks_page,
+      &sql::ping,
+      &sql::users_page,
+      &sql::user_with_tasks,
+      &sql::tasks_of_users,
+      &sql::tasks_page_of_user,
+      &sql::task_with_user,
+      &sql::task_insert,
+      &sql::task_update,
+      &sql::tasks_page,
+      &sql::tasks_page_tagged,
   };
   if (argc < 2) {
     std::fputs("usage: bench_sql NAME [--sqlite | --roles | --pgbench [--set ROLE=EXPR]...]\n",

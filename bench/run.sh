@@ -251,7 +251,7 @@ pg_script() {
       tasks_page_of_tag)
         # The service binds the names as a JSON array; here it is built from a random index.
         echo "\\set t random(1, ${#TAG_NAMES[@]})"
-        "$sql" tasks_page --pgbench --set after=0 --set limit=101 --set done=NULL \
+        "$sql" tasks_page_tagged --pgbench --set after=0 --set limit=101 --set done=NULL \
           --set due_before=NULL --set due_after=NULL \
           --set "tag='[\"' || (ARRAY[$TAG_SQL])[:t] || '\"]'"
         ;;

@@ -196,7 +196,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
     Stmt user_with_tasks(db, sql::user_with_tasks);
     Stmt task_with_user(db, sql::task_with_user);
     Stmt tasks_page_of_user(db, sql::tasks_page_of_user);
-    Stmt tasks_page(db, sql::tasks_page);
+    Stmt tasks_page_tagged(db, sql::tasks_page_tagged);
     Stmt users_page(db, sql::users_page);
     Stmt tasks_of_users(db, sql::tasks_of_users);
     Stmt task_insert(db, sql::task_insert);
@@ -237,14 +237,14 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
       op = [&] {
         const std::string& name = o.tags[static_cast<std::size_t>(
             random_id(static_cast<std::int64_t>(o.tags.size())) - 1)];
-        tasks_page.bind([&](const std::string& role) -> Value {
+        tasks_page_tagged.bind([&](const std::string& role) -> Value {
           if (role == "after") return std::int64_t{0};
           if (role == "limit") return std::int64_t{101};
           if (role == "tag") return "[\"" + name + "\"]";  // the names, as a JSON array
           if (role == "done" || role == "due_before" || role == "due_after") return Value{};
           return unknown(role);
         });
-        tasks_page.run();
+        tasks_page_tagged.run();
       };
     } else if (o.op == "task_with_user") {  // GET /tasks/{id}
       op = [&] {
@@ -327,8 +327,8 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
             std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       }
     }
-    result.sink =
-        user_with_tasks.sink() + task_with_user.sink() + tasks_of_users.sink() + tasks_page.sink();
+    result.sink = user_with_tasks.sink() + task_with_user.sink() + tasks_of_users.sink() +
+                  tasks_page_tagged.sink();
   }
   sqlite3_close(db);
   return result;
