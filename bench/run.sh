@@ -163,6 +163,8 @@ free_port() {
 source "$(dirname "${BASH_SOURCE[0]}")/pg_cluster.sh"
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# The part of it that is mapped files (SQLite's memory-mapped database pages), not the heap.
+rss_file_kib() { awk '/^RssFile:/ { print $2 }' "/proc/$1/status"; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
@@ -418,7 +420,7 @@ sweep_backend() {
 # bench_backend postgresql|sqlite
 bench_backend() {
   local backend=$1
-  local load_before load_after rss_fresh rss_after hold_line
+  local load_before load_after rss_fresh rss_after rss_after_file hold_line
   load_before=$(load)
   seed "$backend"
 
@@ -475,6 +477,7 @@ bench_backend() {
 
   sleep 1
   rss_after=$(rss_kib "$SERVER_PID")
+  rss_after_file=$(rss_file_kib "$SERVER_PID")
   hold_line=$(timeout 120 python3 "$ROOT/bench/hold_connections.py" --port "$SERVER_PORT" \
     --pid "$SERVER_PID" --count "$HOLD") || true
   echo "   $hold_line"
@@ -517,7 +520,8 @@ bench_backend() {
     printf '%s' "$info_rows"
     echo
     echo "Resident memory (VmRSS) of the server: $((rss_fresh / 1024)) MiB idle after start," \
-      "$((rss_after / 1024)) MiB idle after the load," \
+      "$((rss_after / 1024)) MiB idle after the load ($((rss_after_file / 1024)) MiB of it mapped" \
+      "files)," \
       "$((${hold_rss:-0} / 1024)) MiB holding $HOLD keep-alive connections" \
       "($(field "$hold_line" answered) of them answered, $(field "$hold_line" still_open) still open)."
   } >"$file"

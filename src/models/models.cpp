@@ -32,8 +32,30 @@ json::object to_json(const TagWithTaskCount& tag) {
   return out;
 }
 
+namespace {
+
+bool is_ascii(std::string_view text) {
+  return std::ranges::all_of(text, [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+}  // namespace
+
 void sort_names(std::vector<std::string>& names) {
   if (names.size() < 2) return;
+  // ASCII names (most): compared in lower case in place, with no copies.
+  if (std::ranges::all_of(names, is_ascii)) {
+    std::ranges::sort(names, [](const std::string& a, const std::string& b) {
+      const auto folded = std::lexicographical_compare_three_way(
+          a.begin(), a.end(), b.begin(), b.end(),
+          [](char x, char y) { return ascii_lower(x) <=> ascii_lower(y); });
+      return folded != 0 ? folded < 0 : a < b;
+    });
+    return;
+  }
   std::vector<std::pair<std::string, std::string>> keyed;
   keyed.reserve(names.size());
   for (std::string& name : names) keyed.emplace_back(base::utf8::lower(name), std::move(name));

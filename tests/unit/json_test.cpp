@@ -60,6 +60,10 @@ TEST(Json, TheBodyWriterMatchesBoostJsonByteForByte) {
 }
 
 TEST(Json, NamesSortRegardlessOfCaseThenByBytes) {
+  std::vector<std::string> ascii{"cherry", "Banana", "apple", "b", "B", "banana", "a_b", "A"};
+  models::sort_names(ascii);
+  EXPECT_EQ(ascii, (std::vector<std::string>{"A", "a_b", "apple", "B", "b", "Banana", "banana",
+                                             "cherry"}));
   std::vector<std::string> names{"cherry", "Banana", "apple", "Élan", "zeta", "éclair"};
   models::sort_names(names);
   EXPECT_EQ(names,
