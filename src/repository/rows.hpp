@@ -144,3 +144,18 @@ inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Pa
 }
 
 }  // namespace usertasks::repository::rows
+
+namespace usertasks::repository {
+
+template <class R, class Decode>
+awaitable<std::optional<R>> Store::read_one(const Sql& sql, std::int64_t id, Decode decode) {
+  co_return co_await store::with_connection(
+      db_, store::Access::read, [&](Connection& c) -> awaitable<std::optional<R>> {
+        std::vector<Value> values = bind(sql, rows::arg("id", id));
+        Rows rows = co_await exec(c, sql, std::move(values));
+        if (rows.empty()) co_return std::nullopt;
+        co_return decode(rows.front());
+      });
+}
+
+}  // namespace usertasks::repository

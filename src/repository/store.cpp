@@ -225,14 +225,9 @@ awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, P
 }
 
 awaitable<std::optional<TaskWithUser>> Store::get_task_with_user(std::int64_t id) {
-  co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<TaskWithUser>> {
-        std::vector<Value> values = bind(sql::task_with_user, arg("id", id));
-        Rows rows = co_await exec(c, sql::task_with_user, std::move(values));
-        if (rows.empty()) co_return std::nullopt;
-        co_return TaskWithUser{decode<Task>(rows.front(), 0),
-                               decode<User>(rows.front(), models::field_count<Task>)};
-      });
+  co_return co_await read_one<TaskWithUser>(sql::task_with_user, id, [](Row& r) {
+    return TaskWithUser{decode<Task>(r, 0), decode<User>(r, models::field_count<Task>)};
+  });
 }
 
 awaitable<Outcome<Task>> Store::create_task(models::Input<Task> input) {

@@ -94,6 +94,9 @@ class Store {
  private:
   awaitable<Rows> exec(Connection& c, const Sql& s, std::vector<Value> params);
 
+  // The one row of `sql` for the record `id`, decoded by `decode`; nullopt when there is none.
+  template <class R, class Decode>
+  awaitable<std::optional<R>> read_one(const Sql& sql, std::int64_t id, Decode decode);
   // A page of the tasks of one record (a user, a tag) by `sql`, which answers no row when the
   // record does not exist (nullopt) and one with a NULL task when it has no (more) tasks.
   awaitable<std::optional<PageOf<models::Task>>> tasks_of(const Sql& sql, Arg owner,

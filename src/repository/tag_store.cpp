@@ -66,14 +66,9 @@ awaitable<PageOf<Tag>> Store::list_tags(Page page) {
 }
 
 awaitable<std::optional<TagWithTaskCount>> Store::get_tag(std::int64_t id) {
-  co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<TagWithTaskCount>> {
-        std::vector<Value> values = bind(sql::tag_with_task_count, arg("id", id));
-        Rows rows = co_await exec(c, sql::tag_with_task_count, std::move(values));
-        if (rows.empty()) co_return std::nullopt;
-        co_return TagWithTaskCount{decode<Tag>(rows.front(), 0),
-                                   rows.front().integer(models::field_count<Tag>)};
-      });
+  co_return co_await read_one<TagWithTaskCount>(sql::tag_with_task_count, id, [](Row& r) {
+    return TagWithTaskCount{decode<Tag>(r, 0), r.integer(models::field_count<Tag>)};
+  });
 }
 
 awaitable<Outcome<Tag>> Store::create_tag(models::Input<Tag> input) {

@@ -645,6 +645,12 @@ std::int64_t id_of(const json::value& record) {
   return id->get_int64();
 }
 
+std::string repeat(std::string_view piece, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += piece;
+  return out;
+}
+
 std::string to_text(const json::value& value) {
   return json::serialize(value);
 }

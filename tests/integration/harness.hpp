@@ -231,7 +231,8 @@ const std::vector<std::string>& user_keys();
 const std::vector<std::string>& task_keys();
 bool is_timestamp(const json::value& value);
 std::int64_t id_of(const json::value& record);
-std::string to_text(const json::value& value);  // serialized, for byte comparisons
+std::string to_text(const json::value& value);          // serialized, for byte comparisons
+std::string repeat(std::string_view piece, int times);  // `piece` `times` times over
 
 // Checks a User (and its "tasks", when `with_tasks`), for use in EXPECT_TRUE / ASSERT_TRUE.
 ::testing::AssertionResult IsUser(const json::value& value, bool with_tasks = false);

@@ -13,12 +13,6 @@
 namespace usertasks::testing {
 namespace {
 
-std::string repeat(std::string_view piece, int times) {
-  std::string out;
-  for (int i = 0; i < times; ++i) out += piece;
-  return out;
-}
-
 std::set<std::string> split_list(const std::string& value) {
   std::set<std::string> out;
   std::stringstream in(value);

@@ -8,12 +8,6 @@
 namespace usertasks::testing {
 namespace {
 
-std::string repeat(std::string_view piece, int times) {
-  std::string out;
-  for (int i = 0; i < times; ++i) out += piece;
-  return out;
-}
-
 class ValidationTest : public ApiTest {
  protected:
   void SetUp() override {
