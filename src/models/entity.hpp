@@ -99,6 +99,36 @@ struct FilterSpec {
   std::string_view description{};
 };
 
+// The time ranges every list takes, on the fields every entity has (created_at_field,
+// updated_at_field).
+inline constexpr std::array<FilterSpec, 4> time_ranges = {
+    FilterSpec{.parameter = "created_after",
+               .field = "created_at",
+               .compare = Compare::after,
+               .description = "only the records created after this time (RFC 3339)"},
+    FilterSpec{.parameter = "created_before",
+               .field = "created_at",
+               .compare = Compare::before,
+               .description = "only the records created before this time (RFC 3339)"},
+    FilterSpec{.parameter = "updated_after",
+               .field = "updated_at",
+               .compare = Compare::after,
+               .description = "only the records last written after this time (RFC 3339)"},
+    FilterSpec{.parameter = "updated_before",
+               .field = "updated_at",
+               .compare = Compare::before,
+               .description = "only the records last written before this time (RFC 3339)"}};
+
+// An entity's own filters followed by the time ranges.
+template <std::size_t N>
+constexpr std::array<FilterSpec, N + time_ranges.size()> with_time_ranges(
+    const std::array<FilterSpec, N>& own) {
+  std::array<FilterSpec, N + time_ranges.size()> all{};
+  for (std::size_t i = 0; i < N; ++i) all[i] = own[i];
+  for (std::size_t i = 0; i < time_ranges.size(); ++i) all[N + i] = time_ranges[i];
+  return all;
+}
+
 // Specialised in each entity's home with: name (the OpenAPI schema's), table, fields (in the
 // order of the struct's described members), indexes and filters.
 template <class T>

@@ -39,7 +39,7 @@ struct Entity<Tag> {
   // Unique regardless of case, as emails are.
   static constexpr std::array indexes = {
       IndexSpec{.name = "tags_name_lower_key", .expression = "lower(name)", .unique = true}};
-  static constexpr std::array<FilterSpec, 0> filters = {};
+  static constexpr std::array filters = time_ranges;
 };
 static_assert(fields_match_members<Tag>());
 

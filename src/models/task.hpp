@@ -76,23 +76,23 @@ struct Entity<Task> {
   static constexpr std::array indexes = {
       IndexSpec{.name = "tasks_user_id_idx", .column = "user_id"},
       IndexSpec{.name = "tasks_due_at_idx", .column = "due_at"}};
-  static constexpr std::array filters = {
-      FilterSpec{.parameter = "done",
-                 .field = "done",
-                 .description = "only the tasks done (true) or not done (false)"},
-      FilterSpec{.parameter = "due_before",
-                 .field = "due_at",
-                 .compare = Compare::before,
-                 .description = "only the tasks due before this time (RFC 3339)"},
-      FilterSpec{.parameter = "due_after",
-                 .field = "due_at",
-                 .compare = Compare::after,
-                 .description = "only the tasks due after this time (RFC 3339)"},
-      FilterSpec{.parameter = "tag",
-                 .field = "tags",
-                 .compare = Compare::all,
-                 .description = "only the tasks carrying this tag (regardless of case); "
-                                "repeated, all of them"}};
+  static constexpr std::array filters = with_time_ranges(
+      std::array{FilterSpec{.parameter = "done",
+                            .field = "done",
+                            .description = "only the tasks done (true) or not done (false)"},
+                 FilterSpec{.parameter = "due_before",
+                            .field = "due_at",
+                            .compare = Compare::before,
+                            .description = "only the tasks due before this time (RFC 3339)"},
+                 FilterSpec{.parameter = "due_after",
+                            .field = "due_at",
+                            .compare = Compare::after,
+                            .description = "only the tasks due after this time (RFC 3339)"},
+                 FilterSpec{.parameter = "tag",
+                            .field = "tags",
+                            .compare = Compare::all,
+                            .description = "only the tasks carrying this tag (regardless of case); "
+                                           "repeated, all of them"}});
 };
 static_assert(fields_match_members<Task>());
 

@@ -47,7 +47,7 @@ struct Entity<User> {
   // cannot be.
   static constexpr std::array indexes = {
       IndexSpec{.name = "users_email_lower_key", .expression = "lower(email)", .unique = true}};
-  static constexpr std::array<FilterSpec, 0> filters = {};
+  static constexpr std::array filters = time_ranges;
   // The most tasks a user may be created with.
   static constexpr std::size_t max_tasks_at_creation = 1000;
 };

@@ -128,19 +128,25 @@ inline Arg fetch_limit(Page page) {
   return {"limit", static_cast<std::int64_t>(page.limit + 1)};
 }
 
-// The arguments of a page of tasks by `sql`: the Task's filters by their parameter names, the
-// keyset, the limit, and the record the page is of (:user_id, :tag_id), if any.
-inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Page page,
-                                    std::optional<Arg> of) {
+// The arguments of a page of T by `sql`: T's filters by their parameter names, the keyset, the
+// limit, and the record the page is of (:user_id, :tag_id), if any.
+template <class T>
+std::vector<Value> page_args(const Sql& sql, const models::FilterValues<T>& values, Page page,
+                             std::optional<Arg> of = std::nullopt) {
   std::vector<Arg> args;
-  const auto& specs = models::Entity<models::Task>::filters;
+  const auto& specs = models::Entity<T>::filters;
   for (std::size_t i = 0; i < specs.size(); ++i) {
-    args.push_back({specs[i].parameter, filter.values[i] ? Value(*filter.values[i]) : Value()});
+    args.push_back({specs[i].parameter, values[i] ? Value(*values[i]) : Value()});
   }
   args.push_back(after(page));
   args.push_back(fetch_limit(page));
   if (of) args.push_back(std::move(*of));
   return bind(sql, std::span<Arg>(args));
+}
+
+inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Page page,
+                                    std::optional<Arg> of) {
+  return page_args<models::Task>(sql, filter.values, page, std::move(of));
 }
 
 }  // namespace usertasks::repository::rows

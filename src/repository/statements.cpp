@@ -103,8 +103,8 @@ const Sql ping{"ping", same("SELECT 1")};
 
 const Sql users_page{"users_page", [](Dialect d) {
                        return fmt::format(
-                           "SELECT {} FROM users WHERE id > :after ORDER BY id LIMIT :limit",
-                           columns<User>(d));
+                           "SELECT {} FROM users WHERE id > :after{} ORDER BY id LIMIT :limit",
+                           columns<User>(d), filters<User>(d));
                      }};
 
 const Sql user_with_tasks{"user_with_tasks", [](Dialect d) {

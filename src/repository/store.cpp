@@ -93,19 +93,20 @@ awaitable<bool> Store::remove(const Sql& sql, std::int64_t id) {
   });
 }
 
-awaitable<PageOf<User>> Store::list_users(Page page) {
+awaitable<PageOf<User>> Store::list_users(models::FilterValues<User> filter, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<PageOf<User>> {
-        std::vector<Value> values = bind(sql::users_page, after(page), fetch_limit(page));
+        std::vector<Value> values = page_args<User>(sql::users_page, filter, page);
         Rows rows = co_await exec(c, sql::users_page, std::move(values));
         co_return page_of<User>(rows, page.limit, [](Row& r) { return decode<User>(r, 0); });
       });
 }
 
-awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(Page page) {
+awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(models::FilterValues<User> filter,
+                                                              Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<PageOf<UserWithTasks>> {
-        std::vector<Value> values = bind(sql::users_page, after(page), fetch_limit(page));
+        std::vector<Value> values = page_args<User>(sql::users_page, filter, page);
         Rows rows = co_await exec(c, sql::users_page, std::move(values));
         auto result = page_of<UserWithTasks>(rows, page.limit, [](Row& r) {
           return UserWithTasks{decode<User>(r, 0), {}};

@@ -53,8 +53,9 @@ class Store {
  public:
   explicit Store(Database& db) : db_(db) {}
 
-  awaitable<PageOf<models::User>> list_users(Page page);
-  awaitable<PageOf<models::UserWithTasks>> list_users_with_tasks(Page page);
+  awaitable<PageOf<models::User>> list_users(models::FilterValues<models::User> filter, Page page);
+  awaitable<PageOf<models::UserWithTasks>> list_users_with_tasks(
+      models::FilterValues<models::User> filter, Page page);
   awaitable<std::optional<models::UserWithTasks>> get_user_with_tasks(std::int64_t id);
   awaitable<Outcome<models::UserWithTasks>> create_user(models::NewUser input);
   // Fields left out of `input` keep their value.
@@ -72,7 +73,7 @@ class Store {
   awaitable<bool> delete_task(std::int64_t id);
 
   // Tags (tag_store.cpp). A rename, or a deletion, moves updated_at of the tasks carrying the tag.
-  awaitable<PageOf<models::Tag>> list_tags(Page page);
+  awaitable<PageOf<models::Tag>> list_tags(models::FilterValues<models::Tag> filter, Page page);
   awaitable<std::optional<models::TagWithTaskCount>> get_tag(std::int64_t id);
   awaitable<Outcome<models::Tag>> create_tag(models::Input<models::Tag> input);
   awaitable<Outcome<models::Tag>> update_tag(std::int64_t id, models::Input<models::Tag> input);

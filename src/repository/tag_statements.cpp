@@ -46,8 +46,8 @@ std::string tags_insert_missing_text(Dialect d) {
 
 const Sql tags_page{"tags_page", [](Dialect d) {
                       return fmt::format(
-                          "SELECT {} FROM tags WHERE id > :after ORDER BY id LIMIT :limit",
-                          columns<Tag>(d));
+                          "SELECT {} FROM tags WHERE id > :after{} ORDER BY id LIMIT :limit",
+                          columns<Tag>(d), filters<Tag>(d));
                     }};
 
 const Sql tag_with_task_count{

@@ -56,10 +56,10 @@ awaitable<std::vector<std::string>> Store::set_task_tags(Connection& c, std::int
   co_return co_await task_tag_names(c, task_id);
 }
 
-awaitable<PageOf<Tag>> Store::list_tags(Page page) {
+awaitable<PageOf<Tag>> Store::list_tags(models::FilterValues<Tag> filter, Page page) {
   co_return co_await with_connection(
       db_, Access::read, [&](Connection& c) -> awaitable<PageOf<Tag>> {
-        std::vector<Value> values = bind(sql::tags_page, after(page), fetch_limit(page));
+        std::vector<Value> values = page_args<Tag>(sql::tags_page, filter, page);
         Rows rows = co_await exec(c, sql::tags_page, std::move(values));
         co_return page_of<Tag>(rows, page.limit, [](Row& r) { return decode<Tag>(r, 0); });
       });

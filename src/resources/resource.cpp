@@ -118,10 +118,11 @@ namespace {
 
 // The names a names filter gives (repeated: all of them), each read as the linked entity's name,
 // as a JSON array; nullopt when none is given, or one is bad (the reader's problem).
-std::optional<std::string> read_names(http::QueryReader& reader, const models::FilterSpec& spec) {
+std::optional<std::string> read_names(http::QueryReader& reader, const models::FilterSpec& spec,
+                                      const models::Field& field) {
   const std::vector<std::string> values = reader.all(spec.parameter);
   if (values.empty()) return std::nullopt;
-  const models::Field& name = *models::field<models::Task>(spec.field).link->name;
+  const models::Field& name = *field.link->name;
   json::array names;
   for (const std::string& value : values) {
     auto read = models::read_text(name, value);
@@ -134,32 +135,48 @@ std::optional<std::string> read_names(http::QueryReader& reader, const models::F
   return json::serialize(names);
 }
 
+// The value of the filter `spec` on `field` from the query; nullopt when absent or bad.
+std::optional<models::Scalar> read_filter(http::QueryReader& reader, const models::FilterSpec& spec,
+                                          const models::Field& field) {
+  const std::string_view name = spec.parameter;
+  switch (field.type) {
+    case models::FieldType::boolean:
+      if (auto b = reader.boolean(name)) return *b;
+      break;
+    case models::FieldType::timestamp:
+      if (auto at = reader.timestamp(name)) return std::move(*at);
+      break;
+    case models::FieldType::id:
+    case models::FieldType::reference:
+      if (auto id = reader.id(name)) return *id;
+      break;
+    case models::FieldType::names:
+      if (auto names = read_names(reader, spec, field)) return std::move(*names);
+      break;
+    case models::FieldType::text:
+      throw std::logic_error("text filters are not supported");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-repository::TaskFilter read_task_filter(http::QueryReader& reader) {
-  repository::TaskFilter filter;
-  const auto& specs = models::Entity<models::Task>::filters;
+template <class T>
+models::FilterValues<T> read_filters(http::QueryReader& reader) {
+  models::FilterValues<T> values;
+  const auto& specs = models::Entity<T>::filters;
   for (std::size_t i = 0; i < specs.size(); ++i) {
-    const std::string_view name = specs[i].parameter;
-    switch (models::field<models::Task>(specs[i].field).type) {
-      case models::FieldType::boolean:
-        if (auto b = reader.boolean(name)) filter.values[i] = *b;
-        break;
-      case models::FieldType::timestamp:
-        if (auto at = reader.timestamp(name)) filter.values[i] = std::move(*at);
-        break;
-      case models::FieldType::id:
-      case models::FieldType::reference:
-        if (auto id = reader.id(name)) filter.values[i] = *id;
-        break;
-      case models::FieldType::names:
-        if (auto names = read_names(reader, specs[i])) filter.values[i] = std::move(*names);
-        break;
-      case models::FieldType::text:
-        throw std::logic_error("text filters are not supported");
-    }
+    values[i] = read_filter(reader, specs[i], models::field<T>(specs[i].field));
   }
-  return filter;
+  return values;
+}
+
+template models::FilterValues<models::User> read_filters<models::User>(http::QueryReader&);
+template models::FilterValues<models::Task> read_filters<models::Task>(http::QueryReader&);
+template models::FilterValues<models::Tag> read_filters<models::Tag>(http::QueryReader&);
+
+repository::TaskFilter read_task_filter(http::QueryReader& reader) {
+  return {.user_id = std::nullopt, .values = read_filters<models::Task>(reader)};
 }
 
 Response page_response(const Exchange& ex, std::string items, bool more, std::size_t limit,

@@ -85,6 +85,9 @@ auto read_body(const Exchange& ex, Validate validate) -> std::variant<
 
 // limit and after from the query (repository::Page's bounds).
 repository::Page read_page(http::QueryReader& reader);
+// The filters of T's lists from the query (a bad value is the reader's problem).
+template <class T>
+models::FilterValues<T> read_filters(http::QueryReader& reader);
 // The Task's filters from the query.
 repository::TaskFilter read_task_filter(http::QueryReader& reader);
 

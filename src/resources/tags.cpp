@@ -22,8 +22,9 @@ Response tag_taken() {
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
   const repository::Page page = read_page(reader);
+  const auto filter = read_filters<Tag>(reader);
   if (reader.problem()) co_return bad_query(*reader.problem());
-  auto result = co_await ex.store.list_tags(page);
+  auto result = co_await ex.store.list_tags(filter, page);
   const std::int64_t last = result.items.empty() ? 0 : result.items.back().id;
   co_return page_response(ex, models::json_array(result.items), result.more, page.limit, last);
 }
@@ -126,7 +127,7 @@ void add_tag_routes(Api& api) {
            .path = "/tags",
            .name = "tags.list",
            .summary = "List tags",
-           .query = paging(),
+           .query = join({paging(), filters<Tag>()}),
            .response = records<Tag>()},
           list);
   api.add({.method = Verb::post,

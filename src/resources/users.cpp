@@ -21,6 +21,7 @@ Response email_taken() {
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
   const repository::Page page = read_page(reader);
+  const auto filter = read_filters<models::User>(reader);
   const bool with_tasks = reader.equals("include", "tasks");
   if (reader.problem()) co_return bad_query(*reader.problem());
 
@@ -28,12 +29,12 @@ awaitable<Response> list(Exchange& ex) {
   std::int64_t last = 0;
   bool more = false;
   if (with_tasks) {
-    auto result = co_await ex.store.list_users_with_tasks(page);
+    auto result = co_await ex.store.list_users_with_tasks(filter, page);
     items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().user.id;
     more = result.more;
   } else {
-    auto result = co_await ex.store.list_users(page);
+    auto result = co_await ex.store.list_users(filter, page);
     items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().id;
     more = result.more;
@@ -127,7 +128,7 @@ void add_user_routes(Api& api) {
            .path = "/users",
            .name = "users.list",
            .summary = "List users, optionally with their tasks",
-           .query = join({paging(), {include("tasks")}}),
+           .query = join({paging(), filters<User>(), {include("tasks")}}),
            .response = records<models::UserWithTasks>()},
           list);
   api.add({.method = Verb::post,

@@ -495,7 +495,7 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
   ASSERT_TRUE(std::holds_alternative<repository::Failure>(orphan));
   EXPECT_EQ(std::get<repository::Failure>(orphan), repository::Failure::user_not_found);
 
-  auto page = run_sync(s.list_users_with_tasks(repository::Page{}));
+  auto page = run_sync(s.list_users_with_tasks({}, repository::Page{}));
   ASSERT_EQ(page.items.size(), 1U);
   EXPECT_EQ(page.items[0].tasks.size(), 2U);
   auto tasks =
@@ -520,7 +520,7 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
   EXPECT_EQ(
       run_sync(s.list_tasks_with_user(repository::TaskFilter{}, repository::Page{})).items.size(),
       2U);
-  EXPECT_EQ(run_sync(s.list_users(repository::Page{})).items.size(), 1U);
+  EXPECT_EQ(run_sync(s.list_users({}, repository::Page{})).items.size(), 1U);
   models::Input<models::User> rename;
   rename.set("name", "Ada L.");
   auto renamed = run_sync(s.update_user(ada.user.id, rename));

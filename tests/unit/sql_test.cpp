@@ -66,7 +66,11 @@ TEST(Sql, StatementsFollowTheEntitysFields) {
             " AND (:tag IS NULL OR (SELECT count(*) FROM task_tags JOIN tags ON tags.id = "
             "task_tags.tag_id WHERE task_tags.task_id = t.id AND lower(tags.name) IN (SELECT "
             "lower(value) FROM json_each(:tag))) = (SELECT count(DISTINCT lower(value)) FROM "
-            "json_each(:tag)))");
+            "json_each(:tag)))"
+            " AND (:created_after IS NULL OR t.created_at > :created_after)"
+            " AND (:created_before IS NULL OR t.created_at < :created_before)"
+            " AND (:updated_after IS NULL OR t.updated_at > :updated_after)"
+            " AND (:updated_before IS NULL OR t.updated_at < :updated_before)");
 }
 
 }  // namespace
