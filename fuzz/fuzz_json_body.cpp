@@ -202,6 +202,19 @@ void check_tag(const json::value& body, Mode mode) {
                 "an accepted tag, written back, is accepted as the same tag", context);
 }
 
+// An array of tasks: accepted, each element is an accepted created task.
+void check_new_tasks(const json::value& body) {
+  const auto result = models::validate_new_tasks(body);
+  if (const auto* errors = std::get_if<models::FieldErrors>(&result)) {
+    check_errors(*errors, "tasks");
+    return;
+  }
+  const auto& tasks = std::get<std::vector<models::Input<models::Task>>>(result);
+  fuzz::require(!tasks.empty() && tasks.size() <= models::Entity<models::Task>::max_at_once,
+                "an accepted array holds 1 to 1000 tasks", "tasks");
+  for (const auto& input : tasks) check_input(input, Mode::create, {}, "tasks");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -217,6 +230,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const json::value& value = std::get<json::value>(body);
+  check_new_tasks(value);
   for (Mode mode : modes) {
     check_user(value, mode);
     check_task(value, mode, false);

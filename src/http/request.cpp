@@ -36,6 +36,12 @@ Response preflight(std::string_view allow) {
 
 }  // namespace
 
+bool body_is_json_array(const Request& req) {
+  const std::string& body = req.body();
+  const auto first = body.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && body[first] == '[';
+}
+
 std::variant<json::value, Response> json_body(const Request& req) {
   if (!is_json_media_type(req[Field::content_type])) {
     return problem(Status::unsupported_media_type, "unsupported-media-type",

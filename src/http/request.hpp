@@ -20,6 +20,9 @@ Target split_target(std::string_view target);
 // The body as JSON, or the problem to answer: 415 when it is not declared JSON, 400 when it is
 // not valid JSON (with the position of the error).
 std::variant<boost::json::value, Response> json_body(const Request& req);
+// Whether the body's JSON text is an array: its first byte that is not JSON white space is '['
+// (what it is otherwise, and whether it is valid, json_body tells).
+bool body_is_json_array(const Request& req);
 
 // Routes `req`: 404 for an unknown path, 405 with Allow for a known path and another method,
 // 204 for CORS preflights (OPTIONS on a known path, or OPTIONS *).

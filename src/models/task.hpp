@@ -93,6 +93,8 @@ struct Entity<Task> {
                             .compare = Compare::all,
                             .description = "only the tasks carrying this tag (regardless of case); "
                                            "repeated, all of them"}});
+  // The most tasks one POST /tasks may create.
+  static constexpr std::size_t max_at_once = 1000;
 };
 static_assert(fields_match_members<Task>());
 

@@ -170,6 +170,27 @@ template Validated<Input<Task>> validate<Task>(const json::value&, Mode,
 template Validated<Input<Tag>> validate<Tag>(const json::value&, Mode,
                                              std::initializer_list<std::string_view>);
 
+Validated<std::vector<Input<Task>>> validate_new_tasks(const json::value& body) {
+  constexpr std::size_t most = Entity<Task>::max_at_once;
+  if (!body.is_array() || body.get_array().empty() || body.get_array().size() > most) {
+    return FieldErrors{{"body", fmt::format("must be an array of 1 to {} tasks", most)}};
+  }
+  FieldErrors errors;
+  std::vector<Input<Task>> tasks(body.get_array().size());
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const json::value& task = body.get_array()[i];
+    const std::string path = base::element_path("", i);
+    if (!task.is_object()) {
+      errors.push_back({path, "must be an object"});
+      continue;
+    }
+    read_fields(task.as_object(), Entity<Task>::fields, Mode::create, {.prefix = path},
+                tasks[i].values(), errors);
+  }
+  if (!errors.empty()) return errors;
+  return tasks;
+}
+
 Validated<NewUser> validate_new_user(const json::value& body) {
   if (!body.is_object()) return FieldErrors{{"body", "must be a JSON object"}};
   const json::object& object = body.as_object();

@@ -52,6 +52,10 @@ struct Problem {
 };
 std::variant<std::string, Problem> read_text(const Field& field, std::string_view text);
 
+// POST /tasks with an array: 1 to Entity<Task>::max_at_once tasks, each read as a created task;
+// an element's errors are named by its position ("[2].content").
+Validated<std::vector<Input<Task>>> validate_new_tasks(const boost::json::value& body);
+
 // POST /users: a user and, optionally, the contents of tasks created with it.
 struct NewUser {
   Input<User> user;

@@ -153,6 +153,35 @@ std::string insert(Dialect dialect, std::string_view table, std::span<const Fiel
                      columns(dialect, table, fields));
 }
 
+std::string insert_each(Dialect dialect, std::string_view table, std::span<const Field> fields) {
+  const bool sqlite = dialect == Dialect::sqlite;
+  std::string names;
+  std::string values;
+  for (const Field& f : fields) {
+    if (f.source == Source::database || !in_column(f)) continue;
+    if (!names.empty()) {
+      names += ", ";
+      values += ", ";
+    }
+    names += f.name;
+    if (f.source != Source::body) {
+      values += sqlite ? ":now" : "CAST(:now AS TIMESTAMPTZ)";
+    } else if (sqlite) {
+      fmt::format_to(std::back_inserter(values), "json_extract(r.value, '$.{}')", f.name);
+    } else {
+      fmt::format_to(std::back_inserter(values), "CAST(r.value ->> '{}' AS {})", f.name,
+                     postgresql_type(f.type));
+    }
+  }
+  const std::string rows =
+      sqlite ? std::string("json_each(:records) r WHERE true ORDER BY r.key")
+             : std::string(
+                   "json_array_elements(CAST(:records AS TEXT)::json) WITH ORDINALITY "
+                   "AS r(value, n) ORDER BY r.n");
+  return fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} RETURNING {}", table, names, values,
+                     rows, columns(dialect, table, fields));
+}
+
 std::string update(Dialect dialect, std::string_view table, std::span<const Field> fields) {
   std::string sets;
   for (const Field& f : fields) {

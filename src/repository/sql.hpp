@@ -76,6 +76,14 @@ std::string names_of(Dialect dialect, const models::Link& link, std::string_view
 
 // INSERT of every column field that is not the database's, returning the record.
 std::string insert(Dialect dialect, std::string_view table, std::span<const models::Field> fields);
+// INSERT of one record per object of the JSON array :records (in its order), each object holding
+// the body column fields by name, returning the records.
+std::string insert_each(Dialect dialect, std::string_view table,
+                        std::span<const models::Field> fields);
+template <class T>
+std::string insert_each(Dialect dialect) {
+  return insert_each(dialect, models::Entity<T>::table, models::Entity<T>::fields);
+}
 // UPDATE ... WHERE id = :id of every body column field: one left out (NULL) keeps its value; a
 // nullable one is set when :<name>_given, so that null clears it.
 std::string update(Dialect dialect, std::string_view table, std::span<const models::Field> fields);

@@ -139,6 +139,14 @@ const Sql task_with_user{
 
 const Sql task_insert{"task_insert", insert<Task>};
 const Sql tasks_insert_many{"tasks_insert_many", tasks_insert_many_text};
+// Inserts of several tasks: their users (PostgreSQL: kept from being deleted until the commit, so
+// that the insert finds them), then the tasks, in one statement.
+const Sql users_existing{
+    "users_existing",
+    per_dialect("SELECT id FROM users WHERE id = ANY(ARRAY("
+                "SELECT json_array_elements_text(CAST(:ids AS TEXT)::json)::bigint)) FOR KEY SHARE",
+                "SELECT id FROM users WHERE id IN (SELECT value FROM json_each(:ids))")};
+const Sql tasks_insert_each{"tasks_insert_each", insert_each<Task>};
 const Sql task_update{"task_update", update<Task>};
 const Sql task_delete{"task_delete", same("DELETE FROM tasks WHERE id = :id RETURNING id")};
 

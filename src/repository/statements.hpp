@@ -34,6 +34,9 @@ extern const Sql task_with_user;
 extern const Sql task_insert;
 // Every task created with a user, in one statement whatever their number.
 extern const Sql tasks_insert_many;
+// POST /tasks with an array: which of :ids (a JSON array) are users, and the tasks of :records.
+extern const Sql users_existing;
+extern const Sql tasks_insert_each;
 extern const Sql task_update;
 extern const Sql task_delete;
 
@@ -49,6 +52,10 @@ extern const Sql tag_tasks_page;
 extern const Sql tags_insert_missing;
 // Links :task_id with the tags of :names (a JSON array); the links it has already stay.
 extern const Sql task_tags_link;
+// Links each [task_id, name] pair of :pairs (a JSON array) with the tag of that name.
+extern const Sql task_tags_link_pairs;
+// Each task of :ids (a JSON array) with the newline-joined names of its tags.
+extern const Sql tasks_tag_names;
 // Removes the links of :task_id with the tags that :names does not name.
 extern const Sql task_tags_unlink_others;
 // Removes the link of :task_id with the tag named :name; a row when there was one.

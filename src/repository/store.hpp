@@ -71,6 +71,11 @@ class Store {
   awaitable<Outcome<models::Task>> create_task(models::Input<models::Task> input);
   awaitable<Outcome<models::Task>> update_task(std::int64_t id, models::Input<models::Task> input);
   awaitable<bool> delete_task(std::int64_t id);
+  // Several tasks in one transaction (batch_store.cpp): all of them, in the input's order, or the
+  // positions of those whose user does not exist (and nothing created).
+  using MissingUsers = std::vector<std::size_t>;
+  awaitable<std::variant<std::vector<models::Task>, MissingUsers>> create_tasks(
+      std::vector<models::Input<models::Task>> tasks);
 
   // Tags (tag_store.cpp). A rename, or a deletion, moves updated_at of the tasks carrying the tag.
   awaitable<PageOf<models::Tag>> list_tags(models::FilterValues<models::Tag> filter, Page page);
@@ -128,6 +133,9 @@ class Store {
   awaitable<std::vector<std::string>> set_task_tags(Connection& c, std::int64_t task_id,
                                                     const std::string& names, bool created);
   awaitable<std::vector<std::string>> task_tag_names(Connection& c, std::int64_t task_id);
+  // The tags the inputs of create_tasks give, linked with the tasks created (by position).
+  awaitable<void> link_tags(Connection& c, const std::vector<models::Input<models::Task>>& tasks,
+                            std::vector<models::Task>& created);
   // Deletes the record `id` by `sql`; false when there was none.
   awaitable<bool> remove(const Sql& sql, std::int64_t id);
 

@@ -73,6 +73,24 @@ const Sql task_tags_link{
           tags_named(d));
     }};
 
+const Sql task_tags_link_pairs{
+    "task_tags_link_pairs",
+    per_dialect(
+        "INSERT INTO task_tags (task_id, tag_id) SELECT (p.value ->> 0)::bigint, g.id "
+        "FROM json_array_elements(CAST(:pairs AS TEXT)::json) p JOIN tags g "
+        "ON lower(g.name) = lower(p.value ->> 1) ON CONFLICT DO NOTHING",
+        "INSERT INTO task_tags (task_id, tag_id) SELECT json_extract(p.value, '$[0]'), g.id "
+        "FROM json_each(:pairs) p JOIN tags g "
+        "ON lower(g.name) = lower(json_extract(p.value, '$[1]')) WHERE true "
+        "ON CONFLICT DO NOTHING")};
+
+const Sql tasks_tag_names{"tasks_tag_names", [](Dialect d) {
+                            return fmt::format(
+                                "SELECT id, {} FROM tasks WHERE id IN "
+                                "(SELECT CAST(value AS BIGINT) FROM {})",
+                                names_of(d, models::task_tags, "tasks.id"), json_values(d, "ids"));
+                          }};
+
 const Sql task_tags_unlink_others{
     "task_tags_unlink_others", [](Dialect d) {
       return fmt::format("DELETE FROM task_tags WHERE task_id = :task_id AND tag_id NOT IN ({})",

@@ -76,6 +76,16 @@ json::object components() {
   schemas["UserWithTasks"] =
       with("User", "tasks", {{"type", "array"}, {"items", schema_ref("Task")}});
   schemas["TaskWithUser"] = with("Task", "user", schema_ref("User"));
+  // POST /tasks: one task, or an array of them created all or none.
+  schemas["NewTaskOrTasks"] = {
+      {"oneOf", json::array{schema_ref("NewTask"),
+                            json::object{{"type", "array"},
+                                         {"minItems", 1},
+                                         {"maxItems", models::Entity<Task>::max_at_once},
+                                         {"items", schema_ref("NewTask")}}}}};
+  schemas["TaskOrTasks"] = {
+      {"oneOf", json::array{schema_ref("Task"),
+                            json::object{{"type", "array"}, {"items", schema_ref("Task")}}}}};
   schemas["TagWithTaskCount"] =
       with("Tag", "task_count",
            {{"type", "integer"}, {"minimum", 0}, {"description", "the tasks carrying the tag"}});

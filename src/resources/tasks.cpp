@@ -43,7 +43,27 @@ awaitable<Response> list(Exchange& ex) {
   co_return page_response(ex, std::move(items), more, page.limit, last);
 }
 
+// POST /tasks with an array: every task or none; 201 with the array.
+awaitable<Response> create_many(Exchange& ex) {
+  auto input = read_body(ex, models::validate_new_tasks);
+  if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
+  auto& tasks = std::get<std::vector<models::Input<models::Task>>>(input);
+  std::vector<std::int64_t> user_ids;
+  for (const auto& task : tasks) user_ids.push_back(task.integer("user_id"));
+  auto outcome = co_await ex.store.create_tasks(std::move(tasks));
+  if (auto* missing = std::get_if<repository::Store::MissingUsers>(&outcome)) {
+    models::FieldErrors errors;
+    for (const std::size_t i : *missing) {
+      errors.push_back(
+          {fmt::format("[{}].user_id", i), fmt::format("user {} does not exist", user_ids[i])});
+    }
+    co_return validation_failed(errors);
+  }
+  co_return http::json_text_response(Status::created, models::json_array(std::get<0>(outcome)));
+}
+
 awaitable<Response> create(Exchange& ex) {
+  if (http::body_is_json_array(ex.request)) co_return co_await create_many(ex);
   auto input = read_body(
       ex, [&](const json::value& b) { return models::validate<models::Task>(b, Mode::create); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
@@ -106,9 +126,9 @@ void add_task_routes(Api& api) {
   api.add({.method = Verb::post,
            .path = "/tasks",
            .name = "tasks.create",
-           .summary = "Create a task",
-           .request = body<Task>(Mode::create),
-           .response = record<Task>(),
+           .summary = "Create a task, or several at once from an array (all or none)",
+           .request = {"NewTaskOrTasks"},
+           .response = {"TaskOrTasks"},
            .success = Status::created},
           create);
   api.add({.method = Verb::get,
