@@ -1,5 +1,6 @@
 // Raw bytes as what a client sends on one connection: HTTP/1.1 requests, read as the server reads
-// them (Beast's parser with the server's header and body limits), each answered by the service's
+// them (Beast's parser with the server's header and body limits, then the server's head rules:
+// Host, and an absolute-form target brought to the origin-form), each answered by the service's
 // dispatch (router, query and body validation, resources) on a real SQLite database, migrated when
 // the process starts. Keep-alive requests follow one another, so one input can create a user and
 // then read, change or delete it.
@@ -171,14 +172,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int i = 0; i < max_requests; ++i) {
     std::optional<http::Request> req = next_request(bytes);
     if (!req) break;
-    const http::Response res = service.answer(*req);
+    // A head the server refuses is answered 400 and the connection closed, as the server does.
+    std::string sent_target;
+    std::optional<http::Response> refused = http::normalize_head(*req, sent_target);
+    const std::string_view target = req->target();
+    fuzz::require(refused || target.starts_with('/') || target == "*",
+                  "an accepted target is routed in origin-form (or is *)", target);
+    const http::Response res = refused ? std::move(*refused) : service.answer(*req);
     if (trace) {
       std::fprintf(stderr, "%s %s -> %u\n", std::string(req->method_string()).c_str(),
                    std::string(req->target()).c_str(), res.result_int());
     }
     check(service.router(), *req, res);
     if (is_write(req->method())) service.note_write();
-    if (!req->keep_alive()) break;  // the server closes the connection after this answer
+    if (refused || !req->keep_alive()) break;  // the server closes the connection after this
   }
   return 0;
 }

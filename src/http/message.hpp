@@ -14,6 +14,7 @@ namespace usertasks::http {
 namespace beast_http = boost::beast::http;
 using boost::asio::awaitable;
 using Request = beast_http::request<beast_http::string_body>;
+using RequestHeader = beast_http::request_header<>;
 using Response = beast_http::response<beast_http::string_body>;
 using Status = beast_http::status;
 using Verb = beast_http::verb;

@@ -3,6 +3,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -16,6 +18,18 @@ struct Target {
   std::string_view query;  // without the '?'
 };
 Target split_target(std::string_view target);
+
+// RFC 9112's rules for a request's head, applied once, as soon as it is read (before the body):
+// - Host: at most one field, its value a `uri-host [":" port]`, and one is required from HTTP/1.1
+//   on (section 3.2);
+// - the target: origin-form ("/path?query") and asterisk-form ("*") are kept; absolute-form
+//   ("http://host/path?query", as proxies send; section 3.2.2) is rewritten to the origin-form of
+//   its path and query, and its authority replaces Host, so that everything after it (routing,
+//   paging links, metrics, CORS) sees one form. Any other target (authority-form, which only
+//   CONNECT uses, a URI of another scheme, one with userinfo or no host) is refused.
+// Returns the 400 /problems/malformed-request to answer when the head breaks a rule. When the
+// target is rewritten, `sent_target` receives it as sent (for the access log).
+std::optional<Response> normalize_head(RequestHeader& head, std::string& sent_target);
 
 // The body as JSON, or the problem to answer: 415 when it is not declared JSON, 400 when it is
 // not valid JSON (with the position of the error).

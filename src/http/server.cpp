@@ -29,6 +29,7 @@
 
 #include "http/access_log.hpp"
 #include "http/metrics.hpp"
+#include "http/request.hpp"
 #include "http/request_id.hpp"
 
 namespace usertasks::http {
@@ -443,11 +444,13 @@ struct Server::Impl {
       std::string request_id = make_request_id({});
 
       std::optional<Response> early;
+      std::string sent_target;  // an absolute-form target as sent, for the access log
       if (read_ec) {
         early = answer_to_header_error(read_ec);
         if (!early) break;  // the peer went away or stalled: nobody to answer
       } else {
         request_id = make_request_id(parser.get()[request_id_field]);
+        early = normalize_head(parser.get(), sent_target);
       }
 
       if (!early) {
@@ -490,13 +493,14 @@ struct Server::Impl {
       const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
       if (log_requests) {
-        log_access(stream.get_executor(), {.peer = peer,
-                                           .method = req.method_string(),
-                                           .target = req.target(),
-                                           .status = status,
-                                           .bytes = bytes,
-                                           .duration = elapsed,
-                                           .request_id = request_id});
+        log_access(stream.get_executor(),
+                   {.peer = peer,
+                    .method = req.method_string(),
+                    .target = sent_target.empty() ? std::string_view(req.target()) : sent_target,
+                    .status = status,
+                    .bytes = bytes,
+                    .duration = elapsed,
+                    .request_id = request_id});
       }
       if (metrics != nullptr)
         metrics->observe_request(context.route, req.method(), status, elapsed);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <optional>
 #include <string>
 
 #include "app/run_sync.hpp"
@@ -45,6 +46,21 @@ TEST(FuzzRegressions, AnUnknownParameterNameThatIsNotUtf8IsQuotedAsValidJson) {
   EXPECT_EQ(body.at("errors").at(0).at("parameter").as_string(), "\uFFFD\uFFFD");
   EXPECT_EQ(body.at("detail").as_string(),
             "query parameter \uFFFD\uFFFD is not a known query parameter");
+}
+
+// fuzz_request: Boost.URL 1.81 reads "http://h:80x/healthz" as the port 80 and the path
+// "x/healthz", which the absolute-form was rewritten to: a target that is not a path was routed.
+TEST(FuzzRegressions, AnAbsoluteFormWhosePortIsNotDigitsIsRefused) {
+  for (const char* target : {"http://localhost:80x/healthz", "http://h:a"}) {
+    http::RequestHeader head;
+    head.method(http::Verb::get);
+    head.target(target);
+    head.set(http::Field::host, "localhost");
+    std::string sent;
+    const std::optional<http::Response> refused = http::normalize_head(head, sent);
+    ASSERT_TRUE(refused) << target << " became " << std::string(head.target());
+    EXPECT_EQ(refused->result(), http::Status::bad_request);
+  }
 }
 
 TEST(FuzzRegressions, ValidUtf8ReplacesEachIllFormedSequenceOnce) {
