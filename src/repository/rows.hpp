@@ -128,16 +128,38 @@ inline Arg fetch_limit(Page page) {
   return {"limit", static_cast<std::int64_t>(page.limit + 1)};
 }
 
-// The arguments of a page of T by `sql`: T's filters by their parameter names, the keyset, the
-// limit, and the record the page is of (:user_id, :tag_id), if any.
+// How a list reads: with its count, in one snapshot.
+inline store::Access page_access(Page page) {
+  return page.count ? store::Access::snapshot : store::Access::read;
+}
+
+// The filters of T by their parameter names, NULL where the query left one out.
 template <class T>
-std::vector<Value> page_args(const Sql& sql, const models::FilterValues<T>& values, Page page,
-                             std::optional<Arg> of = std::nullopt) {
+std::vector<Arg> filter_args(const models::FilterValues<T>& values) {
   std::vector<Arg> args;
   const auto& specs = models::Entity<T>::filters;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     args.push_back({specs[i].parameter, values[i] ? Value(*values[i]) : Value()});
   }
+  return args;
+}
+
+// The arguments of the count of a list by `sql`: the filters of T, and the record the list is of
+// (:user_id, :tag_id), if any.
+template <class T>
+std::vector<Value> count_args(const Sql& sql, const models::FilterValues<T>& values,
+                              std::optional<Arg> of = std::nullopt) {
+  std::vector<Arg> args = filter_args<T>(values);
+  if (of) args.push_back(std::move(*of));
+  return bind(sql, std::span<Arg>(args));
+}
+
+// The arguments of a page of T by `sql`: T's filters by their parameter names, the keyset, the
+// limit, and the record the page is of (:user_id, :tag_id), if any.
+template <class T>
+std::vector<Value> page_args(const Sql& sql, const models::FilterValues<T>& values, Page page,
+                             std::optional<Arg> of = std::nullopt) {
+  std::vector<Arg> args = filter_args<T>(values);
   args.push_back(after(page));
   args.push_back(fetch_limit(page));
   if (of) args.push_back(std::move(*of));

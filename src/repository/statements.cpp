@@ -47,11 +47,14 @@ std::string tasks_with_user_page_of_user_text(Dialect d) {
 // task order (task_tags' index on tag_id, task_id), so that LIMIT ends the walk: a list of every
 // task that filtered them one by one would read every link or every task. The tag filter then
 // checks each for all the names. Put the rarest name first.
+std::string first_tag_id(Dialect d) {
+  return fmt::format("(SELECT id FROM tags WHERE lower(name) = lower({}))",
+                     first_json_value(d, "tag"));
+}
+
 std::string first_tag_links(Dialect d) {
-  return fmt::format(
-      "WHERE l.tag_id = (SELECT id FROM tags WHERE lower(name) = lower({})) AND l.task_id > "
-      ":after{} ORDER BY l.task_id LIMIT :limit",
-      first_json_value(d, "tag"), filters<Task>(d, "t"));
+  return fmt::format("WHERE l.tag_id = {} AND l.task_id > :after{} ORDER BY l.task_id LIMIT :limit",
+                     first_tag_id(d), filters<Task>(d, "t"));
 }
 
 std::string tasks_page_tagged_text(Dialect d) {
@@ -64,6 +67,22 @@ std::string tasks_with_user_page_tagged_text(Dialect d) {
       "SELECT {}, {} FROM task_tags l JOIN tasks t ON t.id = l.task_id "
       "JOIN users u ON u.id = t.user_id {}",
       columns<Task>(d, "t"), columns<User>(d, "u"), first_tag_links(d));
+}
+
+// The counts of the same lists (Prefer: count=exact): the records the filters match, whatever
+// the page, by the same filters and walked from the same index as the pages.
+std::string tasks_count_text(Dialect d) {
+  return fmt::format("SELECT count(*) FROM tasks WHERE true{}", filters<Task>(d));
+}
+
+std::string tasks_count_of_user_text(Dialect d) {
+  return fmt::format("SELECT count(*) FROM tasks WHERE user_id = :user_id{}", filters<Task>(d));
+}
+
+std::string tasks_count_tagged_text(Dialect d) {
+  return fmt::format(
+      "SELECT count(*) FROM task_tags l JOIN tasks t ON t.id = l.task_id WHERE l.tag_id = {}{}",
+      first_tag_id(d), filters<Task>(d, "t"));
 }
 
 // :ids is a JSON array. On PostgreSQL, = ANY(ARRAY(...)) lets the planner use tasks(user_id);
@@ -107,6 +126,11 @@ const Sql users_page{"users_page", [](Dialect d) {
                            columns<User>(d), filters<User>(d));
                      }};
 
+const Sql users_count{"users_count", [](Dialect d) {
+                        return fmt::format("SELECT count(*) FROM users WHERE true{}",
+                                           filters<User>(d));
+                      }};
+
 const Sql user_with_tasks{"user_with_tasks", [](Dialect d) {
                             return fmt::format(
                                 "SELECT {}, {} FROM users u LEFT JOIN tasks t ON t.user_id = u.id "
@@ -129,6 +153,10 @@ const Sql tasks_with_user_page_of_user{"tasks_with_user_page_of_user",
 const Sql tasks_page_tagged{"tasks_page_tagged", tasks_page_tagged_text};
 const Sql tasks_with_user_page_tagged{"tasks_with_user_page_tagged",
                                       tasks_with_user_page_tagged_text};
+
+const Sql tasks_count{"tasks_count", tasks_count_text};
+const Sql tasks_count_of_user{"tasks_count_of_user", tasks_count_of_user_text};
+const Sql tasks_count_tagged{"tasks_count_tagged", tasks_count_tagged_text};
 
 const Sql task_with_user{
     "task_with_user", [](Dialect d) {

@@ -9,6 +9,9 @@ namespace usertasks::repository::sql {
 extern const Sql ping;
 
 extern const Sql users_page;
+// The number of records a list's filters match, whatever the page (Prefer: count=exact): by the
+// same filters as the list's pages.
+extern const Sql users_count;
 // One statement for a user and all of its tasks (the joinedload of the original).
 extern const Sql user_with_tasks;
 // The select-in half of include=tasks: every task of the users of one page.
@@ -29,6 +32,11 @@ extern const Sql tasks_with_user_page_of_user;
 // The same pages of every user's tasks with tag= given: walked from the first tag's links.
 extern const Sql tasks_page_tagged;
 extern const Sql tasks_with_user_page_tagged;
+// The counts of the pages of tasks: of every user's, of one user's (also GET /users/{id}/tasks),
+// and of those carrying tags (walked from the first tag's links, as the pages are).
+extern const Sql tasks_count;
+extern const Sql tasks_count_of_user;
+extern const Sql tasks_count_tagged;
 // A task with its user in one statement.
 extern const Sql task_with_user;
 extern const Sql task_insert;
@@ -42,6 +50,7 @@ extern const Sql task_delete;
 
 // Tags (tag_statements.cpp).
 extern const Sql tags_page;
+extern const Sql tags_count;
 // A tag and how many tasks carry it, in one statement.
 extern const Sql tag_with_task_count;
 extern const Sql tag_insert;
@@ -49,6 +58,8 @@ extern const Sql tag_update;
 // The links go with the tag through ON DELETE CASCADE.
 extern const Sql tag_delete;
 extern const Sql tag_tasks_page;
+// The tasks carrying the tag :tag_id that pass the Task's filters.
+extern const Sql tag_tasks_count;
 extern const Sql tags_insert_missing;
 // Links :task_id with the tags of :names (a JSON array); the links it has already stay.
 extern const Sql task_tags_link;

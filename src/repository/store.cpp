@@ -39,16 +39,39 @@ awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> para
   co_return co_await c.execute(s.statement(), params);
 }
 
+awaitable<std::int64_t> Store::exec_count(Connection& c, const Sql& sql,
+                                          std::vector<Value> params) {
+  Rows rows = co_await exec(c, sql, std::move(params));
+  co_return rows.front().integer(0);
+}
+
+const Sql& Store::PageStatements::of(const TaskFilter& filter) const {
+  return filter.user_id ? of_user : filter.tagged() ? tagged : all;
+}
+
 // A page of tasks, of every user or of the one the filter names, and passing the Task's filters.
 awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page,
                                  const PageStatements& statements) {
-  const Sql& sql = filter.user_id    ? statements.of_user
-                   : filter.tagged() ? statements.tagged
-                                     : statements.all;
+  const Sql& sql = statements.of(filter);
   std::optional<Arg> user;
   if (filter.user_id) user = arg("user_id", *filter.user_id);
   std::vector<Value> values = page_args(sql, filter, page, std::move(user));
   co_return co_await exec(c, sql, std::move(values));
+}
+
+awaitable<std::int64_t> Store::count_tasks(Connection& c, const TaskFilter& filter) {
+  const PageStatements counts{sql::tasks_count, sql::tasks_count_of_user, sql::tasks_count_tagged};
+  const Sql& sql = counts.of(filter);
+  std::optional<Arg> user;
+  if (filter.user_id) user = arg("user_id", *filter.user_id);
+  std::vector<Value> values = count_args<Task>(sql, filter.values, std::move(user));
+  co_return co_await exec_count(c, sql, std::move(values));
+}
+
+awaitable<std::int64_t> Store::count_users(Connection& c,
+                                           const models::FilterValues<User>& filter) {
+  std::vector<Value> values = count_args<User>(sql::users_count, filter);
+  co_return co_await exec_count(c, sql::users_count, std::move(values));
 }
 
 template <class T>
@@ -95,22 +118,25 @@ awaitable<bool> Store::remove(const Sql& sql, std::int64_t id) {
 
 awaitable<PageOf<User>> Store::list_users(models::FilterValues<User> filter, Page page) {
   co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<User>> {
+      db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<User>> {
         std::vector<Value> values = page_args<User>(sql::users_page, filter, page);
         Rows rows = co_await exec(c, sql::users_page, std::move(values));
-        co_return page_of<User>(rows, page.limit, [](Row& r) { return decode<User>(r, 0); });
+        auto result = page_of<User>(rows, page.limit, [](Row& r) { return decode<User>(r, 0); });
+        if (page.count) result.total = co_await count_users(c, filter);
+        co_return result;
       });
 }
 
 awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(models::FilterValues<User> filter,
                                                               Page page) {
   co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<UserWithTasks>> {
+      db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<UserWithTasks>> {
         std::vector<Value> values = page_args<User>(sql::users_page, filter, page);
         Rows rows = co_await exec(c, sql::users_page, std::move(values));
         auto result = page_of<UserWithTasks>(rows, page.limit, [](Row& r) {
           return UserWithTasks{decode<User>(r, 0), {}};
         });
+        if (page.count) result.total = co_await count_users(c, filter);
         if (result.items.empty()) co_return result;
 
         std::string ids = "[";
@@ -186,42 +212,55 @@ awaitable<bool> Store::delete_user(std::int64_t id) {
 
 awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_id,
                                                               TaskFilter filter, Page page) {
-  co_return co_await tasks_of(sql::user_tasks_page, arg("user_id", user_id), filter, page);
+  co_return co_await tasks_of(sql::user_tasks_page, sql::tasks_count_of_user,
+                              arg("user_id", user_id), filter, page);
 }
 
-awaitable<std::optional<PageOf<Task>>> Store::tasks_of(const Sql& sql, Arg owner,
+awaitable<std::optional<PageOf<Task>>> Store::tasks_of(const Sql& sql, const Sql& count, Arg owner,
                                                        const TaskFilter& filter, Page page) {
   co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
-        std::vector<Value> values = page_args(sql, filter, page, std::move(owner));
+      db_, page_access(page), [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
+        std::vector<Value> values = page_args(sql, filter, page, owner);
         Rows rows = co_await exec(c, sql, std::move(values));
-        if (rows.empty()) co_return std::nullopt;
-        if (rows.front().is_null(1)) co_return PageOf<Task>{};
-        co_return page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 1); });
+        if (rows.empty()) co_return std::nullopt;  // no such record: nothing to count
+        PageOf<Task> result;
+        if (!rows.front().is_null(1)) {
+          result = page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 1); });
+        }
+        if (page.count) {
+          std::vector<Value> of = count_args<Task>(count, filter.values, owner);
+          result.total = co_await exec_count(c, count, std::move(of));
+        }
+        co_return result;
       });
 }
 
 awaitable<PageOf<Task>> Store::list_tasks(TaskFilter filter, Page page) {
   co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<Task>> {
+      db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<Task>> {
         // Not a braced argument of the awaited call: GCC 12 miscompiles those in coroutines.
         const PageStatements statements{sql::tasks_page, sql::tasks_page_of_user,
                                         sql::tasks_page_tagged};
         Rows rows = co_await exec_page(c, filter, page, statements);
-        co_return page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 0); });
+        auto result = page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 0); });
+        if (page.count) result.total = co_await count_tasks(c, filter);
+        co_return result;
       });
 }
 
 awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, Page page) {
   co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<TaskWithUser>> {
+      db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<TaskWithUser>> {
         const PageStatements statements{sql::tasks_with_user_page,
                                         sql::tasks_with_user_page_of_user,
                                         sql::tasks_with_user_page_tagged};
         Rows rows = co_await exec_page(c, filter, page, statements);
-        co_return page_of<TaskWithUser>(rows, page.limit, [](Row& r) {
+        auto result = page_of<TaskWithUser>(rows, page.limit, [](Row& r) {
           return TaskWithUser{decode<Task>(r, 0), decode<User>(r, models::field_count<Task>)};
         });
+        // Every task has its user (a reference): the count of the tasks is the count.
+        if (page.count) result.total = co_await count_tasks(c, filter);
+        co_return result;
       });
 }
 

@@ -33,12 +33,16 @@ struct Page {
   static constexpr std::size_t max_limit = 1000;
   std::int64_t after = 0;  // keyset: items with id > after
   std::size_t limit = default_limit;
+  // Also count the records the list's filters match, whatever the page: one more statement, in
+  // one snapshot with the page's (store::Access::snapshot).
+  bool count = false;
 };
 
 template <class T>
 struct PageOf {
   std::vector<T> items;
-  bool more = false;  // another page follows
+  bool more = false;                  // another page follows
+  std::optional<std::int64_t> total;  // with Page::count: the records the filters match
 };
 
 struct TaskFilter {
@@ -99,23 +103,34 @@ class Store {
 
  private:
   awaitable<Rows> exec(Connection& c, const Sql& s, std::vector<Value> params);
+  // The one integer `sql` answers (a count).
+  awaitable<std::int64_t> exec_count(Connection& c, const Sql& sql, std::vector<Value> params);
 
   // The one row of `sql` for the record `id`, decoded by `decode`; nullopt when there is none.
   template <class R, class Decode>
   awaitable<std::optional<R>> read_one(const Sql& sql, std::int64_t id, Decode decode);
   // A page of the tasks of one record (a user, a tag) by `sql`, which answers no row when the
   // record does not exist (nullopt) and one with a NULL task when it has no (more) tasks.
-  awaitable<std::optional<PageOf<models::Task>>> tasks_of(const Sql& sql, Arg owner,
-                                                          const TaskFilter& filter, Page page);
+  // `count` counts them all (Page::count).
+  awaitable<std::optional<PageOf<models::Task>>> tasks_of(const Sql& sql, const Sql& count,
+                                                          Arg owner, const TaskFilter& filter,
+                                                          Page page);
   // The statements of one kind of page of every user's tasks: all of them, one user's (user_id=),
   // and those carrying tags (tag=) without user_id=.
   struct PageStatements {
     const Sql& all;
     const Sql& of_user;
     const Sql& tagged;
+    // The one of them that reads the tasks `filter` asks for.
+    [[nodiscard]] const Sql& of(const TaskFilter& filter) const;
   };
   awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, Page page,
                             const PageStatements& statements);
+  // The number of tasks the filter matches, by the count statement of the page exec_page reads.
+  awaitable<std::int64_t> count_tasks(Connection& c, const TaskFilter& filter);
+  // The number of users the lists' filters match (none yet).
+  awaitable<std::int64_t> count_users(Connection& c,
+                                      const models::FilterValues<models::User>& filter);
   // What a write does in its transaction after its statement, with the record it wrote.
   template <class T>
   using After = std::function<awaitable<void>(Connection&, T&)>;

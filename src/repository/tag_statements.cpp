@@ -50,6 +50,11 @@ const Sql tags_page{"tags_page", [](Dialect d) {
                           columns<Tag>(d), filters<Tag>(d));
                     }};
 
+const Sql tags_count{"tags_count", [](Dialect d) {
+                       return fmt::format("SELECT count(*) FROM tags WHERE true{}",
+                                          filters<Tag>(d));
+                     }};
+
 const Sql tag_with_task_count{
     "tag_with_task_count", [](Dialect d) {
       return fmt::format(
@@ -62,6 +67,13 @@ const Sql tag_insert{"tag_insert", insert<Tag>};
 const Sql tag_update{"tag_update", update<Tag>};
 const Sql tag_delete{"tag_delete", same("DELETE FROM tags WHERE id = :id RETURNING id")};
 const Sql tag_tasks_page{"tag_tasks_page", tag_tasks_page_text};
+
+const Sql tag_tasks_count{"tag_tasks_count", [](Dialect d) {
+                            return fmt::format(
+                                "SELECT count(*) FROM task_tags l JOIN tasks t ON t.id = l.task_id "
+                                "WHERE l.tag_id = :tag_id{}",
+                                filters<Task>(d, "t"));
+                          }};
 
 const Sql tags_insert_missing{"tags_insert_missing", tags_insert_missing_text};
 

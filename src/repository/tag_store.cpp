@@ -58,10 +58,15 @@ awaitable<std::vector<std::string>> Store::set_task_tags(Connection& c, std::int
 
 awaitable<PageOf<Tag>> Store::list_tags(models::FilterValues<Tag> filter, Page page) {
   co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<PageOf<Tag>> {
+      db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<Tag>> {
         std::vector<Value> values = page_args<Tag>(sql::tags_page, filter, page);
         Rows rows = co_await exec(c, sql::tags_page, std::move(values));
-        co_return page_of<Tag>(rows, page.limit, [](Row& r) { return decode<Tag>(r, 0); });
+        auto result = page_of<Tag>(rows, page.limit, [](Row& r) { return decode<Tag>(r, 0); });
+        if (page.count) {
+          std::vector<Value> counted = count_args<Tag>(sql::tags_count, filter);
+          result.total = co_await exec_count(c, sql::tags_count, std::move(counted));
+        }
+        co_return result;
       });
 }
 
@@ -99,7 +104,8 @@ awaitable<bool> Store::delete_tag(std::int64_t id) {
 
 awaitable<std::optional<PageOf<Task>>> Store::list_tag_tasks(std::int64_t tag_id, TaskFilter filter,
                                                              Page page) {
-  co_return co_await tasks_of(sql::tag_tasks_page, arg("tag_id", tag_id), filter, page);
+  co_return co_await tasks_of(sql::tag_tasks_page, sql::tag_tasks_count, arg("tag_id", tag_id),
+                              filter, page);
 }
 
 awaitable<Outcome<bool>> Store::add_task_tag(std::int64_t task_id, std::string name) {

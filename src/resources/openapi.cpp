@@ -148,7 +148,30 @@ json::object path_schema(std::string_view name) {
   return schema;
 }
 
+// A list (a route answering an array) counts on request: Prefer: count=exact (RFC 7240).
+json::object prefer_parameter() {
+  return {{"name", "Prefer"},
+          {"in", "header"},
+          {"required", false},
+          {"description",
+           "`count=exact` (RFC 7240) adds X-Total-Count: the number of records the list's "
+           "filters match, whatever limit and after; other preferences are ignored"},
+          {"schema", {{"type", "string"}, {"examples", json::array{"count=exact"}}}}};
+}
+
+json::object count_headers() {
+  return {{"X-Total-Count",
+           {{"description",
+             "with Prefer: count=exact, the number of records the list's filters match, "
+             "whatever limit and after"},
+            {"schema", {{"type", "integer"}, {"minimum", 0}}}}},
+          {"Preference-Applied",
+           {{"description", "count=exact when the answer has X-Total-Count"},
+            {"schema", {{"type", "string"}, {"const", "count=exact"}}}}}};
+}
+
 json::object operation(const http::Route& route, const json::object& schemas, bool token) {
+  const bool list = route.response.array;
   json::object op{{"operationId", route.name}, {"summary", route.summary}};
   json::array parameters;
   for (std::size_t at = route.path.find('{'); at != std::string::npos;
@@ -166,6 +189,7 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
                                       {"description", q.description},
                                       {"schema", std::move(schema)}});
   }
+  if (list) parameters.push_back(prefer_parameter());
   if (!parameters.empty()) op["parameters"] = std::move(parameters);
   if (!route.request.empty()) {
     op["requestBody"] = {
@@ -177,6 +201,7 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
   if (!route.response.empty()) {
     success["content"] = {{route.response_type, {{"schema", schema_of(route.response, schemas)}}}};
   }
+  if (list) success["headers"] = count_headers();
   responses[std::to_string(static_cast<unsigned>(route.success))] = std::move(success);
   std::vector<http::Status> problems = route.problems;
   if (token && !route.open) problems.push_back(http::Status::unauthorized);

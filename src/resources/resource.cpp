@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "base/integer.hpp"
+#include "http/prefer.hpp"
 #include "http/request.hpp"
 #include "resources/docs.hpp"
 
@@ -105,9 +106,10 @@ Response created(std::string body, std::string location) {
   return res;
 }
 
-repository::Page read_page(http::QueryReader& reader) {
+repository::Page read_page(const Exchange& ex, http::QueryReader& reader) {
   using repository::Page;
   Page page;
+  page.count = http::preference(ex.request, "count") == "exact";
   page.limit = static_cast<std::size_t>(
       reader.integer("limit", 1, Page::max_limit, static_cast<std::int64_t>(Page::default_limit)));
   page.after = reader.integer("after", 0, std::numeric_limits<std::int64_t>::max(), 0);
@@ -180,8 +182,14 @@ repository::TaskFilter read_task_filter(http::QueryReader& reader) {
 }
 
 Response page_response(const Exchange& ex, std::string items, bool more, std::size_t limit,
-                       std::int64_t last_id) {
+                       std::int64_t last_id, std::optional<std::int64_t> total) {
   Response res = http::json_text_response(Status::ok, std::move(items));
+  // Whether the answer has a count depends on Prefer: a cache must tell the two apart.
+  res.set(http::Field::vary, "Prefer");
+  if (total) {
+    res.set("X-Total-Count", std::to_string(*total));
+    res.set("Preference-Applied", "count=exact");
+  }
   if (more) {
     const std::string target =
         http::next_page_target(http::split_target(ex.request.target()).path, ex.query,

@@ -83,18 +83,20 @@ auto read_body(const Exchange& ex, Validate validate) -> std::variant<
   return std::move(std::get<0>(input));
 }
 
-// limit and after from the query (repository::Page's bounds).
-repository::Page read_page(http::QueryReader& reader);
+// limit and after from the query (repository::Page's bounds); count when the request prefers an
+// exact count (Prefer: count=exact).
+repository::Page read_page(const Exchange& ex, http::QueryReader& reader);
 // The filters of T's lists from the query (a bad value is the reader's problem).
 template <class T>
 models::FilterValues<T> read_filters(http::QueryReader& reader);
 // The Task's filters from the query.
 repository::TaskFilter read_task_filter(http::QueryReader& reader);
 
-// A 200 list answer; when `more`, a Link to the next page that keeps the other query parameters.
-// `items` is the serialized array (models::json_array).
+// A 200 list answer; when `more`, a Link to the next page that keeps the other query parameters;
+// with a `total` (Page::count), X-Total-Count and Preference-Applied. `items` is the serialized
+// array (models::json_array).
 Response page_response(const Exchange& ex, std::string items, bool more, std::size_t limit,
-                       std::int64_t last_id);
+                       std::int64_t last_id, std::optional<std::int64_t> total);
 
 // Resource registration, one function per resource file.
 void add_user_routes(Api& api);

@@ -21,12 +21,13 @@ Response tag_taken() {
 
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(reader);
+  const repository::Page page = read_page(ex, reader);
   const auto filter = read_filters<Tag>(reader);
   if (reader.problem()) co_return bad_query(*reader.problem());
   auto result = co_await ex.store.list_tags(filter, page);
   const std::int64_t last = result.items.empty() ? 0 : result.items.back().id;
-  co_return page_response(ex, models::json_array(result.items), result.more, page.limit, last);
+  co_return page_response(ex, models::json_array(result.items), result.more, page.limit, last,
+                          result.total);
 }
 
 awaitable<Response> create(Exchange& ex) {
@@ -72,13 +73,14 @@ awaitable<Response> list_tasks(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("tag", ex.params.get("id"));
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(reader);
+  const repository::Page page = read_page(ex, reader);
   const repository::TaskFilter filter = read_task_filter(reader);
   if (reader.problem()) co_return bad_query(*reader.problem());
   auto result = co_await ex.store.list_tag_tasks(*id, filter, page);
   if (!result) co_return not_found("tag", ex.params.get("id"));
   const std::int64_t last = result->items.empty() ? 0 : result->items.back().id;
-  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last);
+  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last,
+                          result->total);
 }
 
 // The task's id and the tag's name of /tasks/{id}/tags/{name}, or the answer to give instead.

@@ -20,7 +20,7 @@ Response no_such_user(std::int64_t user_id) {
 
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(reader);
+  const repository::Page page = read_page(ex, reader);
   repository::TaskFilter filter = read_task_filter(reader);
   filter.user_id = reader.id("user_id");
   const bool with_user = reader.equals("include", "user");
@@ -29,18 +29,21 @@ awaitable<Response> list(Exchange& ex) {
   std::string items;
   std::int64_t last = 0;
   bool more = false;
+  std::optional<std::int64_t> total;
   if (with_user) {
     auto result = co_await ex.store.list_tasks_with_user(filter, page);
     items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().task.id;
     more = result.more;
+    total = result.total;
   } else {
     auto result = co_await ex.store.list_tasks(filter, page);
     items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().id;
     more = result.more;
+    total = result.total;
   }
-  co_return page_response(ex, std::move(items), more, page.limit, last);
+  co_return page_response(ex, std::move(items), more, page.limit, last, total);
 }
 
 // POST /tasks with an array: every task or none; 201 with the array.

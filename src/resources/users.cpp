@@ -20,7 +20,7 @@ Response email_taken() {
 
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(reader);
+  const repository::Page page = read_page(ex, reader);
   const auto filter = read_filters<models::User>(reader);
   const bool with_tasks = reader.equals("include", "tasks");
   if (reader.problem()) co_return bad_query(*reader.problem());
@@ -28,18 +28,21 @@ awaitable<Response> list(Exchange& ex) {
   std::string items;
   std::int64_t last = 0;
   bool more = false;
+  std::optional<std::int64_t> total;
   if (with_tasks) {
     auto result = co_await ex.store.list_users_with_tasks(filter, page);
     items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().user.id;
     more = result.more;
+    total = result.total;
   } else {
     auto result = co_await ex.store.list_users(filter, page);
     items = models::json_array(result.items);
     if (!result.items.empty()) last = result.items.back().id;
     more = result.more;
+    total = result.total;
   }
-  co_return page_response(ex, std::move(items), more, page.limit, last);
+  co_return page_response(ex, std::move(items), more, page.limit, last, total);
 }
 
 awaitable<Response> create(Exchange& ex) {
@@ -91,14 +94,15 @@ awaitable<Response> list_tasks(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(reader);
+  const repository::Page page = read_page(ex, reader);
   const repository::TaskFilter filter = read_task_filter(reader);
   if (reader.problem()) co_return bad_query(*reader.problem());
 
   auto result = co_await ex.store.list_user_tasks(*id, filter, page);
   if (!result) co_return not_found("user", ex.params.get("id"));
   const std::int64_t last = result->items.empty() ? 0 : result->items.back().id;
-  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last);
+  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last,
+                          result->total);
 }
 
 awaitable<Response> create_task(Exchange& ex) {

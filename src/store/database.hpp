@@ -89,13 +89,18 @@ struct PoolStats {
 enum class Access {
   read,   // one or more reads; no transaction needed
   write,  // a transaction that may write; committed when the work returns, rolled back on throw
+  // Reads that all see one snapshot of the database, however many statements they are: a
+  // transaction that ends when the work returns (PostgreSQL: REPEATABLE READ, READ ONLY; SQLite:
+  // a deferred one, whose snapshot is taken by its first read and kept to its end).
+  snapshot,
 };
 
 class Database {
  public:
   using Work = std::function<awaitable<void>(Connection&)>;
   virtual ~Database() = default;
-  // Runs `work` on a connection of this database, inside a transaction for Access::write.
+  // Runs `work` on a connection of this database, inside a transaction for Access::write and
+  // Access::snapshot.
   // Terminal cancellation of the awaiting coroutine (a request timeout) abandons the work: what
   // it runs is interrupted, its transaction is not committed, the connection goes back to the
   // pool only in a known state, and run() ends with an exception.

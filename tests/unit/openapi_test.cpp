@@ -99,5 +99,31 @@ TEST(OpenApi, EveryOperationListsItsProblemsWithTheProblemSchema) {
   EXPECT_TRUE(doc.at("info").as_object().contains("license"));
 }
 
+// The five lists, and only they, take Prefer and document the count's answer headers.
+TEST(OpenApi, ListsDocumentTheirCount) {
+  const Service service;
+  const json::value doc = openapi_document(*service.router);
+  std::set<std::string> counted;
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      bool prefer = false;
+      if (const auto* parameters = op.as_object().if_contains("parameters")) {
+        for (const json::value& p : parameters->as_array()) {
+          prefer = prefer || (p.at("name") == "Prefer" && p.at("in") == "header");
+        }
+      }
+      const json::object& success = op.at("responses").as_object().begin()->value().as_object();
+      const auto* headers = success.if_contains("headers");
+      EXPECT_EQ(prefer, headers != nullptr) << method << ' ' << path;
+      if (!prefer) continue;
+      counted.insert(std::string(method) + ' ' + std::string(path));
+      EXPECT_TRUE(headers->as_object().contains("X-Total-Count")) << path;
+      EXPECT_TRUE(headers->as_object().contains("Preference-Applied")) << path;
+    }
+  }
+  EXPECT_EQ(counted, (std::set<std::string>{"get /users", "get /tasks", "get /users/{id}/tasks",
+                                            "get /tags", "get /tags/{id}/tasks"}));
+}
+
 }  // namespace
 }  // namespace usertasks::resources

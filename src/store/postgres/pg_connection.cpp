@@ -381,7 +381,8 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
   in_flight_ = true;
   if (pipelined) check_sent(PQenterPipelineMode(conn), "enter pipeline mode");
   if (with_begin) {
-    check_sent(PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0), "BEGIN");
+    check_sent(PQsendQueryParams(conn, begin_text_, 0, nullptr, nullptr, nullptr, nullptr, 0),
+               "BEGIN");
     begin_pending_ = false;
   }
   if (with_prepare) {
@@ -432,7 +433,7 @@ awaitable<void> PgConnection::execute_script(std::string_view sql) {
   }
   // A deferred BEGIN rides along in the same text; the statements then run inside the block.
   begin_pending_ = false;
-  std::string text = "BEGIN;\n";
+  std::string text = fmt::format("{};\n", begin_text_);
   text += sql;
   co_await simple(text);
 }

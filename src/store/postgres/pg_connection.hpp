@@ -56,7 +56,11 @@ class PgConnection final : public Connection {
   [[nodiscard]] Dialect dialect() const override { return Dialect::postgresql; }
 
   // Transactions for Database::run. BEGIN is not sent here: it travels with the first statement.
-  void begin() { begin_pending_ = true; }
+  // `snapshot`: a read-only REPEATABLE READ transaction, whose statements share one snapshot.
+  void begin(bool snapshot = false) {
+    begin_pending_ = true;
+    begin_text_ = snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
+  }
   awaitable<void> commit();
   // Never throws: a connection that cannot roll back is marked broken, so it is not reused.
   awaitable<void> rollback();
@@ -118,6 +122,7 @@ class PgConnection final : public Connection {
   std::unordered_map<const Statement*, Prepared> statements_;
   std::unordered_set<std::string> names_;
   bool begin_pending_ = false;
+  const char* begin_text_ = "BEGIN";
   bool in_flight_ = false;  // set while a command is on the wire; left set if that is abandoned
   bool broken_ = false;
   std::uint64_t round_trips_ = 0;

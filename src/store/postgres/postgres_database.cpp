@@ -243,7 +243,7 @@ awaitable<void> PostgresDatabase::run(Access access, Work work) {
   }
   // BEGIN goes out with the work's first statement (pipelined), COMMIT after it returns. COMMIT
   // cannot join the last statement: the interface does not say which statement is the last.
-  connection.begin();
+  connection.begin(access == Access::snapshot);
   std::exception_ptr failure;
   try {
     co_await work(connection);

@@ -89,8 +89,9 @@ awaitable<void> SqliteDatabase::on_worker(Access access, Work& work,
     co_return;
   }
   // IMMEDIATE takes the write lock up front, so two writers wait on the busy timeout instead of
-  // failing when a read lock cannot be upgraded.
-  connection->exec("BEGIN IMMEDIATE");
+  // failing when a read lock cannot be upgraded. A snapshot's deferred BEGIN takes no lock: its
+  // first read starts a read transaction (in WAL, a snapshot that writers do not disturb).
+  connection->exec(access == Access::write ? "BEGIN IMMEDIATE" : "BEGIN");
   try {
     co_await work(*connection);
     connection->exec("COMMIT");
