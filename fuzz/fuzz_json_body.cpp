@@ -18,6 +18,7 @@
 #include "base/utf8.hpp"
 #include "fuzz_support.hpp"
 #include "http/request.hpp"
+#include "models/models.hpp"
 #include "models/rules.hpp"
 #include "models/validation.hpp"
 
@@ -52,18 +53,6 @@ void check_errors(const models::FieldErrors& errors, const std::string& context)
   }
 }
 
-json::value json_of(const models::Scalar& value) {
-  return std::visit(
-      [](const auto& v) -> json::value {
-        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
-          return nullptr;
-        } else {
-          return json::value(v);
-        }
-      },
-      value);
-}
-
 // The body that gives exactly `input` (a names field's value is the text of its JSON array).
 template <class T>
 json::object body_of(const models::Input<T>& input) {
@@ -73,7 +62,7 @@ json::object body_of(const models::Input<T>& input) {
     const models::Field& f = models::Entity<T>::fields[i];
     body[f.name] = f.type == models::FieldType::names
                        ? json::parse(std::get<std::string>(*input[i]))
-                       : json_of(*input[i]);
+                       : models::to_json(*input[i]);
   }
   return body;
 }

@@ -14,6 +14,18 @@ namespace usertasks::models {
 
 namespace json = boost::json;
 
+json::value to_json(const Scalar& value) {
+  return std::visit(
+      [](const auto& v) -> json::value {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
+          return nullptr;
+        } else {
+          return json::value(v);
+        }
+      },
+      value);
+}
+
 json::object to_json(const User& user) {
   return json::value_from(user).as_object();
 }

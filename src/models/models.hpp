@@ -37,6 +37,9 @@ void sort_names(std::vector<std::string>& names);
 
 // JSON forms. A user with tasks is the user's object plus "tasks"; a task with its user is the
 // task's object plus "user".
+// A field's value as JSON (null for monostate). The names of a names field stay the text of their
+// JSON array.
+boost::json::value to_json(const Scalar& value);
 boost::json::object to_json(const User& user);
 boost::json::object to_json(const Task& task);
 boost::json::object to_json(const Tag& tag);

@@ -25,18 +25,6 @@ namespace {
 
 using namespace rows;  // NOLINT(google-build-using-namespace): the store's own helpers
 
-json::value json_of(const models::Scalar& value) {
-  return std::visit(
-      [](const auto& v) -> json::value {
-        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
-          return nullptr;
-        } else {
-          return json::value(v);
-        }
-      },
-      value);
-}
-
 // The tasks as the JSON array tasks_insert_each reads: each task's body column fields by name.
 std::string records_of(const std::vector<models::Input<Task>>& tasks) {
   json::array records;
@@ -46,7 +34,7 @@ std::string records_of(const std::vector<models::Input<Task>>& tasks) {
     for (std::size_t i = 0; i < models::field_count<Task>; ++i) {
       const models::Field& f = models::Entity<Task>::fields[i];
       if (f.source != models::Source::body || f.type == models::FieldType::names) continue;
-      record[f.name] = input[i] ? json_of(*input[i]) : json::value(nullptr);
+      record[f.name] = input[i] ? models::to_json(*input[i]) : json::value(nullptr);
     }
     records.push_back(std::move(record));
   }

@@ -175,6 +175,20 @@ inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Pa
 
 namespace usertasks::repository {
 
+template <class T, class R, class Decode>
+awaitable<PageOf<R>> Store::counted_page(Connection& c, const Sql& page, const Sql& count,
+                                         const models::FilterValues<T>& filter, Page keyset,
+                                         Decode decode) {
+  std::vector<Value> values = rows::page_args<T>(page, filter, keyset);
+  Rows rows = co_await exec(c, page, std::move(values));
+  PageOf<R> result = rows::page_of<R>(rows, keyset.limit, decode);
+  if (keyset.count) {
+    std::vector<Value> counted = rows::count_args<T>(count, filter);
+    result.total = co_await exec_count(c, count, std::move(counted));
+  }
+  co_return result;
+}
+
 template <class R, class Decode>
 awaitable<std::optional<R>> Store::read_one(const Sql& sql, std::int64_t id, Decode decode) {
   co_return co_await store::with_connection(

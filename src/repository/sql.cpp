@@ -137,7 +137,12 @@ std::string columns(Dialect dialect, std::string_view table, std::span<const Fie
   return out;
 }
 
-std::string insert(Dialect dialect, std::string_view table, std::span<const Field> fields) {
+namespace {
+
+// The columns an insert writes (every column field that is not the database's), and the value of
+// each as `value` writes it, both comma-separated.
+template <class Value>
+std::pair<std::string, std::string> inserted(std::span<const Field> fields, Value value) {
   std::string names;
   std::string values;
   for (const Field& f : fields) {
@@ -147,37 +152,34 @@ std::string insert(Dialect dialect, std::string_view table, std::span<const Fiel
       values += ", ";
     }
     names += f.name;
-    values += f.source == Source::body ? fmt::format(":{}", f.name) : std::string(":now");
+    values += value(f);
   }
+  return {std::move(names), std::move(values)};
+}
+
+}  // namespace
+
+std::string insert(Dialect dialect, std::string_view table, std::span<const Field> fields) {
+  const auto [names, values] = inserted(fields, [](const Field& f) {
+    return f.source == Source::body ? fmt::format(":{}", f.name) : std::string(":now");
+  });
   return fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING {}", table, names, values,
                      columns(dialect, table, fields));
 }
 
 std::string insert_each(Dialect dialect, std::string_view table, std::span<const Field> fields) {
   const bool sqlite = dialect == Dialect::sqlite;
-  std::string names;
-  std::string values;
-  for (const Field& f : fields) {
-    if (f.source == Source::database || !in_column(f)) continue;
-    if (!names.empty()) {
-      names += ", ";
-      values += ", ";
-    }
-    names += f.name;
+  const auto [names, values] = inserted(fields, [sqlite](const Field& f) {
     if (f.source != Source::body) {
-      values += sqlite ? ":now" : "CAST(:now AS TIMESTAMPTZ)";
-    } else if (sqlite) {
-      fmt::format_to(std::back_inserter(values), "json_extract(r.value, '$.{}')", f.name);
-    } else {
-      fmt::format_to(std::back_inserter(values), "CAST(r.value ->> '{}' AS {})", f.name,
-                     postgresql_type(f.type));
+      return std::string(sqlite ? ":now" : "CAST(:now AS TIMESTAMPTZ)");
     }
-  }
-  const std::string rows =
-      sqlite ? std::string("json_each(:records) r WHERE true ORDER BY r.key")
-             : std::string(
-                   "json_array_elements(CAST(:records AS TEXT)::json) WITH ORDINALITY "
-                   "AS r(value, n) ORDER BY r.n");
+    if (sqlite) return fmt::format("json_extract(r.value, '$.{}')", f.name);
+    return fmt::format("CAST(r.value ->> '{}' AS {})", f.name, postgresql_type(f.type));
+  });
+  const std::string_view rows =
+      sqlite ? "json_each(:records) r WHERE true ORDER BY r.key"
+             : "json_array_elements(CAST(:records AS TEXT)::json) WITH ORDINALITY AS r(value, n) "
+               "ORDER BY r.n";
   return fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} RETURNING {}", table, names, values,
                      rows, columns(dialect, table, fields));
 }

@@ -68,12 +68,6 @@ awaitable<std::int64_t> Store::count_tasks(Connection& c, const TaskFilter& filt
   co_return co_await exec_count(c, sql, std::move(values));
 }
 
-awaitable<std::int64_t> Store::count_users(Connection& c,
-                                           const models::FilterValues<User>& filter) {
-  std::vector<Value> values = count_args<User>(sql::users_count, filter);
-  co_return co_await exec_count(c, sql::users_count, std::move(values));
-}
-
 template <class T>
 awaitable<Outcome<T>> Store::write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
                                    ConstraintViolation::Kind refused, Failure failure,
@@ -119,11 +113,9 @@ awaitable<bool> Store::remove(const Sql& sql, std::int64_t id) {
 awaitable<PageOf<User>> Store::list_users(models::FilterValues<User> filter, Page page) {
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<User>> {
-        std::vector<Value> values = page_args<User>(sql::users_page, filter, page);
-        Rows rows = co_await exec(c, sql::users_page, std::move(values));
-        auto result = page_of<User>(rows, page.limit, [](Row& r) { return decode<User>(r, 0); });
-        if (page.count) result.total = co_await count_users(c, filter);
-        co_return result;
+        co_return co_await counted_page<User, User>(c, sql::users_page, sql::users_count, filter,
+                                                    page,
+                                                    [](Row& r) { return decode<User>(r, 0); });
       });
 }
 
@@ -131,12 +123,10 @@ awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(models::FilterValu
                                                               Page page) {
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<UserWithTasks>> {
-        std::vector<Value> values = page_args<User>(sql::users_page, filter, page);
-        Rows rows = co_await exec(c, sql::users_page, std::move(values));
-        auto result = page_of<UserWithTasks>(rows, page.limit, [](Row& r) {
-          return UserWithTasks{decode<User>(r, 0), {}};
-        });
-        if (page.count) result.total = co_await count_users(c, filter);
+        auto result = co_await counted_page<User, UserWithTasks>(
+            c, sql::users_page, sql::users_count, filter, page, [](Row& r) {
+              return UserWithTasks{decode<User>(r, 0), {}};
+            });
         if (result.items.empty()) co_return result;
 
         std::string ids = "[";

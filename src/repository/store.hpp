@@ -128,9 +128,12 @@ class Store {
                             const PageStatements& statements);
   // The number of tasks the filter matches, by the count statement of the page exec_page reads.
   awaitable<std::int64_t> count_tasks(Connection& c, const TaskFilter& filter);
-  // The number of users the lists' filters match (none yet).
-  awaitable<std::int64_t> count_users(Connection& c,
-                                      const models::FilterValues<models::User>& filter);
+  // A page of T's records by `page`, each decoded as R by `decode`, and when the page asks for it
+  // the number of records the filter matches, by `count`.
+  template <class T, class R, class Decode>
+  awaitable<PageOf<R>> counted_page(Connection& c, const Sql& page, const Sql& count,
+                                    const models::FilterValues<T>& filter, Page keyset,
+                                    Decode decode);
   // What a write does in its transaction after its statement, with the record it wrote.
   template <class T>
   using After = std::function<awaitable<void>(Connection&, T&)>;

@@ -59,14 +59,8 @@ awaitable<std::vector<std::string>> Store::set_task_tags(Connection& c, std::int
 awaitable<PageOf<Tag>> Store::list_tags(models::FilterValues<Tag> filter, Page page) {
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<Tag>> {
-        std::vector<Value> values = page_args<Tag>(sql::tags_page, filter, page);
-        Rows rows = co_await exec(c, sql::tags_page, std::move(values));
-        auto result = page_of<Tag>(rows, page.limit, [](Row& r) { return decode<Tag>(r, 0); });
-        if (page.count) {
-          std::vector<Value> counted = count_args<Tag>(sql::tags_count, filter);
-          result.total = co_await exec_count(c, sql::tags_count, std::move(counted));
-        }
-        co_return result;
+        co_return co_await counted_page<Tag, Tag>(c, sql::tags_page, sql::tags_count, filter, page,
+                                                  [](Row& r) { return decode<Tag>(r, 0); });
       });
 }
 
