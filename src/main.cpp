@@ -101,6 +101,10 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
       ->add_option("--api-token", settings.api_token,
                    "Require Authorization: Bearer TOKEN on every route but /healthz")
       ->envname("USERTASKS_API_TOKEN");
+  serve
+      ->add_flag("--require-if-match", settings.require_if_match,
+                 "Answer 428 to PUT, PATCH and DELETE of a record without If-Match")
+      ->envname("USERTASKS_REQUIRE_IF_MATCH");
   serve->add_flag("--statement-count-header", settings.statement_count_header,
                   "Report the SQL statements each request ran in X-Statement-Count (for tests)");
   serve->callback([&] { command = [&settings] { return app::serve(settings); }; });

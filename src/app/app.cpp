@@ -24,7 +24,8 @@ std::unique_ptr<const http::Router> build_router(store::Database& db, const Sett
                                                  std::function<std::string()> render_metrics) {
   auto router = std::make_unique<http::Router>();
   const resources::ApiOptions options{.statement_count_header = settings.statement_count_header,
-                                      .api_token = !settings.api_token.empty()};
+                                      .api_token = !settings.api_token.empty(),
+                                      .require_if_match = settings.require_if_match};
   resources::add_routes(*router, db, options);
   resources::Api api(*router, db, options);
   resources::add_metrics_route(api, std::move(render_metrics));

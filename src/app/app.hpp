@@ -18,6 +18,7 @@ struct Settings {
   bool statement_count_header = false;
   std::string log_level = "info";
   std::string api_token;  // when set, every route but /healthz needs it as a Bearer token
+  bool require_if_match = false;  // PUT, PATCH and DELETE of a record need If-Match (428)
   http::ServerOptions server;
 };
 

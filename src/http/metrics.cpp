@@ -34,8 +34,8 @@ constexpr std::size_t method_index(Verb method) noexcept {
 }
 
 // The statuses counted by number; any other is counted as status="other".
-constexpr std::array<unsigned, 21> known_statuses = {200, 201, 204, 304, 400, 401, 403,
-                                                     404, 405, 408, 409, 413, 415, 422,
+constexpr std::array<unsigned, 23> known_statuses = {200, 201, 204, 304, 400, 401, 403, 404,
+                                                     405, 408, 409, 412, 413, 415, 422, 428,
                                                      429, 431, 500, 501, 502, 503, 504};
 constexpr std::size_t status_count = known_statuses.size() + 1;
 constexpr std::size_t other_status = known_statuses.size();

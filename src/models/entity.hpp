@@ -79,6 +79,10 @@ inline constexpr Field updated_at_field{.name = "updated_at",
                                         .type = FieldType::timestamp,
                                         .source = Source::updated,
                                         .example = R"("2026-12-01T09:30:00.000000Z")"};
+// Every entity's table also has this column, which is not a field (no JSON, no body): the count
+// of the record's writes, 1 when created and raised by each write; its ETag is made of it
+// (models/etag.hpp). Each record struct has it as the undescribed member `version`.
+inline constexpr std::string_view version_column = "version";
 
 // An index on one column, or on one SQL expression.
 struct IndexSpec {

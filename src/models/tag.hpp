@@ -15,6 +15,7 @@ struct Tag {
   std::string name;
   std::string created_at;
   std::string updated_at;
+  std::int64_t version = 0;  // not a field: the record's write count (models/etag.hpp)
 };
 BOOST_DESCRIBE_STRUCT(Tag, (), (id, name, created_at, updated_at))
 

@@ -23,6 +23,7 @@ struct Task {
   std::vector<std::string> tags;  // sorted (sort_names in models/models.hpp)
   std::string created_at;
   std::string updated_at;
+  std::int64_t version = 0;  // not a field: the record's write count (models/etag.hpp)
 };
 BOOST_DESCRIBE_STRUCT(Task, (), (id, content, done, user_id, due_at, tags, created_at, updated_at))
 

@@ -17,6 +17,7 @@ struct User {
   std::string email;
   std::string created_at;
   std::string updated_at;
+  std::int64_t version = 0;  // not a field: the record's write count (models/etag.hpp)
 };
 BOOST_DESCRIBE_STRUCT(User, (), (id, name, email, created_at, updated_at))
 

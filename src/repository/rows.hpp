@@ -58,12 +58,18 @@ M column(Row& row, std::size_t i) {
 template <class T, template <class...> class List, class... Members>
 T decode_members(Row& row, std::size_t at, List<Members...>) {
   std::size_t i = at;
-  // A braced list is evaluated left to right: member k reads column at + k, built in place.
+  // A braced list is evaluated left to right: member k reads column at + k, built in place; the
+  // version column follows the fields (sql::columns).
   return T{
-      column<std::remove_cvref_t<decltype(std::declval<T&>().*Members::pointer)>>(row, i++)...};
+      column<std::remove_cvref_t<decltype(std::declval<T&>().*Members::pointer)>>(row, i++)...,
+      row.integer(i)};
 }
 
-// A record of T from the row's columns at `at`, in the order of T's fields.
+// How many columns sql::columns gives for T: its fields, then its version.
+template <class T>
+inline constexpr std::size_t column_count = models::field_count<T> + 1;
+
+// A record of T from the row's columns at `at`, in the order of T's fields, then its version.
 template <class T>
 T decode(Row& row, std::size_t at) {
   static_assert(models::fields_match_members<T>());
@@ -92,14 +98,21 @@ inline Value left_out(const models::Field& f) {
   return {};
 }
 
+// :if_match of a conditional write (sql::if_match): the precondition's tags, or NULL.
+inline Arg if_match(const Precondition& pre) {
+  return {"if_match", pre.tags ? Value(*pre.tags) : Value()};
+}
+
 // The arguments of an insert (id 0) or an update of T: the input's fields (on an update, NULL
 // where it left one out, with :<name>_given telling which for a nullable field), :now, :id.
 template <class T>
 std::vector<Value> input_args(const Sql& sql, const models::Input<T>& input, std::int64_t id,
-                              std::string now = base::utc_now()) {
+                              std::string now = base::utc_now(),
+                              const Precondition& pre = no_precondition) {
   std::vector<Arg> args;
   args.push_back(arg("now", std::move(now)));
   args.push_back(arg("id", id));
+  args.push_back(if_match(pre));
   for (std::size_t i = 0; i < models::field_count<T>; ++i) {
     const models::Field& f = models::Entity<T>::fields[i];
     if (f.source != models::Source::body || f.type == models::FieldType::names) continue;

@@ -71,6 +71,16 @@ migrate::Column column(const Field& f) {
   return c;
 }
 
+// The write count every entity's table has (models::version_column): 1 for a new record.
+migrate::Column version_column() {
+  migrate::Column c;
+  c.name = models::version_column;
+  c.type = LogicalType::bigint;
+  c.nullable = false;
+  c.default_value = std::int64_t{1};
+  return c;
+}
+
 template <class T>
 void declare(migrate::Schema& schema) {
   using E = models::Entity<T>;
@@ -84,6 +94,7 @@ void declare(migrate::Schema& schema) {
     table.columns.push_back(column(f));
     if (f.type == FieldType::reference) table.foreign_keys.push_back(cascade(f.name, f.references));
   }
+  table.columns.push_back(version_column());
   schema.tables.push_back(std::move(table));
   for (const models::IndexSpec& index : E::indexes) {
     migrate::Index i;

@@ -134,6 +134,8 @@ std::string columns(Dialect dialect, std::string_view table, std::span<const Fie
     if (!alias.empty()) fmt::format_to(std::back_inserter(out), "{}.", alias);
     out += f.name;
   }
+  fmt::format_to(std::back_inserter(out), ", {}{}{}", alias, alias.empty() ? "" : ".",
+                 models::version_column);
   return out;
 }
 
@@ -159,12 +161,13 @@ std::pair<std::string, std::string> inserted(std::span<const Field> fields, Valu
 
 }  // namespace
 
-std::string insert(Dialect dialect, std::string_view table, std::span<const Field> fields) {
+std::string insert(Dialect dialect, std::string_view table, std::span<const Field> fields,
+                   std::string_view embedded) {
   const auto [names, values] = inserted(fields, [](const Field& f) {
     return f.source == Source::body ? fmt::format(":{}", f.name) : std::string(":now");
   });
-  return fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING {}", table, names, values,
-                     columns(dialect, table, fields));
+  return fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING {}, {}", table, names, values,
+                     columns(dialect, table, fields), embedded);
 }
 
 std::string insert_each(Dialect dialect, std::string_view table, std::span<const Field> fields) {
@@ -184,7 +187,8 @@ std::string insert_each(Dialect dialect, std::string_view table, std::span<const
                      rows, columns(dialect, table, fields));
 }
 
-std::string update(Dialect dialect, std::string_view table, std::span<const Field> fields) {
+std::string update(Dialect dialect, std::string_view table, std::span<const Field> fields,
+                   std::string_view embedded) {
   std::string sets;
   for (const Field& f : fields) {
     if (!in_column(f)) continue;
@@ -198,9 +202,10 @@ std::string update(Dialect dialect, std::string_view table, std::span<const Fiel
       sets += fmt::format("{} = :now, ", f.name);
     }
   }
-  sets.resize(sets.size() - 2);
-  return fmt::format("UPDATE {} SET {} WHERE id = :id RETURNING {}", table, sets,
-                     columns(dialect, table, fields));
+  sets += fmt::format("{0} = {0} + 1", models::version_column);
+  return fmt::format("UPDATE {} SET {} WHERE id = :id{} RETURNING {}, {}", table, sets,
+                     if_match(dialect, table, embedded), columns(dialect, table, fields),
+                     embedded);
 }
 
 namespace {

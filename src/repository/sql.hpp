@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/entity.hpp"
+#include "models/models.hpp"
 #include "store/database.hpp"
 
 namespace usertasks::repository {
@@ -74,8 +75,25 @@ std::string first_json_value(Dialect dialect, std::string_view name);
 // `owner_id` (SQL), NULL when there are none.
 std::string names_of(Dialect dialect, const models::Link& link, std::string_view owner_id);
 
-// INSERT of every column field that is not the database's, returning the record.
-std::string insert(Dialect dialect, std::string_view table, std::span<const models::Field> fields);
+// The `embedded` integer of T's validator (models/etag.hpp) for the row `row` of T (its table or
+// an alias), as SQL (validators.cpp).
+template <class T>
+std::string embedded(Dialect dialect, std::string_view row);
+template <>
+std::string embedded<models::User>(Dialect dialect, std::string_view row);
+template <>
+std::string embedded<models::Task>(Dialect dialect, std::string_view row);
+template <>
+std::string embedded<models::Tag>(Dialect dialect, std::string_view row);
+
+// " AND (...)", the precondition of a conditional write (If-Match) of the row `row`: true when
+// :if_match is NULL, else when the row's opaque tag, version and `embedded` (SQL), is one of the
+// JSON array :if_match.
+std::string if_match(Dialect dialect, std::string_view row, std::string_view embedded);
+
+// INSERT of every column field that is not the database's, returning the record and `embedded`.
+std::string insert(Dialect dialect, std::string_view table, std::span<const models::Field> fields,
+                   std::string_view embedded);
 // INSERT of one record per object of the JSON array :records (in its order), each object holding
 // the body column fields by name, returning the records.
 std::string insert_each(Dialect dialect, std::string_view table,
@@ -84,9 +102,11 @@ template <class T>
 std::string insert_each(Dialect dialect) {
   return insert_each(dialect, models::Entity<T>::table, models::Entity<T>::fields);
 }
-// UPDATE ... WHERE id = :id of every body column field: one left out (NULL) keeps its value; a
-// nullable one is set when :<name>_given, so that null clears it.
-std::string update(Dialect dialect, std::string_view table, std::span<const models::Field> fields);
+// UPDATE ... WHERE id = :id and if_match() of every body column field: one left out (NULL) keeps
+// its value; a nullable one is set when :<name>_given, so that null clears it. The version goes
+// up by one. Returns the record and `embedded`.
+std::string update(Dialect dialect, std::string_view table, std::span<const models::Field> fields,
+                   std::string_view embedded);
 // " AND (...)" for each filter: true when its parameter is NULL, else the comparison. A names
 // filter takes a JSON array of names and keeps the records linked with all of them.
 std::string filters(Dialect dialect, std::string_view table,
@@ -95,11 +115,27 @@ std::string filters(Dialect dialect, std::string_view table,
 
 template <class T>
 std::string insert(Dialect dialect) {
-  return insert(dialect, models::Entity<T>::table, models::Entity<T>::fields);
+  const auto table = models::Entity<T>::table;
+  return insert(dialect, table, models::Entity<T>::fields, embedded<T>(dialect, table));
 }
 template <class T>
 std::string update(Dialect dialect) {
-  return update(dialect, models::Entity<T>::table, models::Entity<T>::fields);
+  const auto table = models::Entity<T>::table;
+  return update(dialect, table, models::Entity<T>::fields, embedded<T>(dialect, table));
+}
+// DELETE of the record :id when if_match() holds, returning its id.
+template <class T>
+std::string remove(Dialect dialect) {
+  const auto table = models::Entity<T>::table;
+  return fmt::format("DELETE FROM {} WHERE id = :id{} RETURNING id", table,
+                     if_match(dialect, table, embedded<T>(dialect, table)));
+}
+// The version and `embedded` of the record :id.
+template <class T>
+std::string validator(Dialect dialect) {
+  const auto table = models::Entity<T>::table;
+  return fmt::format("SELECT {}, {} FROM {} WHERE id = :id", models::version_column,
+                     embedded<T>(dialect, table), table);
 }
 template <class T>
 std::string filters(Dialect dialect, std::string_view alias = {}) {

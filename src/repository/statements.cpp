@@ -141,7 +141,8 @@ const Sql user_with_tasks{"user_with_tasks", [](Dialect d) {
 const Sql tasks_of_users{"tasks_of_users", tasks_of_users_text};
 const Sql user_insert{"user_insert", insert<User>};
 const Sql user_update{"user_update", update<User>};
-const Sql user_delete{"user_delete", same("DELETE FROM users WHERE id = :id RETURNING id")};
+const Sql user_delete{"user_delete", remove<User>};
+const Sql user_validator{"user_validator", validator<User>};
 
 // No row at all means no such user; a row with a NULL task means a user without (more) tasks.
 const Sql user_tasks_page{"user_tasks_page", user_tasks_page_text};
@@ -176,6 +177,7 @@ const Sql users_existing{
                 "SELECT id FROM users WHERE id IN (SELECT value FROM json_each(:ids))")};
 const Sql tasks_insert_each{"tasks_insert_each", insert_each<Task>};
 const Sql task_update{"task_update", update<Task>};
-const Sql task_delete{"task_delete", same("DELETE FROM tasks WHERE id = :id RETURNING id")};
+const Sql task_delete{"task_delete", remove<Task>};
+const Sql task_validator{"task_validator", validator<Task>};
 
 }  // namespace usertasks::repository::sql

@@ -19,7 +19,10 @@ extern const Sql tasks_of_users;
 extern const Sql user_insert;
 extern const Sql user_update;
 // The tasks go with the user through ON DELETE CASCADE, in this statement's own transaction.
+// The updates and deletes of the records are conditional on :if_match (sql::if_match).
 extern const Sql user_delete;
+// The version and the `embedded` integer of a record's validator (models/etag.hpp).
+extern const Sql user_validator;
 // A page of one user's tasks, and whether the user exists, in one statement.
 extern const Sql user_tasks_page;
 
@@ -47,6 +50,7 @@ extern const Sql users_existing;
 extern const Sql tasks_insert_each;
 extern const Sql task_update;
 extern const Sql task_delete;
+extern const Sql task_validator;
 
 // Tags (tag_statements.cpp).
 extern const Sql tags_page;
@@ -57,6 +61,10 @@ extern const Sql tag_insert;
 extern const Sql tag_update;
 // The links go with the tag through ON DELETE CASCADE.
 extern const Sql tag_delete;
+// Raises the version of the tag :id if :if_match holds (sql::if_match); a row when it did. A
+// deletion's conditional first step, which also locks the tag.
+extern const Sql tag_claim;
+extern const Sql tag_validator;
 extern const Sql tag_tasks_page;
 // The tasks carrying the tag :tag_id that pass the Task's filters.
 extern const Sql tag_tasks_count;
@@ -75,7 +83,7 @@ extern const Sql task_tags_unlink;
 extern const Sql task_tag_names;
 // Locks the task :id for the transaction; a row when it exists.
 extern const Sql task_lock;
-// Moves updated_at of the task :id, or of the tasks carrying the tag :tag_id.
+// Moves updated_at and the version of the task :id, or of the tasks carrying the tag :tag_id.
 extern const Sql task_touch;
 extern const Sql tag_tasks_touch;
 

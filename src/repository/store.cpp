@@ -69,19 +69,21 @@ awaitable<std::int64_t> Store::count_tasks(Connection& c, const TaskFilter& filt
 }
 
 template <class T>
-awaitable<Outcome<T>> Store::write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
-                                   ConstraintViolation::Kind refused, Failure failure,
-                                   After<T> after) {
+awaitable<Outcome<Versioned<T>>> Store::write(const Sql& sql, const models::Input<T>& input,
+                                              std::int64_t id, ConstraintViolation::Kind refused,
+                                              Failure failure, After<T> after,
+                                              const Precondition& pre) {
   try {
-    co_return co_await with_connection(db_, Access::write,
-                                       [&](Connection& c) -> awaitable<Outcome<T>> {
-                                         std::vector<Value> values = input_args(sql, input, id);
-                                         Rows rows = co_await exec(c, sql, std::move(values));
-                                         if (rows.empty()) co_return Failure::not_found;
-                                         T record = decode<T>(rows.front(), 0);
-                                         if (after) co_await after(c, record);
-                                         co_return record;
-                                       });
+    co_return co_await with_connection(
+        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Versioned<T>>> {
+          std::vector<Value> values = input_args(sql, input, id, base::utc_now(), pre);
+          Rows rows = co_await exec(c, sql, std::move(values));
+          if (rows.empty()) co_return pre.given ? Failure::precondition_failed : Failure::not_found;
+          Versioned<T> written{decode<T>(rows.front(), 0), {}};
+          written.validator = {written.record.version, rows.front().integer(column_count<T>)};
+          if (after) co_await after(c, written.record);
+          co_return written;
+        });
   } catch (const ConstraintViolation& e) {
     if (e.kind() != refused) throw;
   }
@@ -89,9 +91,23 @@ awaitable<Outcome<T>> Store::write(const Sql& sql, const models::Input<T>& input
 }
 
 // The tags' writes are in tag_store.cpp.
-template awaitable<Outcome<models::Tag>> Store::write(const Sql&, const models::Input<models::Tag>&,
-                                                      std::int64_t, ConstraintViolation::Kind,
-                                                      Failure, After<models::Tag>);
+template awaitable<Outcome<Versioned<models::Tag>>> Store::write(
+    const Sql&, const models::Input<models::Tag>&, std::int64_t, ConstraintViolation::Kind, Failure,
+    After<models::Tag>, const Precondition&);
+
+template <class T>
+awaitable<std::optional<models::Validator>> Store::validator_of(std::int64_t id) {
+  const Sql& sql = std::is_same_v<T, User>   ? sql::user_validator
+                   : std::is_same_v<T, Task> ? sql::task_validator
+                                             : sql::tag_validator;
+  co_return co_await read_one<models::Validator>(sql, id, [](Row& r) {
+    return models::Validator{r.integer(0), r.integer(1)};
+  });
+}
+
+template awaitable<std::optional<models::Validator>> Store::validator_of<User>(std::int64_t);
+template awaitable<std::optional<models::Validator>> Store::validator_of<Task>(std::int64_t);
+template awaitable<std::optional<models::Validator>> Store::validator_of<models::Tag>(std::int64_t);
 
 // The tags a task write gives, in the same transaction: `after` for write<Task>.
 Store::After<Task> Store::task_tags_of(const models::Input<Task>& input, bool created) {
@@ -103,11 +119,14 @@ Store::After<Task> Store::task_tags_of(const models::Input<Task>& input, bool cr
   };
 }
 
-awaitable<bool> Store::remove(const Sql& sql, std::int64_t id) {
-  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
-    std::vector<Value> values = bind(sql, arg("id", id));
-    co_return !(co_await exec(c, sql, std::move(values))).empty();
-  });
+awaitable<std::optional<Failure>> Store::remove(const Sql& sql, std::int64_t id,
+                                                const Precondition& pre) {
+  co_return co_await with_connection(
+      db_, Access::write, [&](Connection& c) -> awaitable<std::optional<Failure>> {
+        std::vector<Value> values = bind(sql, arg("id", id), if_match(pre));
+        if (!(co_await exec(c, sql, std::move(values))).empty()) co_return std::nullopt;
+        co_return pre.given ? Failure::precondition_failed : Failure::not_found;
+      });
 }
 
 awaitable<PageOf<User>> Store::list_users(models::FilterValues<User> filter, Page page) {
@@ -157,7 +176,7 @@ awaitable<std::optional<UserWithTasks>> Store::get_user_with_tasks(std::int64_t 
         std::vector<Value> values = bind(sql::user_with_tasks, arg("id", id));
         Rows rows = co_await exec(c, sql::user_with_tasks, std::move(values));
         if (rows.empty()) co_return std::nullopt;
-        constexpr std::size_t task_at = models::field_count<User>;
+        constexpr std::size_t task_at = column_count<User>;
         UserWithTasks result{decode<User>(rows.front(), 0), {}};
         for (Row& r : rows) {
           if (!r.is_null(task_at)) result.tasks.push_back(decode<Task>(r, task_at));
@@ -191,13 +210,14 @@ awaitable<Outcome<UserWithTasks>> Store::create_user(models::NewUser input) {
   co_return Failure::email_taken;
 }
 
-awaitable<Outcome<User>> Store::update_user(std::int64_t id, models::Input<User> input) {
+awaitable<Outcome<Versioned<User>>> Store::update_user(std::int64_t id, models::Input<User> input,
+                                                      const Precondition& pre) {
   co_return co_await write(sql::user_update, input, id, ConstraintViolation::Kind::unique,
-                           Failure::email_taken);
+                           Failure::email_taken, After<User>(), pre);
 }
 
-awaitable<bool> Store::delete_user(std::int64_t id) {
-  co_return co_await remove(sql::user_delete, id);
+awaitable<std::optional<Failure>> Store::delete_user(std::int64_t id, const Precondition& pre) {
+  co_return co_await remove(sql::user_delete, id, pre);
 }
 
 awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_id,
@@ -246,7 +266,7 @@ awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, P
                                         sql::tasks_with_user_page_tagged};
         Rows rows = co_await exec_page(c, filter, page, statements);
         auto result = page_of<TaskWithUser>(rows, page.limit, [](Row& r) {
-          return TaskWithUser{decode<Task>(r, 0), decode<User>(r, models::field_count<Task>)};
+          return TaskWithUser{decode<Task>(r, 0), decode<User>(r, column_count<Task>)};
         });
         // Every task has its user (a reference): the count of the tasks is the count.
         if (page.count) result.total = co_await count_tasks(c, filter);
@@ -256,22 +276,23 @@ awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, P
 
 awaitable<std::optional<TaskWithUser>> Store::get_task_with_user(std::int64_t id) {
   co_return co_await read_one<TaskWithUser>(sql::task_with_user, id, [](Row& r) {
-    return TaskWithUser{decode<Task>(r, 0), decode<User>(r, models::field_count<Task>)};
+    return TaskWithUser{decode<Task>(r, 0), decode<User>(r, column_count<Task>)};
   });
 }
 
-awaitable<Outcome<Task>> Store::create_task(models::Input<Task> input) {
+awaitable<Outcome<Versioned<Task>>> Store::create_task(models::Input<Task> input) {
   co_return co_await write(sql::task_insert, input, 0, ConstraintViolation::Kind::foreign_key,
                            Failure::user_not_found, task_tags_of(input, true));
 }
 
-awaitable<Outcome<Task>> Store::update_task(std::int64_t id, models::Input<Task> input) {
+awaitable<Outcome<Versioned<Task>>> Store::update_task(std::int64_t id, models::Input<Task> input,
+                                                      const Precondition& pre) {
   co_return co_await write(sql::task_update, input, id, ConstraintViolation::Kind::foreign_key,
-                           Failure::user_not_found, task_tags_of(input, false));
+                           Failure::user_not_found, task_tags_of(input, false), pre);
 }
 
-awaitable<bool> Store::delete_task(std::int64_t id) {
-  co_return co_await remove(sql::task_delete, id);
+awaitable<std::optional<Failure>> Store::delete_task(std::int64_t id, const Precondition& pre) {
+  co_return co_await remove(sql::task_delete, id, pre);
 }
 
 awaitable<void> Store::ping() {

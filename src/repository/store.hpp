@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "models/etag.hpp"
 #include "models/models.hpp"
 #include "models/validation.hpp"
 #include "repository/sql.hpp"
@@ -23,10 +24,34 @@ using store::Rows;
 using store::Value;
 
 // Expected failures are values; the resource layer maps each to its problem response.
-enum class Failure { not_found, email_taken, user_not_found, tag_taken, too_many_tags };
+enum class Failure {
+  not_found,
+  email_taken,
+  user_not_found,
+  tag_taken,
+  too_many_tags,
+  precondition_failed,  // a write's If-Match does not hold (or, given, the record is missing)
+};
 
 template <class T>
 using Outcome = std::variant<T, Failure>;
+
+// The precondition of a write (If-Match). Not `given`: none. Given: the record must exist, and
+// when `tags` is set, its opaque tag (models::opaque_tag) must be one of those of that JSON array.
+// Checked by the write's own statement, never by a read before it.
+struct Precondition {
+  bool given = false;
+  std::optional<std::string> tags;
+};
+
+inline const Precondition no_precondition{};
+
+// A record as a write left it, with its validator (the ETag of the resource).
+template <class T>
+struct Versioned {
+  T record;
+  models::Validator validator;
+};
 
 struct Page {
   static constexpr std::size_t default_limit = 100;
@@ -62,9 +87,13 @@ class Store {
       models::FilterValues<models::User> filter, Page page);
   awaitable<std::optional<models::UserWithTasks>> get_user_with_tasks(std::int64_t id);
   awaitable<Outcome<models::UserWithTasks>> create_user(models::NewUser input);
-  // Fields left out of `input` keep their value.
-  awaitable<Outcome<models::User>> update_user(std::int64_t id, models::Input<models::User> input);
-  awaitable<bool> delete_user(std::int64_t id);
+  // Fields left out of `input` keep their value. Updates and deletes fail with not_found, or
+  // with precondition_failed when `pre` is given.
+  awaitable<Outcome<Versioned<models::User>>> update_user(std::int64_t id,
+                                                          models::Input<models::User> input,
+                                                          const Precondition& pre);
+  // nullopt when deleted.
+  awaitable<std::optional<Failure>> delete_user(std::int64_t id, const Precondition& pre);
 
   // nullopt when the user does not exist.
   awaitable<std::optional<PageOf<models::Task>>> list_user_tasks(std::int64_t user_id,
@@ -72,9 +101,11 @@ class Store {
   awaitable<PageOf<models::Task>> list_tasks(TaskFilter filter, Page page);
   awaitable<PageOf<models::TaskWithUser>> list_tasks_with_user(TaskFilter filter, Page page);
   awaitable<std::optional<models::TaskWithUser>> get_task_with_user(std::int64_t id);
-  awaitable<Outcome<models::Task>> create_task(models::Input<models::Task> input);
-  awaitable<Outcome<models::Task>> update_task(std::int64_t id, models::Input<models::Task> input);
-  awaitable<bool> delete_task(std::int64_t id);
+  awaitable<Outcome<Versioned<models::Task>>> create_task(models::Input<models::Task> input);
+  awaitable<Outcome<Versioned<models::Task>>> update_task(std::int64_t id,
+                                                          models::Input<models::Task> input,
+                                                          const Precondition& pre);
+  awaitable<std::optional<Failure>> delete_task(std::int64_t id, const Precondition& pre);
   // Several tasks in one transaction (batch_store.cpp): all of them, in the input's order, or the
   // positions of those whose user does not exist (and nothing created).
   using MissingUsers = std::vector<std::size_t>;
@@ -84,9 +115,15 @@ class Store {
   // Tags (tag_store.cpp). A rename, or a deletion, moves updated_at of the tasks carrying the tag.
   awaitable<PageOf<models::Tag>> list_tags(models::FilterValues<models::Tag> filter, Page page);
   awaitable<std::optional<models::TagWithTaskCount>> get_tag(std::int64_t id);
-  awaitable<Outcome<models::Tag>> create_tag(models::Input<models::Tag> input);
-  awaitable<Outcome<models::Tag>> update_tag(std::int64_t id, models::Input<models::Tag> input);
-  awaitable<bool> delete_tag(std::int64_t id);
+  awaitable<Outcome<Versioned<models::Tag>>> create_tag(models::Input<models::Tag> input);
+  awaitable<Outcome<Versioned<models::Tag>>> update_tag(std::int64_t id,
+                                                        models::Input<models::Tag> input,
+                                                        const Precondition& pre);
+  awaitable<std::optional<Failure>> delete_tag(std::int64_t id, const Precondition& pre);
+
+  // The current validator of a record of T (User, Task or Tag); nullopt when there is none.
+  template <class T>
+  awaitable<std::optional<models::Validator>> validator_of(std::int64_t id);
   // nullopt when the tag does not exist.
   awaitable<std::optional<PageOf<models::Task>>> list_tag_tasks(std::int64_t tag_id,
                                                                 TaskFilter filter, Page page);
@@ -138,13 +175,14 @@ class Store {
   template <class T>
   using After = std::function<awaitable<void>(Connection&, T&)>;
 
-  // One record of T written by `sql` (an insert when `id` is 0), then `after`: the record,
-  // not_found when none, or `failure` when the database refuses it by a constraint of kind
-  // `refused`.
+  // One record of T written by `sql` (an insert when `id` is 0) under `pre`, then `after`: the
+  // record, not_found (precondition_failed when `pre` is given) when none, or `failure` when the
+  // database refuses it by a constraint of kind `refused`.
   template <class T>
-  awaitable<Outcome<T>> write(const Sql& sql, const models::Input<T>& input, std::int64_t id,
-                              store::ConstraintViolation::Kind refused, Failure failure,
-                              After<T> after = {});
+  awaitable<Outcome<Versioned<T>>> write(const Sql& sql, const models::Input<T>& input,
+                                         std::int64_t id, store::ConstraintViolation::Kind refused,
+                                         Failure failure, After<T> after = nullptr,
+                                         const Precondition& pre = no_precondition);
   After<models::Task> task_tags_of(const models::Input<models::Task>& input, bool created);
   // Makes `names` (a JSON array) the tags of the task, creating the tags no tag names yet; the
   // task's tags after. `created`: the task is new and has none.
@@ -154,8 +192,9 @@ class Store {
   // The tags the inputs of create_tasks give, linked with the tasks created (by position).
   awaitable<void> link_tags(Connection& c, const std::vector<models::Input<models::Task>>& tasks,
                             std::vector<models::Task>& created);
-  // Deletes the record `id` by `sql`; false when there was none.
-  awaitable<bool> remove(const Sql& sql, std::int64_t id);
+  // Deletes the record `id` by `sql` under `pre`; nullopt when deleted.
+  awaitable<std::optional<Failure>> remove(const Sql& sql, std::int64_t id,
+                                           const Precondition& pre);
 
   Database& db_;
   std::uint64_t statements_ = 0;

@@ -66,6 +66,12 @@ const Sql tag_with_task_count{
 const Sql tag_insert{"tag_insert", insert<Tag>};
 const Sql tag_update{"tag_update", update<Tag>};
 const Sql tag_delete{"tag_delete", same("DELETE FROM tags WHERE id = :id RETURNING id")};
+const Sql tag_claim{"tag_claim", [](Dialect d) {
+                      return fmt::format(
+                          "UPDATE tags SET version = version + 1 WHERE id = :id{} RETURNING id",
+                          if_match(d, "tags", embedded<Tag>(d, "tags")));
+                    }};
+const Sql tag_validator{"tag_validator", validator<Tag>};
 const Sql tag_tasks_page{"tag_tasks_page", tag_tasks_page_text};
 
 const Sql tag_tasks_count{"tag_tasks_count", [](Dialect d) {
@@ -123,10 +129,10 @@ const Sql task_tag_names{
 const Sql task_lock{"task_lock", per_dialect("SELECT id FROM tasks WHERE id = :id FOR UPDATE",
                                              "SELECT id FROM tasks WHERE id = :id")};
 
-const Sql task_touch{"task_touch", same("UPDATE tasks SET updated_at = :now WHERE id = :id")};
+const Sql task_touch{"task_touch", same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id = :id")};
 
 const Sql tag_tasks_touch{"tag_tasks_touch",
-                          same("UPDATE tasks SET updated_at = :now WHERE id IN "
+                          same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id IN "
                                "(SELECT task_id FROM task_tags WHERE tag_id = :tag_id)")};
 
 }  // namespace usertasks::repository::sql

@@ -66,16 +66,17 @@ awaitable<PageOf<Tag>> Store::list_tags(models::FilterValues<Tag> filter, Page p
 
 awaitable<std::optional<TagWithTaskCount>> Store::get_tag(std::int64_t id) {
   co_return co_await read_one<TagWithTaskCount>(sql::tag_with_task_count, id, [](Row& r) {
-    return TagWithTaskCount{decode<Tag>(r, 0), r.integer(models::field_count<Tag>)};
+    return TagWithTaskCount{decode<Tag>(r, 0), r.integer(column_count<Tag>)};
   });
 }
 
-awaitable<Outcome<Tag>> Store::create_tag(models::Input<Tag> input) {
+awaitable<Outcome<Versioned<Tag>>> Store::create_tag(models::Input<Tag> input) {
   co_return co_await write(sql::tag_insert, input, 0, ConstraintViolation::Kind::unique,
                            Failure::tag_taken);
 }
 
-awaitable<Outcome<Tag>> Store::update_tag(std::int64_t id, models::Input<Tag> input) {
+awaitable<Outcome<Versioned<Tag>>> Store::update_tag(std::int64_t id, models::Input<Tag> input,
+                                                    const Precondition& pre) {
   // The tasks carrying the tag render its new name: their JSON changed.
   After<Tag> touch = [this](Connection& c, Tag& tag) -> awaitable<void> {
     std::vector<Value> values =
@@ -83,17 +84,24 @@ awaitable<Outcome<Tag>> Store::update_tag(std::int64_t id, models::Input<Tag> in
     co_await exec(c, sql::tag_tasks_touch, std::move(values));
   };
   co_return co_await write(sql::tag_update, input, id, ConstraintViolation::Kind::unique,
-                           Failure::tag_taken, std::move(touch));
+                           Failure::tag_taken, std::move(touch), pre);
 }
 
-awaitable<bool> Store::delete_tag(std::int64_t id) {
-  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
-    std::vector<Value> touch =
-        bind(sql::tag_tasks_touch, arg("tag_id", id), arg("now", base::utc_now()));
-    co_await exec(c, sql::tag_tasks_touch, std::move(touch));
-    std::vector<Value> values = bind(sql::tag_delete, arg("id", id));
-    co_return !(co_await exec(c, sql::tag_delete, std::move(values))).empty();
-  });
+awaitable<std::optional<Failure>> Store::delete_tag(std::int64_t id, const Precondition& pre) {
+  co_return co_await with_connection(
+      db_, Access::write, [&](Connection& c) -> awaitable<std::optional<Failure>> {
+        // The precondition and the lock first, so that nothing is touched when it fails.
+        std::vector<Value> claim = bind(sql::tag_claim, arg("id", id), if_match(pre));
+        if ((co_await exec(c, sql::tag_claim, std::move(claim))).empty()) {
+          co_return pre.given ? Failure::precondition_failed : Failure::not_found;
+        }
+        std::vector<Value> touch =
+            bind(sql::tag_tasks_touch, arg("tag_id", id), arg("now", base::utc_now()));
+        co_await exec(c, sql::tag_tasks_touch, std::move(touch));
+        std::vector<Value> values = bind(sql::tag_delete, arg("id", id));
+        co_await exec(c, sql::tag_delete, std::move(values));
+        co_return std::nullopt;
+      });
 }
 
 awaitable<std::optional<PageOf<Task>>> Store::list_tag_tasks(std::int64_t tag_id, TaskFilter filter,

@@ -30,7 +30,7 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
     }
 
     repository::Store store(db);
-    Exchange ex{req, params, *parsed, store};
+    Exchange ex{req, params, *parsed, store, options};
     std::optional<Response> res;
     try {
       res.emplace(co_await handler(ex));

@@ -23,22 +23,26 @@ using boost::asio::awaitable;
 using http::Response;
 using http::Status;
 
+struct ApiOptions {
+  // Adds X-Statement-Count to every answer: how many SQL statements the request ran.
+  bool statement_count_header = false;
+  // The service asks for an API token: the API description lists the 401s.
+  bool api_token = false;
+  // PUT, PATCH and DELETE of a record without If-Match are answered 428 (serve
+  // --require-if-match).
+  bool require_if_match = false;
+};
+
 // One request as a resource sees it.
 struct Exchange {
   http::Request& request;
   const http::PathParams& params;
   const http::Query& query;
   repository::Store& store;
+  const ApiOptions& options;
 };
 
 using ResourceHandler = std::function<awaitable<Response>(Exchange&)>;
-
-struct ApiOptions {
-  // Adds X-Statement-Count to every answer: how many SQL statements the request ran.
-  bool statement_count_header = false;
-  // The service asks for an API token: the API description lists the 401s.
-  bool api_token = false;
-};
 
 // Adapts a resource handler to the router: checks the query's parameter names against the route's,
 // gives the handler a Store, and answers 503 when the database cannot be reached.

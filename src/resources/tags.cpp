@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "http/request.hpp"
+#include "resources/conditional.hpp"
 #include "resources/resource.hpp"
 
 namespace usertasks::resources {
@@ -36,8 +37,9 @@ awaitable<Response> create(Exchange& ex) {
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
   auto outcome = co_await ex.store.create_tag(std::move(std::get<models::Input<Tag>>(input)));
   if (std::holds_alternative<repository::Failure>(outcome)) co_return tag_taken();
-  const auto& tag = std::get<Tag>(outcome);
-  co_return created(models::json_text(tag), fmt::format("/tags/{}", tag.id));
+  const auto& tag = std::get<repository::Versioned<Tag>>(outcome);
+  co_return with_etag(created(models::json_text(tag.record), fmt::format("/tags/{}", tag.record.id)),
+                      tag.validator);
 }
 
 awaitable<Response> get(Exchange& ex) {
@@ -45,27 +47,42 @@ awaitable<Response> get(Exchange& ex) {
   if (!id) co_return not_found("tag", ex.params.get("id"));
   auto tag = co_await ex.store.get_tag(*id);
   if (!tag) co_return not_found("tag", ex.params.get("id"));
-  co_return http::json_text_response(Status::ok, models::json_text(*tag));
+  co_return record_response(ex, models::validator(*tag), models::last_modified(*tag),
+                            models::json_text(*tag));
 }
 
 awaitable<Response> rename(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("tag", ex.params.get("id"));
+  auto pre = read_precondition(ex);
+  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
   auto input =
       read_body(ex, [](const json::value& b) { return models::validate<Tag>(b, Mode::patch); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
-  auto outcome = co_await ex.store.update_tag(*id, std::move(std::get<models::Input<Tag>>(input)));
+  auto outcome = co_await ex.store.update_tag(*id, std::move(std::get<models::Input<Tag>>(input)),
+                                              std::get<repository::Precondition>(pre));
   if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
     if (*failure == repository::Failure::tag_taken) co_return tag_taken();
+    if (*failure == repository::Failure::precondition_failed) {
+      co_return co_await precondition_failed<Tag>(ex, *id);
+    }
     co_return not_found("tag", ex.params.get("id"));
   }
-  co_return http::json_text_response(Status::ok, models::json_text(std::get<Tag>(outcome)));
+  const auto& tag = std::get<repository::Versioned<Tag>>(outcome);
+  co_return with_etag(http::json_text_response(Status::ok, models::json_text(tag.record)),
+                      tag.validator);
 }
 
 awaitable<Response> remove(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("tag", ex.params.get("id"));
-  if (!co_await ex.store.delete_tag(*id)) co_return not_found("tag", ex.params.get("id"));
+  auto pre = read_precondition(ex);
+  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
+  const auto failure = co_await ex.store.delete_tag(*id, std::get<repository::Precondition>(pre));
+  if (failure == repository::Failure::precondition_failed) {
+    co_return co_await precondition_failed<Tag>(ex, *id);
+  }
+  if (failure) co_return not_found("tag", ex.params.get("id"));
   co_return http::empty_response(Status::no_content);
 }
 

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "http/request.hpp"
+#include "resources/conditional.hpp"
 #include "resources/resource.hpp"
 
 namespace usertasks::resources {
@@ -75,8 +76,9 @@ awaitable<Response> create(Exchange& ex) {
   const std::int64_t user_id = task_input.integer("user_id");
   auto outcome = co_await ex.store.create_task(std::move(task_input));
   if (std::holds_alternative<repository::Failure>(outcome)) co_return no_such_user(user_id);
-  const auto& task = std::get<models::Task>(outcome);
-  co_return created(models::json_text(task), fmt::format("/tasks/{}", task.id));
+  const auto& task = std::get<repository::Versioned<models::Task>>(outcome);
+  co_return with_etag(created(models::json_text(task.record), fmt::format("/tasks/{}", task.record.id)),
+                      task.validator);
 }
 
 awaitable<Response> get(Exchange& ex) {
@@ -84,12 +86,15 @@ awaitable<Response> get(Exchange& ex) {
   if (!id) co_return not_found("task", ex.params.get("id"));
   auto task = co_await ex.store.get_task_with_user(*id);
   if (!task) co_return not_found("task", ex.params.get("id"));
-  co_return http::json_text_response(Status::ok, models::json_text(*task));
+  co_return record_response(ex, models::validator(*task), models::last_modified(*task),
+                            models::json_text(*task));
 }
 
 awaitable<Response> update(Exchange& ex, Mode mode) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("task", ex.params.get("id"));
+  auto pre = read_precondition(ex);
+  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
   auto input =
       read_body(ex, [&](const json::value& b) { return models::validate<models::Task>(b, mode); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
@@ -97,20 +102,31 @@ awaitable<Response> update(Exchange& ex, Mode mode) {
   auto& task_input = std::get<models::Input<models::Task>>(input);
   const bool moves = task_input.get("user_id").has_value();
   const std::int64_t user_id = moves ? task_input.integer("user_id") : 0;
-  auto outcome = co_await ex.store.update_task(*id, std::move(task_input));
+  auto outcome = co_await ex.store.update_task(*id, std::move(task_input),
+                                               std::get<repository::Precondition>(pre));
   if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
     if (*failure == repository::Failure::user_not_found) co_return no_such_user(user_id);
+    if (*failure == repository::Failure::precondition_failed) {
+      co_return co_await precondition_failed<models::Task>(ex, *id);
+    }
     co_return not_found("task", ex.params.get("id"));
   }
-  co_return http::json_text_response(Status::ok,
-                                     models::json_text(std::get<models::Task>(outcome)));
+  const auto& task = std::get<repository::Versioned<models::Task>>(outcome);
+  co_return with_etag(http::json_text_response(Status::ok, models::json_text(task.record)),
+                      task.validator);
 }
 
 awaitable<Response> remove(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("task", ex.params.get("id"));
-  const bool deleted = co_await ex.store.delete_task(*id);
-  if (!deleted) co_return not_found("task", ex.params.get("id"));
+  auto pre = read_precondition(ex);
+  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
+  const auto failure =
+      co_await ex.store.delete_task(*id, std::get<repository::Precondition>(pre));
+  if (failure == repository::Failure::precondition_failed) {
+    co_return co_await precondition_failed<models::Task>(ex, *id);
+  }
+  if (failure) co_return not_found("task", ex.params.get("id"));
   co_return http::empty_response(Status::no_content);
 }
 

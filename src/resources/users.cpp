@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "http/request.hpp"
+#include "resources/conditional.hpp"
 #include "resources/resource.hpp"
 
 namespace usertasks::resources {
@@ -53,8 +54,9 @@ awaitable<Response> create(Exchange& ex) {
   auto outcome = co_await ex.store.create_user(std::move(std::get<models::NewUser>(input)));
   if (std::holds_alternative<repository::Failure>(outcome)) co_return email_taken();
   const auto& user = std::get<models::UserWithTasks>(outcome);
-  co_return created(with_tasks ? models::json_text(user) : models::json_text(user.user),
-                    fmt::format("/users/{}", user.user.id));
+  co_return with_etag(created(with_tasks ? models::json_text(user) : models::json_text(user.user),
+                              fmt::format("/users/{}", user.user.id)),
+                      models::validator(user));
 }
 
 awaitable<Response> get(Exchange& ex) {
@@ -62,31 +64,45 @@ awaitable<Response> get(Exchange& ex) {
   if (!id) co_return not_found("user", ex.params.get("id"));
   auto user = co_await ex.store.get_user_with_tasks(*id);
   if (!user) co_return not_found("user", ex.params.get("id"));
-  co_return http::json_text_response(Status::ok, models::json_text(*user));
+  co_return record_response(ex, models::validator(*user), models::last_modified(*user),
+                            models::json_text(*user));
 }
 
 awaitable<Response> update(Exchange& ex, Mode mode) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
+  auto pre = read_precondition(ex);
+  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
   auto input =
       read_body(ex, [&](const json::value& b) { return models::validate<models::User>(b, mode); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
-  auto outcome =
-      co_await ex.store.update_user(*id, std::move(std::get<models::Input<models::User>>(input)));
+  auto outcome = co_await ex.store.update_user(
+      *id, std::move(std::get<models::Input<models::User>>(input)),
+      std::get<repository::Precondition>(pre));
   if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
     if (*failure == repository::Failure::email_taken) co_return email_taken();
+    if (*failure == repository::Failure::precondition_failed) {
+      co_return co_await precondition_failed<models::User>(ex, *id);
+    }
     co_return not_found("user", ex.params.get("id"));
   }
-  co_return http::json_text_response(Status::ok,
-                                     models::json_text(std::get<models::User>(outcome)));
+  const auto& user = std::get<repository::Versioned<models::User>>(outcome);
+  co_return with_etag(http::json_text_response(Status::ok, models::json_text(user.record)),
+                      user.validator);
 }
 
 awaitable<Response> remove(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
-  const bool deleted = co_await ex.store.delete_user(*id);
-  if (!deleted) co_return not_found("user", ex.params.get("id"));
+  auto pre = read_precondition(ex);
+  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
+  const auto failure =
+      co_await ex.store.delete_user(*id, std::get<repository::Precondition>(pre));
+  if (failure == repository::Failure::precondition_failed) {
+    co_return co_await precondition_failed<models::User>(ex, *id);
+  }
+  if (failure) co_return not_found("user", ex.params.get("id"));
   co_return http::empty_response(Status::no_content);
 }
 
@@ -118,8 +134,9 @@ awaitable<Response> create_task(Exchange& ex) {
   auto outcome = co_await ex.store.create_task(std::move(task_input));
   if (std::holds_alternative<repository::Failure>(outcome))
     co_return not_found("user", ex.params.get("id"));
-  const auto& task = std::get<models::Task>(outcome);
-  co_return created(models::json_text(task), fmt::format("/tasks/{}", task.id));
+  const auto& task = std::get<repository::Versioned<models::Task>>(outcome);
+  co_return with_etag(created(models::json_text(task.record), fmt::format("/tasks/{}", task.record.id)),
+                      task.validator);
 }
 
 }  // namespace

@@ -508,9 +508,12 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
 
   models::Input<models::Task> change;
   change.set("content", "changed");
-  auto updated = run_sync(s.update_task(ada.tasks[0].id, change));
-  ASSERT_TRUE(std::holds_alternative<models::Task>(updated));
-  EXPECT_EQ(std::get<models::Task>(updated).content, "changed");
+  const repository::Precondition none;
+  auto updated = run_sync(s.update_task(ada.tasks[0].id, change, none));
+  using VersionedTask = repository::Versioned<models::Task>;
+  ASSERT_TRUE(std::holds_alternative<VersionedTask>(updated));
+  EXPECT_EQ(std::get<VersionedTask>(updated).record.content, "changed");
+  EXPECT_EQ(std::get<VersionedTask>(updated).record.version, 2);
 
   // The remaining statements, so that every one of repository/statements.cpp has run on PostgreSQL.
   repository::TaskFilter of_ada;
@@ -523,15 +526,18 @@ TEST_F(PostgresDriver, MigrationsAndTheStoreWorkEndToEnd) {
   EXPECT_EQ(run_sync(s.list_users({}, repository::Page{})).items.size(), 1U);
   models::Input<models::User> rename;
   rename.set("name", "Ada L.");
-  auto renamed = run_sync(s.update_user(ada.user.id, rename));
-  ASSERT_TRUE(std::holds_alternative<models::User>(renamed));
-  EXPECT_EQ(std::get<models::User>(renamed).email, "ada@example.com");  // NULL keeps the value
-  EXPECT_FALSE(run_sync(s.delete_task(ada.tasks[1].id + 1000)));
+  auto renamed = run_sync(s.update_user(ada.user.id, rename, none));
+  using VersionedUser = repository::Versioned<models::User>;
+  ASSERT_TRUE(std::holds_alternative<VersionedUser>(renamed));
+  // NULL keeps the value
+  EXPECT_EQ(std::get<VersionedUser>(renamed).record.email, "ada@example.com");
+  EXPECT_EQ(run_sync(s.delete_task(ada.tasks[1].id + 1000, none)), repository::Failure::not_found);
 
-  EXPECT_TRUE(run_sync(s.delete_user(ada.user.id)));  // the tasks go with it (ON DELETE CASCADE)
+  // The tasks go with the user (ON DELETE CASCADE).
+  EXPECT_EQ(run_sync(s.delete_user(ada.user.id, none)), std::nullopt);
   EXPECT_FALSE(run_sync(s.get_task_with_user(ada.tasks[0].id)).has_value());
   EXPECT_TRUE(run_sync(s.list_tasks(repository::TaskFilter{}, repository::Page{})).items.empty());
-  EXPECT_FALSE(run_sync(s.delete_user(ada.user.id)));
+  EXPECT_EQ(run_sync(s.delete_user(ada.user.id, none)), repository::Failure::not_found);
   run_sync(s.ping());
 }
 
