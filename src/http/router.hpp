@@ -57,6 +57,9 @@ struct Route {
   std::vector<Status> problems{};  // the problem answers it can give
   bool in_openapi = true;          // false for what is not the API itself, such as /docs
   bool open = false;               // answered without the API token (probes, documentation)
+  // Reads or writes one record that has an ETag: the answer carries it, and the route takes
+  // If-Match (If-None-Match too on a GET) but on a POST, which creates the record.
+  bool versioned = false;
   Handler handler{};
   std::size_t slot = 0;  // its path template's index in Router::templates() (metrics)
 };

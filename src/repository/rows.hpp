@@ -60,9 +60,8 @@ T decode_members(Row& row, std::size_t at, List<Members...>) {
   std::size_t i = at;
   // A braced list is evaluated left to right: member k reads column at + k, built in place; the
   // version column follows the fields (sql::columns).
-  return T{
-      column<std::remove_cvref_t<decltype(std::declval<T&>().*Members::pointer)>>(row, i++)...,
-      row.integer(i)};
+  return T{column<std::remove_cvref_t<decltype(std::declval<T&>().*Members::pointer)>>(row, i++)...,
+           row.integer(i)};
 }
 
 // How many columns sql::columns gives for T: its fields, then its version.

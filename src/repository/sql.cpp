@@ -204,8 +204,7 @@ std::string update(Dialect dialect, std::string_view table, std::span<const Fiel
   }
   sets += fmt::format("{0} = {0} + 1", models::version_column);
   return fmt::format("UPDATE {} SET {} WHERE id = :id{} RETURNING {}, {}", table, sets,
-                     if_match(dialect, table, embedded), columns(dialect, table, fields),
-                     embedded);
+                     if_match(dialect, table, embedded), columns(dialect, table, fields), embedded);
 }
 
 namespace {

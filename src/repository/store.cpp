@@ -211,7 +211,7 @@ awaitable<Outcome<UserWithTasks>> Store::create_user(models::NewUser input) {
 }
 
 awaitable<Outcome<Versioned<User>>> Store::update_user(std::int64_t id, models::Input<User> input,
-                                                      const Precondition& pre) {
+                                                       const Precondition& pre) {
   co_return co_await write(sql::user_update, input, id, ConstraintViolation::Kind::unique,
                            Failure::email_taken, After<User>(), pre);
 }
@@ -286,7 +286,7 @@ awaitable<Outcome<Versioned<Task>>> Store::create_task(models::Input<Task> input
 }
 
 awaitable<Outcome<Versioned<Task>>> Store::update_task(std::int64_t id, models::Input<Task> input,
-                                                      const Precondition& pre) {
+                                                       const Precondition& pre) {
   co_return co_await write(sql::task_update, input, id, ConstraintViolation::Kind::foreign_key,
                            Failure::user_not_found, task_tags_of(input, false), pre);
 }

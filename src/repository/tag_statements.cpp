@@ -129,10 +129,11 @@ const Sql task_tag_names{
 const Sql task_lock{"task_lock", per_dialect("SELECT id FROM tasks WHERE id = :id FOR UPDATE",
                                              "SELECT id FROM tasks WHERE id = :id")};
 
-const Sql task_touch{"task_touch", same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id = :id")};
+const Sql task_touch{
+    "task_touch", same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id = :id")};
 
-const Sql tag_tasks_touch{"tag_tasks_touch",
-                          same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id IN "
-                               "(SELECT task_id FROM task_tags WHERE tag_id = :tag_id)")};
+const Sql tag_tasks_touch{
+    "tag_tasks_touch", same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id IN "
+                            "(SELECT task_id FROM task_tags WHERE tag_id = :tag_id)")};
 
 }  // namespace usertasks::repository::sql

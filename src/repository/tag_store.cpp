@@ -76,7 +76,7 @@ awaitable<Outcome<Versioned<Tag>>> Store::create_tag(models::Input<Tag> input) {
 }
 
 awaitable<Outcome<Versioned<Tag>>> Store::update_tag(std::int64_t id, models::Input<Tag> input,
-                                                    const Precondition& pre) {
+                                                     const Precondition& pre) {
   // The tasks carrying the tag render its new name: their JSON changed.
   After<Tag> touch = [this](Connection& c, Tag& tag) -> awaitable<void> {
     std::vector<Value> values =

@@ -11,9 +11,10 @@ namespace {
 
 // One task's term of models::tasks_digest, for the tasks row `d`.
 std::string digest_term(std::int64_t prime, std::int64_t factor) {
-  return fmt::format("(((d.id % {0}) * {1} + d.version) % {0}) * (((d.id % {0}) * {1} + d.version) "
-                     "% {0}) % {0}",
-                     prime, factor);
+  return fmt::format(
+      "(((d.id % {0}) * {1} + d.version) % {0}) * (((d.id % {0}) * {1} + d.version) "
+      "% {0}) % {0}",
+      prime, factor);
 }
 
 }  // namespace

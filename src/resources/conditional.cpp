@@ -9,8 +9,8 @@ namespace usertasks::resources {
 
 using http::TagList;
 
-Response record_response(const Exchange& ex, models::Validator validator,
-                         std::string_view modified, std::string body) {
+Response record_response(const Exchange& ex, models::Validator validator, std::string_view modified,
+                         std::string body) {
   const std::string current = models::opaque_tag(validator);
   // §13.2.2: If-Match first, then If-None-Match; a malformed list is ignored on a read.
   const TagList if_match = http::read_tag_list(ex.request, http::Field::if_match);
@@ -60,10 +60,10 @@ std::variant<repository::Precondition, Response> read_precondition(const Exchang
 template <class T>
 awaitable<Response> precondition_failed(Exchange& ex, std::int64_t id) {
   const auto current = co_await ex.store.validator_of<T>(id);
-  Response res = http::problem(
-      Status::precondition_failed, "precondition-failed",
-      current ? "the record changed since the ETag that If-Match names: read it again"
-              : "there is no such record, and If-Match asks for one");
+  Response res =
+      http::problem(Status::precondition_failed, "precondition-failed",
+                    current ? "the record changed since the ETag that If-Match names: read it again"
+                            : "there is no such record, and If-Match asks for one");
   if (current) res.set(http::Field::etag, models::etag(*current));
   co_return res;
 }

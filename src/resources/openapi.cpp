@@ -170,6 +170,42 @@ json::object count_headers() {
             {"schema", {{"type", "string"}, {"const", "count=exact"}}}}}};
 }
 
+json::object header_parameter(std::string_view name, std::string_view description) {
+  return {{"name", name},
+          {"in", "header"},
+          {"required", false},
+          {"description", description},
+          {"schema", {{"type", "string"}, {"examples", json::array{"\"3-17\""}}}}};
+}
+
+// The conditional request fields a versioned route takes (RFC 9110 §13).
+void add_conditions(const http::Route& route, json::array& parameters) {
+  if (!route.versioned || route.method == http::Verb::post) return;
+  parameters.push_back(header_parameter(
+      "If-Match", route.method == http::Verb::get
+                      ? "* or ETags, one of which must be the record's (strong comparison): 412 "
+                        "otherwise"
+                      : "* or ETags, one of which must be the record's (strong comparison): 412 "
+                        "otherwise, with nothing changed; checked by the write itself"));
+  if (route.method == http::Verb::get) {
+    parameters.push_back(header_parameter(
+        "If-None-Match",
+        "* or ETags: 304 Not Modified when one is the record's (weak comparison)"));
+  }
+}
+
+json::object validator_headers(const http::Route& route) {
+  json::object headers{{"ETag",
+                        {{"description", "the record's strong validator, as a read gives it"},
+                         {"schema", {{"type", "string"}}}}}};
+  if (route.method == http::Verb::get) {
+    headers["Last-Modified"] = {
+        {"description", "the latest updated_at of the record and what it embeds"},
+        {"schema", {{"type", "string"}}}};
+  }
+  return headers;
+}
+
 json::object operation(const http::Route& route, const json::object& schemas, bool token) {
   const bool list = route.response.array;
   json::object op{{"operationId", route.name}, {"summary", route.summary}};
@@ -190,6 +226,7 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
                                       {"schema", std::move(schema)}});
   }
   if (list) parameters.push_back(prefer_parameter());
+  add_conditions(route, parameters);
   if (!parameters.empty()) op["parameters"] = std::move(parameters);
   if (!route.request.empty()) {
     op["requestBody"] = {
@@ -202,7 +239,14 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
     success["content"] = {{route.response_type, {{"schema", schema_of(route.response, schemas)}}}};
   }
   if (list) success["headers"] = count_headers();
+  if (route.versioned && route.success != http::Status::no_content) {
+    success["headers"] = validator_headers(route);
+  }
   responses[std::to_string(static_cast<unsigned>(route.success))] = std::move(success);
+  if (route.versioned && route.method == http::Verb::get) {
+    responses["304"] = {{"description", reason(http::Status::not_modified)},
+                        {"headers", validator_headers(route)}};
+  }
   std::vector<http::Status> problems = route.problems;
   if (token && !route.open) problems.push_back(http::Status::unauthorized);
   std::sort(problems.begin(), problems.end());

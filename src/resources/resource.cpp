@@ -64,6 +64,14 @@ void Api::add(http::Route route, ResourceHandler handler) {
     problems.push_back(Status::unsupported_media_type);
     problems.push_back(Status::unprocessable_entity);
   }
+  // A versioned route's If-Match: 412, and 428 when the service requires it on writes.
+  if (route.versioned && route.method != http::Verb::post) {
+    problems.push_back(Status::precondition_failed);
+    if (route.method != http::Verb::get) {
+      problems.push_back(Status::bad_request);
+      if (options_.require_if_match) problems.push_back(Status::precondition_required);
+    }
+  }
   for (Status s : problems) {
     if (std::find(route.problems.begin(), route.problems.end(), s) == route.problems.end()) {
       route.problems.push_back(s);

@@ -38,8 +38,9 @@ awaitable<Response> create(Exchange& ex) {
   auto outcome = co_await ex.store.create_tag(std::move(std::get<models::Input<Tag>>(input)));
   if (std::holds_alternative<repository::Failure>(outcome)) co_return tag_taken();
   const auto& tag = std::get<repository::Versioned<Tag>>(outcome);
-  co_return with_etag(created(models::json_text(tag.record), fmt::format("/tags/{}", tag.record.id)),
-                      tag.validator);
+  co_return with_etag(
+      created(models::json_text(tag.record), fmt::format("/tags/{}", tag.record.id)),
+      tag.validator);
 }
 
 awaitable<Response> get(Exchange& ex) {
@@ -156,13 +157,15 @@ void add_tag_routes(Api& api) {
            .request = body<Tag>(Mode::create),
            .response = record<Tag>(),
            .success = Status::created,
-           .problems = {Status::conflict}},
+           .problems = {Status::conflict},
+           .versioned = true},
           create);
   api.add({.method = Verb::get,
            .path = "/tags/{id}",
            .name = "tags.get",
            .summary = "Get a tag with the number of tasks carrying it",
-           .response = record<models::TagWithTaskCount>()},
+           .response = record<models::TagWithTaskCount>(),
+           .versioned = true},
           get);
   api.add({.method = Verb::patch,
            .path = "/tags/{id}",
@@ -170,13 +173,15 @@ void add_tag_routes(Api& api) {
            .summary = "Rename a tag",
            .request = body<Tag>(Mode::patch),
            .response = record<Tag>(),
-           .problems = {Status::conflict}},
+           .problems = {Status::conflict},
+           .versioned = true},
           rename);
   api.add({.method = Verb::delete_,
            .path = "/tags/{id}",
            .name = "tags.delete",
            .summary = "Delete a tag, removing it from every task",
-           .success = Status::no_content},
+           .success = Status::no_content,
+           .versioned = true},
           remove);
   api.add({.method = Verb::get,
            .path = "/tags/{id}/tasks",

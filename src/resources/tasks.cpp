@@ -77,8 +77,9 @@ awaitable<Response> create(Exchange& ex) {
   auto outcome = co_await ex.store.create_task(std::move(task_input));
   if (std::holds_alternative<repository::Failure>(outcome)) co_return no_such_user(user_id);
   const auto& task = std::get<repository::Versioned<models::Task>>(outcome);
-  co_return with_etag(created(models::json_text(task.record), fmt::format("/tasks/{}", task.record.id)),
-                      task.validator);
+  co_return with_etag(
+      created(models::json_text(task.record), fmt::format("/tasks/{}", task.record.id)),
+      task.validator);
 }
 
 awaitable<Response> get(Exchange& ex) {
@@ -121,8 +122,7 @@ awaitable<Response> remove(Exchange& ex) {
   if (!id) co_return not_found("task", ex.params.get("id"));
   auto pre = read_precondition(ex);
   if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
-  const auto failure =
-      co_await ex.store.delete_task(*id, std::get<repository::Precondition>(pre));
+  const auto failure = co_await ex.store.delete_task(*id, std::get<repository::Precondition>(pre));
   if (failure == repository::Failure::precondition_failed) {
     co_return co_await precondition_failed<models::Task>(ex, *id);
   }
@@ -148,33 +148,38 @@ void add_task_routes(Api& api) {
            .summary = "Create a task, or several at once from an array (all or none)",
            .request = {"NewTaskOrTasks"},
            .response = {"TaskOrTasks"},
-           .success = Status::created},
+           .success = Status::created,
+           .versioned = true},
           create);
   api.add({.method = Verb::get,
            .path = "/tasks/{id}",
            .name = "tasks.get",
            .summary = "Get a task with its user",
-           .response = record<models::TaskWithUser>()},
+           .response = record<models::TaskWithUser>(),
+           .versioned = true},
           get);
   api.add({.method = Verb::put,
            .path = "/tasks/{id}",
            .name = "tasks.replace",
            .summary = "Replace a task's content and user",
            .request = body<Task>(Mode::replace),
-           .response = record<Task>()},
+           .response = record<Task>(),
+           .versioned = true},
           [](Exchange& ex) { return update(ex, Mode::replace); });
   api.add({.method = Verb::patch,
            .path = "/tasks/{id}",
            .name = "tasks.update",
            .summary = "Change some of a task's fields",
            .request = body<Task>(Mode::patch),
-           .response = record<Task>()},
+           .response = record<Task>(),
+           .versioned = true},
           [](Exchange& ex) { return update(ex, Mode::patch); });
   api.add({.method = Verb::delete_,
            .path = "/tasks/{id}",
            .name = "tasks.delete",
            .summary = "Delete a task",
-           .success = Status::no_content},
+           .success = Status::no_content,
+           .versioned = true},
           remove);
 }
 

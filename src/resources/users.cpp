@@ -77,9 +77,9 @@ awaitable<Response> update(Exchange& ex, Mode mode) {
       read_body(ex, [&](const json::value& b) { return models::validate<models::User>(b, mode); });
   if (auto* res = std::get_if<Response>(&input)) co_return std::move(*res);
 
-  auto outcome = co_await ex.store.update_user(
-      *id, std::move(std::get<models::Input<models::User>>(input)),
-      std::get<repository::Precondition>(pre));
+  auto outcome =
+      co_await ex.store.update_user(*id, std::move(std::get<models::Input<models::User>>(input)),
+                                    std::get<repository::Precondition>(pre));
   if (auto* failure = std::get_if<repository::Failure>(&outcome)) {
     if (*failure == repository::Failure::email_taken) co_return email_taken();
     if (*failure == repository::Failure::precondition_failed) {
@@ -97,8 +97,7 @@ awaitable<Response> remove(Exchange& ex) {
   if (!id) co_return not_found("user", ex.params.get("id"));
   auto pre = read_precondition(ex);
   if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
-  const auto failure =
-      co_await ex.store.delete_user(*id, std::get<repository::Precondition>(pre));
+  const auto failure = co_await ex.store.delete_user(*id, std::get<repository::Precondition>(pre));
   if (failure == repository::Failure::precondition_failed) {
     co_return co_await precondition_failed<models::User>(ex, *id);
   }
@@ -135,8 +134,9 @@ awaitable<Response> create_task(Exchange& ex) {
   if (std::holds_alternative<repository::Failure>(outcome))
     co_return not_found("user", ex.params.get("id"));
   const auto& task = std::get<repository::Versioned<models::Task>>(outcome);
-  co_return with_etag(created(models::json_text(task.record), fmt::format("/tasks/{}", task.record.id)),
-                      task.validator);
+  co_return with_etag(
+      created(models::json_text(task.record), fmt::format("/tasks/{}", task.record.id)),
+      task.validator);
 }
 
 }  // namespace
@@ -159,13 +159,15 @@ void add_user_routes(Api& api) {
            .request = body<User>(Mode::create),
            .response = record<models::UserWithTasks>(),
            .success = Status::created,
-           .problems = {Status::conflict}},
+           .problems = {Status::conflict},
+           .versioned = true},
           create);
   api.add({.method = Verb::get,
            .path = "/users/{id}",
            .name = "users.get",
            .summary = "Get a user with its tasks",
-           .response = record<models::UserWithTasks>()},
+           .response = record<models::UserWithTasks>(),
+           .versioned = true},
           get);
   api.add({.method = Verb::put,
            .path = "/users/{id}",
@@ -173,7 +175,8 @@ void add_user_routes(Api& api) {
            .summary = "Replace a user's name and email",
            .request = body<User>(Mode::replace),
            .response = record<User>(),
-           .problems = {Status::conflict}},
+           .problems = {Status::conflict},
+           .versioned = true},
           [](Exchange& ex) { return update(ex, Mode::replace); });
   api.add({.method = Verb::patch,
            .path = "/users/{id}",
@@ -181,13 +184,15 @@ void add_user_routes(Api& api) {
            .summary = "Change some of a user's fields",
            .request = body<User>(Mode::patch),
            .response = record<User>(),
-           .problems = {Status::conflict}},
+           .problems = {Status::conflict},
+           .versioned = true},
           [](Exchange& ex) { return update(ex, Mode::patch); });
   api.add({.method = Verb::delete_,
            .path = "/users/{id}",
            .name = "users.delete",
            .summary = "Delete a user and its tasks",
-           .success = Status::no_content},
+           .success = Status::no_content,
+           .versioned = true},
           remove);
   api.add({.method = Verb::get,
            .path = "/users/{id}/tasks",
@@ -202,7 +207,8 @@ void add_user_routes(Api& api) {
            .summary = "Create a task for a user",
            .request = user_task_body(),
            .response = record<Task>(),
-           .success = Status::created},
+           .success = Status::created,
+           .versioned = true},
           create_task);
 }
 

@@ -6,12 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
-#include <exception>
 #include <functional>
-#include <latch>
-#include <thread>
 
+#include "races.hpp"
 #include "tags_support.hpp"
 
 namespace usertasks::testing {
@@ -21,41 +18,8 @@ constexpr int racers = 8;
 
 class TagRacesTest : public TagsFixture {
  protected:
-  // Runs `request(i, client)` for i in [0, racers) on as many threads, each with a connection of
-  // its own opened beforehand, all released at once; the answers in the order of i. A request
-  // that throws answers status 0.
   std::vector<Response> race(const std::function<Response(int, Client&)>& request) {
-    std::vector<Response> answers(racers);
-    std::latch start(racers);
-    {
-      std::vector<std::jthread> threads;
-      for (int i = 0; i < racers; ++i) {
-        threads.emplace_back([&, i] {
-          Response& answer = answers[static_cast<std::size_t>(i)];
-          Client client(server_->port());
-          client.set_timeout(std::chrono::seconds(30));  // a deadlock fails rather than hangs
-          bool connected = false;
-          try {
-            connected = client.get("/healthz").status == 200;
-          } catch (const std::exception& e) {
-            answer.body = e.what();
-          }
-          start.arrive_and_wait();
-          if (!connected) return;
-          try {
-            answer = request(i, client);
-          } catch (const std::exception& e) {
-            answer.body = e.what();
-          }
-        });
-      }
-    }
-    return answers;
-  }
-
-  static long count_status(const std::vector<Response>& answers, unsigned status) {
-    return std::count_if(answers.begin(), answers.end(),
-                         [status](const Response& r) { return r.status == status; });
+    return testing::race(server_->port(), racers, request);
   }
 
   // The only tag there is, which must be `lower` in some case; 0 when that is not so.

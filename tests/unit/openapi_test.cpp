@@ -114,7 +114,8 @@ TEST(OpenApi, ListsDocumentTheirCount) {
       }
       const json::object& success = op.at("responses").as_object().begin()->value().as_object();
       const auto* headers = success.if_contains("headers");
-      EXPECT_EQ(prefer, headers != nullptr) << method << ' ' << path;
+      EXPECT_EQ(prefer, headers != nullptr && headers->as_object().contains("X-Total-Count"))
+          << method << ' ' << path;
       if (!prefer) continue;
       counted.insert(std::string(method) + ' ' + std::string(path));
       EXPECT_TRUE(headers->as_object().contains("X-Total-Count")) << path;
@@ -123,6 +124,39 @@ TEST(OpenApi, ListsDocumentTheirCount) {
   }
   EXPECT_EQ(counted, (std::set<std::string>{"get /users", "get /tasks", "get /users/{id}/tasks",
                                             "get /tags", "get /tags/{id}/tasks"}));
+}
+
+// The records' routes, and only they, document their ETag and the conditional requests they take.
+TEST(OpenApi, RecordRoutesDocumentTheirValidators) {
+  const Service service;
+  const json::value doc = openapi_document(*service.router);
+  std::set<std::string> conditional;
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      std::set<std::string> headers;
+      if (const auto* parameters = op.as_object().if_contains("parameters")) {
+        for (const json::value& p : parameters->as_array()) {
+          if (p.at("in") == "header") headers.insert(std::string(p.at("name").as_string()));
+        }
+      }
+      if (!headers.contains("If-Match")) continue;
+      const std::string name = std::string(method) + ' ' + std::string(path);
+      conditional.insert(name);
+      const json::object& responses = op.at("responses").as_object();
+      EXPECT_TRUE(responses.contains("412")) << name;
+      EXPECT_EQ(headers.contains("If-None-Match"), method == "get") << name;
+      EXPECT_EQ(responses.contains("304"), method == "get") << name;
+      const json::object& success = responses.begin()->value().as_object();
+      if (method != "delete") {
+        EXPECT_TRUE(success.at("headers").as_object().contains("ETag")) << name;
+      }
+    }
+  }
+  EXPECT_EQ(conditional,
+            (std::set<std::string>{"get /users/{id}", "put /users/{id}", "patch /users/{id}",
+                                   "delete /users/{id}", "get /tasks/{id}", "put /tasks/{id}",
+                                   "patch /tasks/{id}", "delete /tasks/{id}", "get /tags/{id}",
+                                   "patch /tags/{id}", "delete /tags/{id}"}));
 }
 
 }  // namespace

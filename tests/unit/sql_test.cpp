@@ -42,22 +42,29 @@ TEST(Sql, StatementsFollowTheEntitysFields) {
   const std::string tags_of_t =
       "(SELECT group_concat(tags.name, char(10)) FROM task_tags JOIN tags ON tags.id = "
       "task_tags.tag_id WHERE task_tags.task_id = t.id) AS tags";
+  // The version, which is not a field, follows the fields.
   EXPECT_EQ(columns<Task>(Dialect::sqlite, "t"), "t.id, t.content, t.done, t.user_id, t.due_at, " +
-                                                     tags_of_t + ", t.created_at, t.updated_at");
+                                                     tags_of_t +
+                                                     ", t.created_at, t.updated_at, t.version");
   const std::string returning =
       "RETURNING id, content, done, user_id, due_at, (SELECT string_agg(tags.name, chr(10)) FROM "
       "task_tags JOIN tags ON tags.id = task_tags.tag_id WHERE task_tags.task_id = tasks.id) AS "
-      "tags, created_at, updated_at";
+      "tags, created_at, updated_at, version, (SELECT u.version FROM users u WHERE u.id = "
+      "tasks.user_id)";
   EXPECT_EQ(insert<Task>(Dialect::postgresql),
             "INSERT INTO tasks (content, done, user_id, due_at, created_at, updated_at) VALUES "
             "(:content, :done, :user_id, :due_at, :now, :now) " +
                 returning);
-  // A nullable field is set when given, so that null clears it; the others keep their value.
+  // A nullable field is set when given, so that null clears it; the others keep their value. The
+  // version goes up; with :if_match, only when the task's ETag is one of those it names.
   EXPECT_EQ(update<Task>(Dialect::postgresql),
             "UPDATE tasks SET content = COALESCE(:content, content), done = COALESCE(:done, done), "
             "user_id = COALESCE(:user_id, user_id), due_at = CASE WHEN CAST(:due_at_given AS "
-            "BOOLEAN) THEN CAST(:due_at AS TIMESTAMPTZ) ELSE due_at END, updated_at = :now "
-            "WHERE id = :id " +
+            "BOOLEAN) THEN CAST(:due_at AS TIMESTAMPTZ) ELSE due_at END, updated_at = :now, "
+            "version = version + 1 WHERE id = :id AND (CAST(:if_match AS TEXT) IS NULL OR "
+            "CAST(tasks.version AS TEXT) || '-' || CAST((SELECT u.version FROM users u WHERE u.id "
+            "= tasks.user_id) AS TEXT) IN (SELECT value FROM "
+            "json_array_elements_text(CAST(:if_match AS TEXT)::json))) " +
                 returning);
   EXPECT_EQ(filters<Task>(Dialect::sqlite, "t"),
             " AND (:done IS NULL OR t.done = :done)"
