@@ -72,6 +72,24 @@ template awaitable<Response> precondition_failed<models::User>(Exchange&, std::i
 template awaitable<Response> precondition_failed<models::Task>(Exchange&, std::int64_t);
 template awaitable<Response> precondition_failed<models::Tag>(Exchange&, std::int64_t);
 
+template <class T>
+awaitable<Response> delete_record(Exchange& ex, std::string_view what, Deletion deletion) {
+  const auto id = path_id(ex);
+  if (!id) co_return not_found(what, ex.params.get("id"));
+  auto pre = read_precondition(ex);
+  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
+  const auto failure = co_await (ex.store.*deletion)(*id, std::get<repository::Precondition>(pre));
+  if (failure == repository::Failure::precondition_failed) {
+    co_return co_await precondition_failed<T>(ex, *id);
+  }
+  if (failure) co_return not_found(what, ex.params.get("id"));
+  co_return http::empty_response(Status::no_content);
+}
+
+template awaitable<Response> delete_record<models::User>(Exchange&, std::string_view, Deletion);
+template awaitable<Response> delete_record<models::Task>(Exchange&, std::string_view, Deletion);
+template awaitable<Response> delete_record<models::Tag>(Exchange&, std::string_view, Deletion);
+
 Response with_etag(Response res, models::Validator validator) {
   res.set(http::Field::etag, models::etag(validator));
   return res;

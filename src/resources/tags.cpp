@@ -74,19 +74,6 @@ awaitable<Response> rename(Exchange& ex) {
                       tag.validator);
 }
 
-awaitable<Response> remove(Exchange& ex) {
-  const auto id = path_id(ex);
-  if (!id) co_return not_found("tag", ex.params.get("id"));
-  auto pre = read_precondition(ex);
-  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
-  const auto failure = co_await ex.store.delete_tag(*id, std::get<repository::Precondition>(pre));
-  if (failure == repository::Failure::precondition_failed) {
-    co_return co_await precondition_failed<Tag>(ex, *id);
-  }
-  if (failure) co_return not_found("tag", ex.params.get("id"));
-  co_return http::empty_response(Status::no_content);
-}
-
 awaitable<Response> list_tasks(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("tag", ex.params.get("id"));
@@ -176,13 +163,14 @@ void add_tag_routes(Api& api) {
            .problems = {Status::conflict},
            .versioned = true},
           rename);
-  api.add({.method = Verb::delete_,
-           .path = "/tags/{id}",
-           .name = "tags.delete",
-           .summary = "Delete a tag, removing it from every task",
-           .success = Status::no_content,
-           .versioned = true},
-          remove);
+  api.add(
+      {.method = Verb::delete_,
+       .path = "/tags/{id}",
+       .name = "tags.delete",
+       .summary = "Delete a tag, removing it from every task",
+       .success = Status::no_content,
+       .versioned = true},
+      [](Exchange& ex) { return delete_record<Tag>(ex, "tag", &repository::Store::delete_tag); });
   api.add({.method = Verb::get,
            .path = "/tags/{id}/tasks",
            .name = "tags.tasks.list",

@@ -117,19 +117,6 @@ awaitable<Response> update(Exchange& ex, Mode mode) {
                       task.validator);
 }
 
-awaitable<Response> remove(Exchange& ex) {
-  const auto id = path_id(ex);
-  if (!id) co_return not_found("task", ex.params.get("id"));
-  auto pre = read_precondition(ex);
-  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
-  const auto failure = co_await ex.store.delete_task(*id, std::get<repository::Precondition>(pre));
-  if (failure == repository::Failure::precondition_failed) {
-    co_return co_await precondition_failed<models::Task>(ex, *id);
-  }
-  if (failure) co_return not_found("task", ex.params.get("id"));
-  co_return http::empty_response(Status::no_content);
-}
-
 }  // namespace
 
 void add_task_routes(Api& api) {
@@ -180,7 +167,9 @@ void add_task_routes(Api& api) {
            .summary = "Delete a task",
            .success = Status::no_content,
            .versioned = true},
-          remove);
+          [](Exchange& ex) {
+            return delete_record<models::Task>(ex, "task", &repository::Store::delete_task);
+          });
 }
 
 }  // namespace usertasks::resources

@@ -92,19 +92,6 @@ awaitable<Response> update(Exchange& ex, Mode mode) {
                       user.validator);
 }
 
-awaitable<Response> remove(Exchange& ex) {
-  const auto id = path_id(ex);
-  if (!id) co_return not_found("user", ex.params.get("id"));
-  auto pre = read_precondition(ex);
-  if (auto* res = std::get_if<Response>(&pre)) co_return std::move(*res);
-  const auto failure = co_await ex.store.delete_user(*id, std::get<repository::Precondition>(pre));
-  if (failure == repository::Failure::precondition_failed) {
-    co_return co_await precondition_failed<models::User>(ex, *id);
-  }
-  if (failure) co_return not_found("user", ex.params.get("id"));
-  co_return http::empty_response(Status::no_content);
-}
-
 awaitable<Response> list_tasks(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
@@ -193,7 +180,9 @@ void add_user_routes(Api& api) {
            .summary = "Delete a user and its tasks",
            .success = Status::no_content,
            .versioned = true},
-          remove);
+          [](Exchange& ex) {
+            return delete_record<models::User>(ex, "user", &repository::Store::delete_user);
+          });
   api.add({.method = Verb::get,
            .path = "/users/{id}/tasks",
            .name = "users.tasks.list",
