@@ -1,9 +1,6 @@
 #include "http/conditional.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <chrono>
 
@@ -93,14 +90,19 @@ std::string http_date(std::string_view utc) {
   };
   const year_month_day date{year(number(0, 4)), month(static_cast<unsigned>(number(5, 2))),
                             day(static_cast<unsigned>(number(8, 2)))};
-  static constexpr std::array<std::string_view, 7> days = {"Sun", "Mon", "Tue", "Wed",
-                                                           "Thu", "Fri", "Sat"};
-  static constexpr std::array<std::string_view, 12> months = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const weekday wd{sys_days(date)};
-  return fmt::format("{}, {:02} {} {:04} {} GMT", days[wd.c_encoding()], number(8, 2),
-                     months[static_cast<unsigned>(date.month()) - 1], number(0, 4),
-                     utc.substr(11, 8));
+  static constexpr std::string_view days = "SunMonTueWedThuFriSat";
+  static constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const unsigned wd = weekday(sys_days(date)).c_encoding();
+  const unsigned m = static_cast<unsigned>(date.month()) - 1;
+  // "Tue, 01 Dec 2026 09:30:05 GMT": written in place, as every read answers it.
+  std::string out;
+  out.reserve(29);
+  out.append(days.substr(wd * 3, 3)).append(", ");
+  out.append(utc.substr(8, 2)).append(" ");
+  out.append(months.substr(m * 3, 3)).append(" ");
+  out.append(utc.substr(0, 4)).append(" ");
+  out.append(utc.substr(11, 8)).append(" GMT");
+  return out;
 }
 
 }  // namespace usertasks::http

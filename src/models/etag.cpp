@@ -1,15 +1,34 @@
 #include "models/etag.hpp"
 
-#include <fmt/format.h>
+#include <array>
+#include <charconv>
 
 namespace usertasks::models {
 
+namespace {
+
+// `v` as "<version>-<embedded>" between `quote`s (none when '\0'), with no allocation but the
+// string's own (a read answers it on every request).
+std::string tag_text(Validator v, char quote) {
+  std::array<char, 20> digits{};  // an int64 in decimal
+  std::string out;
+  out.reserve(44);
+  if (quote != '\0') out += quote;
+  out.append(digits.data(), std::to_chars(digits.begin(), digits.end(), v.version).ptr);
+  out += '-';
+  out.append(digits.data(), std::to_chars(digits.begin(), digits.end(), v.embedded).ptr);
+  if (quote != '\0') out += quote;
+  return out;
+}
+
+}  // namespace
+
 std::string opaque_tag(Validator v) {
-  return fmt::format("{}-{}", v.version, v.embedded);
+  return tag_text(v, '\0');
 }
 
 std::string etag(Validator v) {
-  return fmt::format("\"{}-{}\"", v.version, v.embedded);
+  return tag_text(v, '"');
 }
 
 Validator validator(const UserWithTasks& user) {
