@@ -30,6 +30,28 @@ std::string Row::take_text(std::size_t i) {
   return std::move(std::get<std::string>(values_.at(i)));
 }
 
+awaitable<void> Database::run_nested(Connection& connection, Access access, Work work) {
+  if (access != Access::write) {
+    co_await work(connection);
+    co_return;
+  }
+  co_await connection.execute_script("SAVEPOINT nested");
+  std::exception_ptr failure;
+  try {
+    co_await work(connection);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) {
+    co_await connection.execute_script("RELEASE SAVEPOINT nested");
+    co_return;
+  }
+  // Should this fail too (an interrupted SQLite connection ends its transaction by itself), its
+  // error is the one thrown: the transaction around cannot go on either way.
+  co_await connection.execute_script("ROLLBACK TO SAVEPOINT nested; RELEASE SAVEPOINT nested");
+  std::rethrow_exception(failure);
+}
+
 std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options) {
   constexpr std::string_view sqlite_scheme = "sqlite:";
   switch (database_kind(url)) {
