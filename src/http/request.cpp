@@ -34,7 +34,8 @@ Response preflight(std::string_view allow) {
   Response res = empty_response(Status::no_content);
   res.set(Field::allow, allow);
   res.set(Field::access_control_allow_methods, allow);
-  res.set(Field::access_control_allow_headers, "Content-Type, Authorization, X-Request-Id, Prefer");
+  res.set(Field::access_control_allow_headers,
+          "Content-Type, Authorization, X-Request-Id, Prefer, Idempotency-Key");
   res.set(Field::access_control_max_age, "86400");
   return res;
 }

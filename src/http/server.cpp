@@ -105,7 +105,8 @@ void ensure_descriptors(std::size_t max_connections) {
 void add_cors(Response& res) {
   res.set("Access-Control-Allow-Origin", "*");
   res.set("Access-Control-Expose-Headers",
-          "Location, Link, X-Request-Id, Retry-After, X-Total-Count, Preference-Applied");
+          "Location, Link, X-Request-Id, Retry-After, X-Total-Count, Preference-Applied, "
+          "Idempotent-Replayed");
 }
 
 // The answer to a connection over the limit, but for its request id.

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "base/integer.hpp"
+#include "http/idempotency.hpp"
 #include "http/prefer.hpp"
 #include "http/request.hpp"
 #include "resources/docs.hpp"
@@ -16,11 +17,27 @@ namespace usertasks::resources {
 
 namespace json = boost::json;
 
+namespace {
+
+// The request's key as Idempotency matches it; nullopt without one; a 400 when it is malformed.
+std::variant<std::optional<KeyedRequest>, Response> read_key(const http::Request& req,
+                                                             const ApiOptions& options) {
+  auto key = http::read_idempotency_key(req);
+  if (std::holds_alternative<http::NoIdempotencyKey>(key)) return std::nullopt;
+  if (auto* problem = std::get_if<Response>(&key)) return std::move(*problem);
+  return KeyedRequest{.scope = options.api_token ? http::credential_scope(req) : std::string(),
+                      .key = std::move(std::get<std::string>(key)),
+                      .fingerprint = http::request_fingerprint(req)};
+}
+
+}  // namespace
+
 http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
-                   std::vector<std::string> repeatable, ResourceHandler handler) {
+                   std::vector<std::string> repeatable, ResourceHandler handler,
+                   std::shared_ptr<Idempotency> idempotency) {
   return [&db, options, query = std::move(query), repeatable = std::move(repeatable),
-          handler = std::move(handler)](http::Request& req,
-                                        const http::PathParams& params) -> awaitable<Response> {
+          handler = std::move(handler), idempotency = std::move(idempotency)](
+             http::Request& req, const http::PathParams& params) -> awaitable<Response> {
     const auto parsed = http::parse_query(http::split_target(req.target()).query);
     if (!parsed) {
       co_return http::problem(Status::bad_request, "bad-query", "the query string is malformed");
@@ -28,12 +45,28 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
     if (auto problem = http::check_names(*parsed, query, repeatable)) {
       co_return bad_query(*problem);
     }
+    std::optional<KeyedRequest> key;
+    if (idempotency) {
+      auto read = read_key(req, options);
+      if (auto* problem = std::get_if<Response>(&read)) co_return std::move(*problem);
+      key = std::move(std::get<std::optional<KeyedRequest>>(read));
+    }
 
     repository::Store store(db);
     Exchange ex{req, params, *parsed, store};
     std::optional<Response> res;
+    std::uint64_t keyed_statements = 0;
     try {
-      res.emplace(co_await handler(ex));
+      if (key) {
+        // The handler's Store runs every unit of work in the key's transaction.
+        const Idempotency::Handle handle = [&](repository::Store& pinned) -> awaitable<Response> {
+          Exchange in_transaction{req, params, *parsed, pinned};
+          co_return co_await handler(in_transaction);
+        };
+        res.emplace(co_await idempotency->respond(db, *key, handle, keyed_statements));
+      } else {
+        res.emplace(co_await handler(ex));
+      }
     } catch (const store::Unavailable& e) {
       spdlog::warn("database unavailable: {}", e.what());
     }
@@ -43,7 +76,7 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
       res->set(http::Field::retry_after, "1");
     }
     if (options.statement_count_header) {
-      res->set("X-Statement-Count", std::to_string(store.statements_run()));
+      res->set("X-Statement-Count", std::to_string(store.statements_run() + keyed_statements));
     }
     co_return std::move(*res);
   };
@@ -64,12 +97,19 @@ void Api::add(http::Route route, ResourceHandler handler) {
     problems.push_back(Status::unsupported_media_type);
     problems.push_back(Status::unprocessable_entity);
   }
+  // Idempotency-Key: 409 while a request with the key is in flight, 422 when it was another's.
+  const bool keyed = takes_idempotency_key(route);
+  if (keyed) {
+    problems.push_back(Status::conflict);
+    problems.push_back(Status::unprocessable_entity);
+  }
   for (Status s : problems) {
     if (std::find(route.problems.begin(), route.problems.end(), s) == route.problems.end()) {
       route.problems.push_back(s);
     }
   }
-  route.handler = bind(db_, options_, std::move(names), std::move(repeatable), std::move(handler));
+  route.handler = bind(db_, options_, std::move(names), std::move(repeatable), std::move(handler),
+                       keyed ? options_.idempotency : nullptr);
   router_.add(std::move(route));
 }
 
