@@ -80,13 +80,13 @@ int serve(const Settings& settings) {
         co_return co_await http::answer(req, match);
       },
       &metrics);
+  server.add_background(
+      [&db, &idempotency] { return purge_expired_idempotency_keys(db, *idempotency); });
   const unsigned short port = server.listen();
   report_database_at_start(*driver, settings.database);
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,
                port, store::redact_passwords(settings.database));
-  IdempotencyPurge purge(db, *idempotency);  // runs while the server does
   server.run();
-  purge.stop();
   driver->close();
   spdlog::info("stopped");
   return 0;

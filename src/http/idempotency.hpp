@@ -17,6 +17,11 @@ namespace usertasks::http {
 inline constexpr std::string_view idempotency_key_field = "Idempotency-Key";
 inline constexpr std::size_t idempotency_key_max = 255;
 
+// Whether the request has an Idempotency-Key field: one look-up in its header block.
+inline bool has_idempotency_key(const Request& req) {
+  return req.find(idempotency_key_field) != req.end();
+}
+
 // No Idempotency-Key field.
 struct NoIdempotencyKey {};
 
