@@ -57,6 +57,15 @@ struct FreeDigest {
   void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
 };
 
+// Fetched once: OpenSSL 3 looks the algorithm up again on each EVP_sha256() initialization.
+const EVP_MD* sha256_algorithm() {
+  static const EVP_MD* const algorithm = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return algorithm;
+}
+
 }  // namespace
 
 std::variant<NoIdempotencyKey, std::string, Response> read_idempotency_key(const Request& req) {
@@ -77,7 +86,8 @@ std::variant<NoIdempotencyKey, std::string, Response> read_idempotency_key(const
 
 Sha256 sha256(std::initializer_list<std::string_view> parts) {
   const std::unique_ptr<EVP_MD_CTX, FreeDigest> context(EVP_MD_CTX_new());
-  bool ok = context != nullptr && EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) == 1;
+  bool ok =
+      context != nullptr && EVP_DigestInit_ex(context.get(), sha256_algorithm(), nullptr) == 1;
   for (const std::string_view part : parts) {
     ok = ok && EVP_DigestUpdate(context.get(), part.data(), part.size()) == 1 &&
          EVP_DigestUpdate(context.get(), "", 1) == 1;
