@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 
 BUILD_PACKAGES := g++ make cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev \
-  libboost-url1.81-dev libsqlite3-dev libpq-dev libspdlog-dev libfmt-dev libcli11-dev
+  libboost-url1.81-dev libsqlite3-dev libpq-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev
 # The .deb: dpkg-shlibdeps computes its Depends; adduser is one of them (its postinst).
 PACKAGE_PACKAGES := dpkg-dev adduser
 TEST_PACKAGES := libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 clang-format clang \

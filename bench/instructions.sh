@@ -9,6 +9,9 @@
 # tags (GET /tags answers), the tasks of users 51-100 get 1 to 3 of 16 tags, as bench/run.sh seeds
 # them: GET /users/57 and GET /tasks/570 read tags on the new binary and none on an old one
 # without tags, and the `tag=` rows (marked "new only") are measured on binaries with tags alone.
+# A row may end in `key` (each request with an Idempotency-Key of its own: processed and stored)
+# or `replay` (every request with one key: the first is processed, the rest are replayed); a
+# binary without idempotency keys ignores the header, so its column is the POST without a key.
 set -euo pipefail
 REQUESTS=${3:-${REQUESTS:-2000}}
 BACKEND=${BACKEND:-sqlite}
@@ -84,9 +87,10 @@ seed() {
   kill "$SERVER" && wait "$SERVER" || true
 }
 
-# Instructions per request of METHOD TARGET [BODY] against DATABASE (SQLite: a copy of it).
+# Instructions per request of METHOD TARGET [BODY [KEYS]] against DATABASE (SQLite: a copy of
+# it); KEYS is `key` or `replay` (above).
 measure() {
-  local binary=$1 database=$2 method=$3 target=$4 body=${5:-} port out
+  local binary=$1 database=$2 method=$3 target=$4 body=${5:-} keys=${6:-} port out
   if [[ $BACKEND == sqlite ]]; then
     cp "${database#sqlite:}" "$WORK/run.db"
     database="sqlite:$WORK/run.db"
@@ -101,10 +105,12 @@ measure() {
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
   local config=$WORK/curl.cfg
   : >"$config"
-  for _ in $(seq "$REQUESTS"); do
+  for i in $(seq "$REQUESTS"); do
     {
       echo "url = \"http://127.0.0.1:$port$target\""
       echo "request = $method"
+      [[ $keys != key ]] || echo "header = \"Idempotency-Key: bench-$i\""
+      [[ $keys != replay ]] || echo 'header = "Idempotency-Key: bench"'
       if [[ -n $body ]]; then
         echo 'header = "content-type: application/json"'
         echo "data = \"${body//\"/\\\"}\""  # curl's config: "…", with \" inside
@@ -150,21 +156,29 @@ for spec in "GET /users/7" "GET /users/57" "GET /tasks/70" "GET /tasks/570" \
   "GET /tasks?limit=100" "GET /users/7/tasks" \
   "GET /tasks?tag=home&limit=100" "GET /tasks?tag=home&tag=email&limit=100" \
   'POST /tasks {"content":"benchmark task","user_id":7}' \
+  'POST /tasks {"content":"benchmark task","user_id":7} key' \
+  'POST /tasks {"content":"benchmark task","user_id":7} replay' \
   'PATCH /tasks/70 {"content":"changed","done":true}'; do
   read -r method target body <<<"$spec"
+  keys=""  # a last word `key` or `replay` (above) is not the body's
+  if [[ $body == *' key' || $body == *' replay' ]]; then
+    keys=${body##* }
+    body=${body% *}
+  fi
   for side in old new; do
     binary=$1
     [[ $side == old ]] || binary=$2
     if [[ $target == *tag=* ]] && ! has_tags "$side"; then
       declare "$side=—"
     else
-      declare "$side=$(measure "$binary" "$(database_of "$side")" "$method" "$target" "$body")"
+      declare "$side=$(measure "$binary" "$(database_of "$side")" "$method" "$target" "$body" "$keys")"
     fi
   done
+  label="$method $target${keys:+ ($keys)}"
   if [[ $old == — || $new == — ]]; then
-    printf '%-40s %12s %12s %8s\n' "$method $target" "$old" "$new" "new only"
+    printf '%-40s %12s %12s %8s\n' "$label" "$old" "$new" "new only"
   else
-    printf '%-40s %12d %12d %+7.1f%%\n' "$method $target" "$old" "$new" \
+    printf '%-40s %12d %12d %+7.1f%%\n' "$label" "$old" "$new" \
       "$(python3 -c "print(($new - $old) * 100 / $old)")"
   fi
 done

@@ -105,6 +105,15 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
       ->add_flag("--require-if-match", settings.require_if_match,
                  "Answer 428 to PUT, PATCH and DELETE of a record without If-Match")
       ->envname("USERTASKS_REQUIRE_IF_MATCH");
+  serve
+      ->add_option_function<long>(
+          "--idempotency-ttl-s",
+          [&settings](long seconds) { settings.idempotency_ttl = std::chrono::seconds(seconds); },
+          "How long the answer to a POST with an Idempotency-Key is kept for its retries, in "
+          "seconds")
+      ->envname("USERTASKS_IDEMPOTENCY_TTL_S")
+      ->check(CLI::Range(1L, 31'536'000L))
+      ->default_str(std::to_string(settings.idempotency_ttl.count()));
   serve->add_flag("--statement-count-header", settings.statement_count_header,
                   "Report the SQL statements each request ran in X-Statement-Count (for tests)");
   serve->callback([&] { command = [&settings] { return app::serve(settings); }; });

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/idempotency_purge.hpp"
 #include "app/measured_database.hpp"
 #include "app/run_sync.hpp"
 #include "app/startup.hpp"
@@ -20,12 +21,16 @@ void configure_logging(const std::string& level) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
 }
 
-std::unique_ptr<const http::Router> build_router(store::Database& db, const Settings& settings,
-                                                 std::function<std::string()> render_metrics) {
+std::unique_ptr<const http::Router> build_router(
+    store::Database& db, const Settings& settings, std::function<std::string()> render_metrics,
+    std::shared_ptr<resources::Idempotency> idempotency) {
   auto router = std::make_unique<http::Router>();
+  if (!idempotency)
+    idempotency = std::make_shared<resources::Idempotency>(settings.idempotency_ttl);
   const resources::ApiOptions options{.statement_count_header = settings.statement_count_header,
                                       .api_token = !settings.api_token.empty(),
-                                      .require_if_match = settings.require_if_match};
+                                      .require_if_match = settings.require_if_match,
+                                      .idempotency = std::move(idempotency)};
   resources::add_routes(*router, db, options);
   resources::Api api(*router, db, options);
   resources::add_metrics_route(api, std::move(render_metrics));
@@ -54,8 +59,11 @@ int serve(const Settings& settings) {
   http::Metrics metrics(http::io_thread_count(settings.server));
   DbMetrics db_metrics;
   MeasuredDatabase db(*driver, db_metrics);
+  const auto idempotency = std::make_shared<resources::Idempotency>(settings.idempotency_ttl);
   const std::unique_ptr<const http::Router> routes = build_router(
-      db, settings, [&] { return metrics.render() + db_metrics.render(db.pool_stats()); });
+      db, settings,
+      [&] { return metrics.render() + db_metrics.render(db.pool_stats()) + idempotency->render(); },
+      idempotency);
   const http::Router& router = *routes;
   metrics.set_routes(router.templates());
   const http::BearerAuth auth(settings.api_token);
@@ -73,6 +81,8 @@ int serve(const Settings& settings) {
         co_return co_await http::answer(req, match);
       },
       &metrics);
+  server.add_background(
+      [&db, &idempotency] { return purge_expired_idempotency_keys(db, *idempotency); });
   const unsigned short port = server.listen();
   report_database_at_start(*driver, settings.database);
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,

@@ -1,6 +1,7 @@
 #pragma once
 // Wiring: settings, the router built from the resources, and the serve command.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -8,6 +9,10 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "store/database.hpp"
+
+namespace usertasks::resources {
+class Idempotency;
+}
 
 namespace usertasks::app {
 
@@ -19,14 +24,18 @@ struct Settings {
   std::string log_level = "info";
   std::string api_token;  // when set, every route but /healthz needs it as a Bearer token
   bool require_if_match = false;  // PUT, PATCH and DELETE of a record need If-Match (428)
+  // How long the answer to a request with an Idempotency-Key is kept for its retries.
+  std::chrono::seconds idempotency_ttl{86400};
   http::ServerOptions server;
 };
 
-// Every route of the service, bound to `db`; /metrics answers what `render_metrics` gives. The
-// router is returned behind a pointer because it must not move: the /openapi.json route
-// describes the router that holds it.
-std::unique_ptr<const http::Router> build_router(store::Database& db, const Settings& settings,
-                                                 std::function<std::string()> render_metrics);
+// Every route of the service, bound to `db`; /metrics answers what `render_metrics` gives; the
+// POST routes keep their idempotency keys in `idempotency` (by default a new one with the
+// settings' TTL). The router is returned behind a pointer because it must not move: the
+// /openapi.json route describes the router that holds it.
+std::unique_ptr<const http::Router> build_router(
+    store::Database& db, const Settings& settings, std::function<std::string()> render_metrics,
+    std::shared_ptr<resources::Idempotency> idempotency = nullptr);
 
 // `usertasks serve`: runs until SIGINT/SIGTERM; returns the process exit code.
 int serve(const Settings& settings);

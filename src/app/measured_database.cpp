@@ -47,17 +47,38 @@ DbError classify_db_error(const std::exception_ptr& failure, bool cancelled) {
   }
 }
 
+void MeasuredDatabase::count(const std::exception_ptr& failure, bool cancelled) {
+  metrics_.count(classify_db_error(failure, cancelled));
+}
+
 store::awaitable<void> MeasuredDatabase::run(store::Access access, Work work) {
   std::exception_ptr failure;
   try {
     co_await inner_.run(access, std::move(work));
     co_return;
+  } catch (const store::RollBack&) {
+    throw;  // an answer, not a failure
   } catch (...) {
     failure = std::current_exception();
   }
   const auto state = co_await boost::asio::this_coro::cancellation_state;
-  const bool cancelled = state.cancelled() != boost::asio::cancellation_type::none;
-  metrics_.count(classify_db_error(failure, cancelled));
+  count(failure, state.cancelled() != boost::asio::cancellation_type::none);
+  std::rethrow_exception(failure);
+}
+
+store::awaitable<void> MeasuredDatabase::run_nested(store::Connection& connection,
+                                                    store::Access access, Work work) {
+  std::exception_ptr failure;
+  try {
+    co_await inner_.run_nested(connection, access, std::move(work));
+    co_return;
+  } catch (const store::RollBack&) {
+    throw;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  const auto state = co_await boost::asio::this_coro::cancellation_state;
+  count(failure, state.cancelled() != boost::asio::cancellation_type::none);
   std::rethrow_exception(failure);
 }
 

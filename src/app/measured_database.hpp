@@ -37,11 +37,18 @@ class MeasuredDatabase final : public store::Database {
   MeasuredDatabase(store::Database& inner, DbMetrics& metrics) : inner_(inner), metrics_(metrics) {}
 
   store::awaitable<void> run(store::Access access, Work work) override;
+  // A nested unit of work's failures count as its own: in a request with an Idempotency-Key, a
+  // failure that ends both a unit of work and the request's transaction around it counts twice.
+  store::awaitable<void> run_nested(store::Connection& connection, store::Access access,
+                                    Work work) override;
   [[nodiscard]] store::Dialect dialect() const override { return inner_.dialect(); }
   [[nodiscard]] store::PoolStats pool_stats() const override { return inner_.pool_stats(); }
   void close() override { inner_.close(); }
 
  private:
+  // Counts `failure` (rethrown by the caller); `cancelled` as classify_db_error takes it.
+  void count(const std::exception_ptr& failure, bool cancelled);
+
   store::Database& inner_;
   DbMetrics& metrics_;
 };

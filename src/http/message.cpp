@@ -1,5 +1,8 @@
 #include "http/message.hpp"
 
+#include <fmt/format.h>
+
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "base/utf8.hpp"
@@ -85,6 +88,12 @@ Response problem(Status status, std::string_view type, std::string_view detail,
   Response res = json_response(status, body);
   res.set(Field::content_type, "application/problem+json");
   return res;
+}
+
+Response bad_header(std::string_view name, std::string_view message) {
+  return problem(Status::bad_request, "bad-header", fmt::format("header {} {}", name, message),
+                 boost::json::object{{"errors", boost::json::array{boost::json::object{
+                                                    {"header", name}, {"message", message}}}}});
 }
 
 }  // namespace usertasks::http

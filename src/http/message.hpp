@@ -31,6 +31,10 @@ Response empty_response(Status status);
 Response problem(Status status, std::string_view type, std::string_view detail,
                  boost::json::object extra = {});
 
+// 400 /problems/bad-header: the request header `name` is malformed (`message` says how), with
+// `errors: [{"header", "message"}]`.
+Response bad_header(std::string_view name, std::string_view message);
+
 // `text` with each ill-formed UTF-8 sequence (its longest valid prefix, or one bad byte) replaced
 // by U+FFFD, as the WHATWG decoder does: what JSON text, which must be UTF-8, can say of any bytes.
 std::string valid_utf8(std::string_view text);

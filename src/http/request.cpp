@@ -35,7 +35,8 @@ Response preflight(std::string_view allow) {
   res.set(Field::allow, allow);
   res.set(Field::access_control_allow_methods, allow);
   res.set(Field::access_control_allow_headers,
-          "Content-Type, Authorization, X-Request-Id, Prefer, If-Match, If-None-Match");
+          "Content-Type, Authorization, X-Request-Id, Prefer, Idempotency-Key, If-Match, "
+          "If-None-Match");
   res.set(Field::access_control_max_age, "86400");
   return res;
 }

@@ -1,6 +1,7 @@
 #include "repository/schema.hpp"
 
 #include "models/models.hpp"
+#include "repository/idempotency.hpp"
 
 namespace usertasks::repository {
 
@@ -112,6 +113,7 @@ migrate::Schema build() {
   declare<models::User>(schema);
   declare<models::Task>(schema);
   declare<models::Tag>(schema);
+  declare_idempotency_keys(schema);  // not an entity: the stored answers of Idempotency-Key
   migrate::normalize(schema);
   return schema;
 }

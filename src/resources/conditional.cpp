@@ -41,8 +41,7 @@ std::variant<repository::Precondition, Response> read_precondition(const Exchang
       }
       return repository::Precondition{};
     case TagList::State::malformed:
-      return http::problem(Status::bad_request, "bad-precondition",
-                           "If-Match is neither * nor a list of entity-tags");
+      return http::bad_header("If-Match", "is neither * nor a list of entity-tags");
     case TagList::State::valid:
       break;
   }

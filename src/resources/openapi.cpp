@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "resources/idempotency.hpp"
 #include "resources/schemas.hpp"
 
 namespace usertasks::resources {
@@ -116,7 +117,7 @@ json::object components() {
         {"detail", {{"type", "string"}, {"examples", json::array{"no task with id 7"}}}},
         {"errors",
          {{"type", "array"},
-          {"description", "each invalid field (422) or query parameter (400)"},
+          {"description", "each invalid field (422), query parameter or header (400)"},
           {"items", {{"type", "object"}}}}}}}};
   return {{"securitySchemes",
            {{"bearer",
@@ -206,6 +207,56 @@ json::object validator_headers(const http::Route& route) {
   return headers;
 }
 
+// Every POST takes an Idempotency-Key (docs/api.md, "Idempotency keys").
+json::object idempotency_key_parameter() {
+  return {{"name", "Idempotency-Key"},
+          {"in", "header"},
+          {"required", false},
+          {"description",
+           "1 to 255 visible ASCII characters, bare or as a structured-field string (\"…\"). The "
+           "first request with a key is processed and its success answer stored with the key, in "
+           "its transaction; a retry with the same key and the same method, path and body gets "
+           "that answer again (Idempotent-Replayed: true) and creates nothing. A failed request "
+           "(4xx, 5xx) stores nothing. Keys are scoped to the API token and kept for "
+           "--idempotency-ttl-s (a day by default)"},
+          {"schema",
+           {{"type", "string"},
+            {"minLength", 1},
+            {"examples", json::array{"8e03978e-40d5-43e8-bc93-6894a57f9324"}}}}};
+}
+
+json::object replayed_header() {
+  return {{"description",
+           "true when this is the stored answer of an earlier request with the same "
+           "Idempotency-Key"},
+          {"schema", {{"type", "string"}, {"const", "true"}}}};
+}
+
+// A problem answer; on a route that takes Idempotency-Key, 409 and 422 also mean the key's.
+json::object problem_response(http::Status status, bool keyed) {
+  std::string description(reason(status));
+  json::object response;
+  if (keyed && status == http::Status::conflict) {
+    description +=
+        "; /problems/idempotency-key-in-flight: a request with this Idempotency-Key is being "
+        "processed (retry after Retry-After)";
+    response["headers"] = {
+        {"Retry-After",
+         {{"description", "seconds to wait before a retry"}, {"schema", {{"type", "integer"}}}}}};
+  }
+  if (keyed && status == http::Status::bad_request) {
+    description += "; /problems/bad-header: a malformed Idempotency-Key, or two of them";
+  }
+  if (keyed && status == http::Status::unprocessable_entity) {
+    description +=
+        "; /problems/idempotency-key-reused: the Idempotency-Key was given for another "
+        "request (another method, path or body)";
+  }
+  response["description"] = description;
+  response["content"] = {{"application/problem+json", {{"schema", schema_ref("Problem")}}}};
+  return response;
+}
+
 json::object operation(const http::Route& route, const json::object& schemas, bool token) {
   const bool list = route.response.array;
   json::object op{{"operationId", route.name}, {"summary", route.summary}};
@@ -227,6 +278,8 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
   }
   if (list) parameters.push_back(prefer_parameter());
   add_conditions(route, parameters);
+  const bool keyed = takes_idempotency_key(route);
+  if (keyed) parameters.push_back(idempotency_key_parameter());
   if (!parameters.empty()) op["parameters"] = std::move(parameters);
   if (!route.request.empty()) {
     op["requestBody"] = {
@@ -239,8 +292,11 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
     success["content"] = {{route.response_type, {{"schema", schema_of(route.response, schemas)}}}};
   }
   if (list) success["headers"] = count_headers();
+  if (keyed) success["headers"] = {{"Idempotent-Replayed", replayed_header()}};
   if (route.versioned && route.success != http::Status::no_content) {
-    success["headers"] = validator_headers(route);
+    json::object validators = validator_headers(route);
+    if (keyed) validators["Idempotent-Replayed"] = replayed_header();
+    success["headers"] = std::move(validators);
   }
   responses[std::to_string(static_cast<unsigned>(route.success))] = std::move(success);
   if (route.versioned && route.method == http::Verb::get) {
@@ -251,9 +307,7 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
   if (token && !route.open) problems.push_back(http::Status::unauthorized);
   std::sort(problems.begin(), problems.end());
   for (http::Status status : problems) {
-    responses[std::to_string(static_cast<unsigned>(status))] = {
-        {"description", reason(status)},
-        {"content", {{"application/problem+json", {{"schema", schema_ref("Problem")}}}}}};
+    responses[std::to_string(static_cast<unsigned>(status))] = problem_response(status, keyed);
   }
   op["responses"] = std::move(responses);
   if (route.open) op["security"] = json::array{json::object{}};

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "base/integer.hpp"
+#include "http/idempotency.hpp"
 #include "http/prefer.hpp"
 #include "http/request.hpp"
 #include "resources/docs.hpp"
@@ -16,17 +17,61 @@ namespace usertasks::resources {
 
 namespace json = boost::json;
 
+namespace {
+
+Response unavailable() {
+  Response res = http::problem(Status::service_unavailable, "unavailable",
+                               "the database cannot be reached; try again shortly");
+  res.set(http::Field::retry_after, "1");
+  return res;
+}
+
+// A request with an Idempotency-Key: a 400 when the key is malformed, else Idempotency's answer,
+// the handler's Store running every unit of work in the key's transaction. A coroutine of its own,
+// so that bind()'s frame, which every request allocates, stays as small as it was without keys.
+awaitable<Response> answer_keyed(store::Database& db, const ApiOptions& options,
+                                 Idempotency& idempotency, const ResourceHandler& handler,
+                                 http::Request& req, const http::PathParams& params,
+                                 const http::Query& query) {
+  auto key = http::read_idempotency_key(req);
+  if (auto* problem = std::get_if<Response>(&key)) co_return std::move(*problem);
+  const KeyedRequest request{
+      .scope = options.api_token ? http::credential_scope(req) : std::string(),
+      .key = std::move(std::get<std::string>(key)),
+      .fingerprint = http::request_fingerprint(req)};
+  const Idempotency::Handle handle = [&](repository::Store& pinned) -> awaitable<Response> {
+    Exchange ex{req, params, query, pinned, options};
+    co_return co_await handler(ex);
+  };
+  std::uint64_t statements = 0;
+  std::optional<Response> res;
+  try {
+    res.emplace(co_await idempotency.respond(db, request, handle, statements));
+  } catch (const store::Unavailable& e) {
+    spdlog::warn("database unavailable: {}", e.what());
+  }
+  if (!res) res.emplace(unavailable());
+  if (options.statement_count_header) res->set("X-Statement-Count", std::to_string(statements));
+  co_return std::move(*res);
+}
+
+}  // namespace
+
 http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
-                   std::vector<std::string> repeatable, ResourceHandler handler) {
+                   std::vector<std::string> repeatable, ResourceHandler handler,
+                   std::shared_ptr<Idempotency> idempotency) {
   return [&db, options, query = std::move(query), repeatable = std::move(repeatable),
-          handler = std::move(handler)](http::Request& req,
-                                        const http::PathParams& params) -> awaitable<Response> {
+          handler = std::move(handler), idempotency = std::move(idempotency)](
+             http::Request& req, const http::PathParams& params) -> awaitable<Response> {
     const auto parsed = http::parse_query(http::split_target(req.target()).query);
     if (!parsed) {
       co_return http::problem(Status::bad_request, "bad-query", "the query string is malformed");
     }
     if (auto problem = http::check_names(*parsed, query, repeatable)) {
       co_return bad_query(*problem);
+    }
+    if (idempotency && http::has_idempotency_key(req)) {
+      co_return co_await answer_keyed(db, options, *idempotency, handler, req, params, *parsed);
     }
 
     repository::Store store(db);
@@ -37,11 +82,7 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
     } catch (const store::Unavailable& e) {
       spdlog::warn("database unavailable: {}", e.what());
     }
-    if (!res) {
-      res.emplace(http::problem(Status::service_unavailable, "unavailable",
-                                "the database cannot be reached; try again shortly"));
-      res->set(http::Field::retry_after, "1");
-    }
+    if (!res) res.emplace(unavailable());
     if (options.statement_count_header) {
       res->set("X-Statement-Count", std::to_string(store.statements_run()));
     }
@@ -72,12 +113,19 @@ void Api::add(http::Route route, ResourceHandler handler) {
       if (options_.require_if_match) problems.push_back(Status::precondition_required);
     }
   }
+  // Idempotency-Key: 409 while a request with the key is in flight, 422 when it was another's.
+  const bool keyed = takes_idempotency_key(route);
+  if (keyed) {
+    problems.push_back(Status::conflict);
+    problems.push_back(Status::unprocessable_entity);
+  }
   for (Status s : problems) {
     if (std::find(route.problems.begin(), route.problems.end(), s) == route.problems.end()) {
       route.problems.push_back(s);
     }
   }
-  route.handler = bind(db_, options_, std::move(names), std::move(repeatable), std::move(handler));
+  route.handler = bind(db_, options_, std::move(names), std::move(repeatable), std::move(handler),
+                       keyed ? options_.idempotency : nullptr);
   router_.add(std::move(route));
 }
 

@@ -15,6 +15,7 @@
 #include "http/router.hpp"
 #include "models/validation.hpp"
 #include "repository/store.hpp"
+#include "resources/idempotency.hpp"
 #include "resources/schemas.hpp"
 
 namespace usertasks::resources {
@@ -26,11 +27,14 @@ using http::Status;
 struct ApiOptions {
   // Adds X-Statement-Count to every answer: how many SQL statements the request ran.
   bool statement_count_header = false;
-  // The service asks for an API token: the API description lists the 401s.
+  // The service asks for an API token: the API description lists the 401s, and idempotency keys
+  // are scoped to the token presented.
   bool api_token = false;
   // PUT, PATCH and DELETE of a record without If-Match are answered 428 (serve
   // --require-if-match).
   bool require_if_match = false;
+  // The idempotency keys of the POST routes; none: they ignore Idempotency-Key.
+  std::shared_ptr<Idempotency> idempotency;
 };
 
 // One request as a resource sees it.
@@ -45,9 +49,12 @@ struct Exchange {
 using ResourceHandler = std::function<awaitable<Response>(Exchange&)>;
 
 // Adapts a resource handler to the router: checks the query's parameter names against the route's,
-// gives the handler a Store, and answers 503 when the database cannot be reached.
+// gives the handler a Store, and answers 503 when the database cannot be reached. With
+// `idempotency`, a request with an Idempotency-Key is answered through it (one transaction, or
+// the stored answer); one without runs as it would without `idempotency`.
 http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
-                   std::vector<std::string> repeatable, ResourceHandler handler);
+                   std::vector<std::string> repeatable, ResourceHandler handler,
+                   std::shared_ptr<Idempotency> idempotency = nullptr);
 
 // Adds the routes of resources to a router.
 class Api {

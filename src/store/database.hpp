@@ -69,6 +69,14 @@ class Unavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by a unit of work to end its transaction with a rollback when that is its answer rather
+// than a failure (a request with an Idempotency-Key that answered 4xx keeps nothing); run()
+// rethrows it, and it is not counted as a database error.
+class RollBack : public std::exception {
+ public:
+  [[nodiscard]] const char* what() const noexcept override { return "rolled back"; }
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -105,6 +113,12 @@ class Database {
   // it runs is interrupted, its transaction is not committed, the connection goes back to the
   // pool only in a known state, and run() ends with an exception.
   virtual awaitable<void> run(Access access, Work work) = 0;
+  // Runs `work` on `connection`, which a run() of this database lent and whose transaction is
+  // open (see Pinned). A write is a nested transaction, a savepoint, undone alone when `work`
+  // throws, so that a unit of work is as atomic as under run() and, on PostgreSQL, a statement
+  // refused by a constraint does not abort the transaction around it. Reads and snapshots run as
+  // they are (a snapshot is then only as consistent as the transaction around it).
+  virtual awaitable<void> run_nested(Connection& connection, Access access, Work work);
   [[nodiscard]] virtual Dialect dialect() const = 0;
   [[nodiscard]] virtual PoolStats pool_stats() const = 0;
   // Stops background threads; pending work completes first.
@@ -119,6 +133,24 @@ struct DatabaseOptions {
   // sets it to its request timeout, so that the server ends a statement whose request was
   // abandoned instead of running it to the end.
   std::chrono::milliseconds statement_timeout{0};
+};
+
+// A Database whose units of work all run on one connection, inside the transaction that a run()
+// of `origin` opened there, each as run_nested(): every write of a request in one transaction
+// (resources/idempotency.cpp). Used by one coroutine at a time, within that run().
+class Pinned final : public Database {
+ public:
+  Pinned(Database& origin, Connection& connection) : origin_(origin), connection_(connection) {}
+  awaitable<void> run(Access access, Work work) override {
+    return origin_.run_nested(connection_, access, std::move(work));
+  }
+  [[nodiscard]] Dialect dialect() const override { return connection_.dialect(); }
+  [[nodiscard]] PoolStats pool_stats() const override { return origin_.pool_stats(); }
+  void close() override {}
+
+ private:
+  Database& origin_;
+  Connection& connection_;
 };
 
 // Opens `url`: "sqlite:PATH", "sqlite::memory:", or a PostgreSQL URL / keyword string.

@@ -200,7 +200,7 @@ TEST_P(ConditionalTest, AMalformedIfMatchIs400AndChangesNothing) {
   const std::string state = snapshot();
   for (const std::string_view bad : {"1-1", "\"1-1", "*, \"1-1\"", "W/1-1", ","}) {
     const Response r = patch_if(task_path(task_), json::object{{"done", true}}, bad);
-    EXPECT_TRUE(IsProblem(r, 400, "bad-precondition")) << bad << '\n' << r.describe();
+    EXPECT_TRUE(IsProblem(r, 400, "bad-header")) << bad << '\n' << r.describe();
   }
   EXPECT_EQ(snapshot(), state);
 }

@@ -124,7 +124,8 @@ TEST_P(HttpTest, PreflightAnswers204WithTheAllowedMethods) {
       EXPECT_NE(allowed.find(m), std::string::npos) << target << " allows " << allowed;
     }
     const std::string headers = r.header("Access-Control-Allow-Headers");
-    for (const char* h : {"Content-Type", "Authorization", "X-Request-Id", "Prefer"}) {
+    for (const char* h :
+         {"Content-Type", "Authorization", "X-Request-Id", "Prefer", "Idempotency-Key"}) {
       EXPECT_NE(headers.find(h), std::string::npos) << target << " allows " << headers;
     }
   }
@@ -138,7 +139,7 @@ TEST_P(HttpTest, OrdinaryAnswersCarryCors) {
     EXPECT_EQ(r.header("Access-Control-Allow-Origin"), "*") << r.describe();
     const std::string exposed = r.header("Access-Control-Expose-Headers");
     for (const char* h : {"Location", "Link", "X-Request-Id", "Retry-After", "X-Total-Count",
-                          "Preference-Applied"}) {
+                          "Preference-Applied", "Idempotent-Replayed"}) {
       EXPECT_NE(exposed.find(h), std::string::npos) << h << " in " << exposed;
     }
   }

@@ -114,8 +114,8 @@ TEST(OpenApi, ListsDocumentTheirCount) {
       }
       const json::object& success = op.at("responses").as_object().begin()->value().as_object();
       const auto* headers = success.if_contains("headers");
-      EXPECT_EQ(prefer, headers != nullptr && headers->as_object().contains("X-Total-Count"))
-          << method << ' ' << path;
+      const bool counts = headers != nullptr && headers->as_object().contains("X-Total-Count");
+      EXPECT_EQ(prefer, counts) << method << ' ' << path;
       if (!prefer) continue;
       counted.insert(std::string(method) + ' ' + std::string(path));
       EXPECT_TRUE(headers->as_object().contains("X-Total-Count")) << path;
@@ -157,6 +157,36 @@ TEST(OpenApi, RecordRoutesDocumentTheirValidators) {
                                    "delete /users/{id}", "get /tasks/{id}", "put /tasks/{id}",
                                    "patch /tasks/{id}", "delete /tasks/{id}", "get /tags/{id}",
                                    "patch /tags/{id}", "delete /tags/{id}"}));
+}
+
+// Every POST, and only a POST, takes Idempotency-Key, documents Idempotent-Replayed on its
+// success, and its 409 (in flight) and 422 (reused).
+TEST(OpenApi, PostsDocumentTheirIdempotencyKey) {
+  const Service service;
+  const json::value doc = openapi_document(*service.router);
+  std::set<std::string> keyed;
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      bool key = false;
+      if (const auto* parameters = op.as_object().if_contains("parameters")) {
+        for (const json::value& p : parameters->as_array()) {
+          key = key || (p.at("name") == "Idempotency-Key" && p.at("in") == "header");
+        }
+      }
+      EXPECT_EQ(key, method == "post") << method << ' ' << path;
+      if (!key) continue;
+      keyed.insert(std::string(path));
+      const json::object& responses = op.at("responses").as_object();
+      EXPECT_TRUE(responses.at("201").at("headers").as_object().contains("Idempotent-Replayed"))
+          << path;
+      const std::string conflict(responses.at("409").at("description").as_string());
+      EXPECT_NE(conflict.find("/problems/idempotency-key-in-flight"), std::string::npos) << path;
+      EXPECT_TRUE(responses.at("409").at("headers").as_object().contains("Retry-After")) << path;
+      const std::string reused(responses.at("422").at("description").as_string());
+      EXPECT_NE(reused.find("/problems/idempotency-key-reused"), std::string::npos) << path;
+    }
+  }
+  EXPECT_EQ(keyed, (std::set<std::string>{"/users", "/users/{id}/tasks", "/tasks", "/tags"}));
 }
 
 }  // namespace

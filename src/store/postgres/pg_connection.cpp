@@ -27,6 +27,13 @@ namespace asio = boost::asio;
 using asio::posix::descriptor_base;
 using namespace asio::experimental::awaitable_operators;
 
+namespace {
+
+constexpr const char* savepoint_text = "SAVEPOINT nested";
+constexpr const char* release_text = "RELEASE SAVEPOINT nested";
+
+}  // namespace
+
 // The connections whose sockets are registered with one io_context's reactor: a service of that
 // io_context, so that Asio shuts it down before the reactor (a service added later is shut down
 // earlier, and the reactor exists before the first registration makes this one). At shutdown the
@@ -259,8 +266,8 @@ bool PgConnection::still_good() {
 }
 
 bool PgConnection::reusable() const {
-  return !broken_ && !in_flight_ && !begin_pending_ && PQstatus(conn_.get()) == CONNECTION_OK &&
-         PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+  return !broken_ && !in_flight_ && !begin_pending_ && deferred_.empty() &&
+         PQstatus(conn_.get()) == CONNECTION_OK && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
 void PgConnection::connection_lost(std::string_view what) {
@@ -374,9 +381,11 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
   Prepared& p = prepared(statement);
   const TextParams text(params);
   const bool with_begin = begin_pending_;
+  const std::size_t deferred = deferred_.size();
   const bool with_prepare = !p.ready;
-  // One round trip either way: a pipeline of BEGIN, Parse and Bind/Execute ending in one Sync.
-  const bool pipelined = with_begin || with_prepare;
+  // One round trip either way: a pipeline of BEGIN, savepoints, Parse and Bind/Execute ending in
+  // one Sync.
+  const bool pipelined = with_begin || deferred > 0 || with_prepare;
   PGconn* conn = conn_.get();
   in_flight_ = true;
   if (pipelined) check_sent(PQenterPipelineMode(conn), "enter pipeline mode");
@@ -385,6 +394,10 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
                "BEGIN");
     begin_pending_ = false;
   }
+  for (const char* command : deferred_) {
+    check_sent(PQsendQueryParams(conn, command, 0, nullptr, nullptr, nullptr, nullptr, 0), command);
+  }
+  deferred_.clear();
   if (with_prepare) {
     const std::string sql(statement.text(Dialect::postgresql));
     check_sent(PQsendPrepare(conn, p.name.c_str(), sql.c_str(), 0, nullptr), "prepare");
@@ -398,6 +411,7 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
 
   Errors errors;
   if (with_begin) co_await collect(errors, nullptr);
+  for (std::size_t i = 0; i < deferred; ++i) co_await collect(errors, nullptr);
   if (with_prepare) {
     const bool parsed = co_await collect(errors, nullptr);
     p.ready = parsed;
@@ -427,18 +441,43 @@ awaitable<std::string> PgConnection::simple(std::string_view sql) {
 }
 
 awaitable<void> PgConnection::execute_script(std::string_view sql) {
-  if (!begin_pending_) {
+  if (!begin_pending_ && deferred_.empty()) {
     co_await simple(sql);
     co_return;
   }
-  // A deferred BEGIN rides along in the same text; the statements then run inside the block.
+  // A deferred BEGIN and savepoints ride along in the same text; the statements then run inside.
+  std::string text;
+  if (begin_pending_) text = fmt::format("{};\n", begin_text_);
   begin_pending_ = false;
-  std::string text = fmt::format("{};\n", begin_text_);
+  for (const char* command : deferred_) text += fmt::format("{};\n", command);
+  deferred_.clear();
   text += sql;
   co_await simple(text);
 }
 
+void PgConnection::savepoint() {
+  deferred_.push_back(savepoint_text);
+}
+
+void PgConnection::release_savepoint() {
+  // A savepoint that was never sent is simply dropped.
+  if (!deferred_.empty() && deferred_.back() == savepoint_text) {
+    deferred_.pop_back();
+    return;
+  }
+  deferred_.push_back(release_text);
+}
+
+awaitable<void> PgConnection::rollback_to_savepoint() {
+  if (!deferred_.empty() && deferred_.back() == savepoint_text) {
+    deferred_.pop_back();
+    co_return;
+  }
+  co_await simple("ROLLBACK TO SAVEPOINT nested; RELEASE SAVEPOINT nested");
+}
+
 awaitable<void> PgConnection::commit() {
+  deferred_.clear();     // COMMIT releases every savepoint
   if (begin_pending_) {  // the work ran no statement: there is nothing to commit
     begin_pending_ = false;
     co_return;
@@ -450,6 +489,7 @@ awaitable<void> PgConnection::commit() {
 }
 
 awaitable<void> PgConnection::rollback() {
+  deferred_.clear();
   if (begin_pending_) {
     begin_pending_ = false;
     co_return;

@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "store/database.hpp"
 
@@ -64,6 +65,14 @@ class PgConnection final : public Connection {
   awaitable<void> commit();
   // Never throws: a connection that cannot roll back is marked broken, so it is not reused.
   awaitable<void> rollback();
+
+  // Savepoints inside the transaction, for Database::run_nested. SAVEPOINT and RELEASE are not
+  // sent here: like BEGIN they travel with the next statement (so a unit of work that runs none
+  // costs nothing), and COMMIT or ROLLBACK makes a RELEASE still pending moot.
+  void savepoint();
+  void release_savepoint();
+  // Undoes what ran since the savepoint: a round trip, unless nothing ran.
+  awaitable<void> rollback_to_savepoint();
 
   // The socket is awaited on the executor of whoever borrows the connection. lend() registers it
   // with that io_context's reactor, unless it is registered there already; park() marks it idle
@@ -123,6 +132,7 @@ class PgConnection final : public Connection {
   std::unordered_set<std::string> names_;
   bool begin_pending_ = false;
   const char* begin_text_ = "BEGIN";
+  std::vector<const char*> deferred_;  // SAVEPOINT and RELEASE, sent before the next statement
   bool in_flight_ = false;  // set while a command is on the wire; left set if that is abandoned
   bool broken_ = false;
   std::uint64_t round_trips_ = 0;

@@ -258,4 +258,26 @@ awaitable<void> PostgresDatabase::run(Access access, Work work) {
   std::rethrow_exception(failure);
 }
 
+awaitable<void> PostgresDatabase::run_nested(Connection& connection, Access access, Work work) {
+  if (access != Access::write) {
+    co_await work(connection);
+    co_return;
+  }
+  // One of this pool's connections: run() lent it to the work that pinned it.
+  auto& pg = static_cast<PgConnection&>(connection);
+  pg.savepoint();
+  std::exception_ptr failure;
+  try {
+    co_await work(connection);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) {
+    pg.release_savepoint();
+    co_return;
+  }
+  co_await pg.rollback_to_savepoint();
+  std::rethrow_exception(failure);
+}
+
 }  // namespace usertasks::store::postgres

@@ -38,6 +38,8 @@ class PostgresDatabase final : public Database {
   PostgresDatabase& operator=(const PostgresDatabase&) = delete;
 
   awaitable<void> run(Access access, Work work) override;
+  // Savepoints pipelined with the statements (PgConnection::savepoint).
+  awaitable<void> run_nested(Connection& connection, Access access, Work work) override;
   [[nodiscard]] Dialect dialect() const override { return Dialect::postgresql; }
   [[nodiscard]] PoolStats pool_stats() const override;
   void close() override;
