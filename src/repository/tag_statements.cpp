@@ -17,16 +17,6 @@ std::string tags_named(Dialect d) {
                      json_values(d, "names"));
 }
 
-// A page of the tasks carrying a tag, and whether the tag exists, in one statement: no row at
-// all means no such tag; one row with a NULL task, a tag without (more) tasks.
-std::string tag_tasks_page_text(Dialect d) {
-  return fmt::format(
-      "SELECT g.id, s.* FROM tags g LEFT JOIN (SELECT {} FROM task_tags l "
-      "JOIN tasks t ON t.id = l.task_id WHERE l.tag_id = :tag_id AND l.task_id > :after{} "
-      "ORDER BY l.task_id LIMIT :limit) s ON true WHERE g.id = :tag_id ORDER BY s.id",
-      columns<Task>(d, "t"), filters<Task>(d, "t"));
-}
-
 // Creates the tags of :names that do not exist yet; a name that another transaction creates at the
 // same time is left to it (its insert waits for that one's end). In the order of the names' lower
 // case, whatever the list's: two transactions naming the same new tags in other orders would
@@ -44,12 +34,6 @@ std::string tags_insert_missing_text(Dialect d) {
 
 }  // namespace
 
-const Sql tags_page{"tags_page", [](Dialect d) {
-                      return fmt::format(
-                          "SELECT {} FROM tags WHERE id > :after{} ORDER BY id LIMIT :limit",
-                          columns<Tag>(d), filters<Tag>(d));
-                    }};
-
 const Sql tags_count{"tags_count", [](Dialect d) {
                        return fmt::format("SELECT count(*) FROM tags WHERE true{}",
                                           filters<Tag>(d));
@@ -66,7 +50,6 @@ const Sql tag_with_task_count{
 const Sql tag_insert{"tag_insert", insert<Tag>};
 const Sql tag_update{"tag_update", update<Tag>};
 const Sql tag_delete{"tag_delete", same("DELETE FROM tags WHERE id = :id RETURNING id")};
-const Sql tag_tasks_page{"tag_tasks_page", tag_tasks_page_text};
 
 const Sql tag_tasks_count{"tag_tasks_count", [](Dialect d) {
                             return fmt::format(
