@@ -178,10 +178,11 @@ std::string_view prefix(std::string_view text, std::size_t characters) {
   return text.substr(0, at);
 }
 
-std::string encode_cursor(std::span<const Field> fields, const Sort& sort,
+std::string encode_cursor(std::string_view entity, std::span<const Field> fields, const Sort& sort,
                           const std::vector<Scalar>& key) {
   json::array payload;
-  payload.reserve(key.size() + 1);
+  payload.reserve(key.size() + 2);
+  payload.emplace_back(entity);
   payload.emplace_back(sort_text(fields, sort));
   for (const Scalar& value : key) {
     std::visit(
@@ -197,7 +198,8 @@ std::string encode_cursor(std::span<const Field> fields, const Sort& sort,
   return base::encode_token(json::serialize(payload));
 }
 
-std::variant<std::vector<Scalar>, std::string> decode_cursor(std::span<const Field> fields,
+std::variant<std::vector<Scalar>, std::string> decode_cursor(std::string_view entity,
+                                                             std::span<const Field> fields,
                                                              const Sort& sort,
                                                              std::string_view token) {
   const auto bytes = base::decode_token(token);
@@ -205,10 +207,11 @@ std::variant<std::vector<Scalar>, std::string> decode_cursor(std::span<const Fie
   boost::system::error_code ec;
   const json::value payload = json::parse(*bytes, ec);
   const json::array* items = ec ? nullptr : payload.if_array();
-  if (items == nullptr || items->empty() || !items->front().is_string()) {
+  if (items == nullptr || items->size() < 2 || !(*items)[0].is_string() ||
+      (*items)[0].get_string() != entity || !(*items)[1].is_string()) {
     return std::string(not_a_cursor);
   }
-  const std::string_view made_for = items->front().get_string();
+  const std::string_view made_for = (*items)[1].get_string();
   const std::string wanted = sort_text(fields, sort);
   if (made_for != wanted) {
     // Quoted only when it is an order of this list (the cursor's bytes are the client's).
@@ -220,11 +223,11 @@ std::variant<std::vector<Scalar>, std::string> decode_cursor(std::span<const Fie
     return std::string(not_a_cursor);
   }
   const std::vector<std::size_t> keys = key_fields(fields, sort);
-  if (items->size() != keys.size() + 1) return std::string(not_a_cursor);
+  if (items->size() != keys.size() + 2) return std::string(not_a_cursor);
   std::vector<Scalar> key;
   key.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    const json::value& value = (*items)[i + 1];
+    const json::value& value = (*items)[i + 2];
     if (!valid_value(fields[keys[i]], value)) return std::string(not_a_cursor);
     key.push_back(scalar(value));
   }

@@ -70,18 +70,26 @@ std::vector<Scalar> sort_key(const T& record, const Sort& sort) {
   return key;
 }
 
-// A cursor: `sort` and the key of the record the next page starts after, as an opaque token.
-std::string encode_cursor(std::span<const Field> fields, const Sort& sort,
+// A cursor: the entity (a list of its records), `sort` and the key of the record the next page
+// starts after, as an opaque token.
+std::string encode_cursor(std::string_view entity, std::span<const Field> fields, const Sort& sort,
                           const std::vector<Scalar>& key);
 template <class T>
 std::string make_cursor(const Sort& sort, const T& last) {
-  return encode_cursor(Entity<T>::fields, sort, sort_key(last, sort));
+  return encode_cursor(Entity<T>::name, Entity<T>::fields, sort, sort_key(last, sort));
 }
-// The key a cursor made for `sort` holds, each value checked against its field; otherwise the
-// message of what is wrong (not a cursor, or one made for another order).
-std::variant<std::vector<Scalar>, std::string> decode_cursor(std::span<const Field> fields,
+// The key a cursor made for a list of `entity` in `sort` holds, each value checked against its
+// field; otherwise the message of what is wrong (not a cursor of such a list, or one made for
+// another order).
+std::variant<std::vector<Scalar>, std::string> decode_cursor(std::string_view entity,
+                                                             std::span<const Field> fields,
                                                              const Sort& sort,
                                                              std::string_view token);
+template <class T>
+std::variant<std::vector<Scalar>, std::string> read_cursor(const Sort& sort,
+                                                           std::string_view token) {
+  return decode_cursor(Entity<T>::name, Entity<T>::fields, sort, token);
+}
 
 // The first `characters` code points of UTF-8 text (all of it when 0).
 std::string_view prefix(std::string_view text, std::size_t characters);

@@ -142,7 +142,7 @@ repository::Page read_page(const Exchange& ex, http::QueryReader& reader) {
     reader.fail("after",
                 "pages the id order only; in another order follow the next link (cursor=)");
   } else if (cursor != nullptr) {
-    auto key = models::decode_cursor(models::Entity<T>::fields, page.sort, *cursor);
+    auto key = models::read_cursor<T>(page.sort, *cursor);
     if (auto* problem = std::get_if<std::string>(&key)) {
       reader.fail("cursor", std::move(*problem));
     } else if (page.sort.by_id()) {

@@ -25,8 +25,8 @@ using models::User;
 // ---- tokens
 
 TEST(Token, RoundTripsAnyBytes) {
-  for (const std::string bytes : {std::string(), std::string("a"), std::string("ab"),
-                                  std::string("abc"), std::string("\0\xff\x80 x", 5)}) {
+  for (const std::string& bytes : {std::string(), std::string("a"), std::string("ab"),
+                                   std::string("abc"), std::string("\0\xff\x80 x", 5)}) {
     const std::string token = base::encode_token(bytes);
     EXPECT_EQ(
         token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
@@ -39,7 +39,7 @@ TEST(Token, RoundTripsAnyBytes) {
 // Every character of a token replaced by every other character of the alphabet: never accepted.
 TEST(Token, AnyChangedCharacterIsRefused) {
   const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (const std::string bytes :
+  for (const std::string& bytes :
        {std::string("[\"-created_at\",\"2026-12-01T09:30:00.000000Z\",7]"), std::string("xy")}) {
     const std::string token = base::encode_token(bytes);
     for (std::size_t i = 0; i < token.size(); ++i) {
@@ -137,22 +137,21 @@ TEST(Cursor, CarriesTheKeyOfTheLastRecord) {
   task.created_at = "2026-12-01T09:30:00.000000Z";
   const Sort sort = parsed("-done,content");
   const std::string cursor = models::make_cursor(sort, task);
-  const auto key = models::decode_cursor(models::Entity<Task>::fields, sort, cursor);
+  const auto key = models::read_cursor<Task>(sort, cursor);
   ASSERT_TRUE(std::holds_alternative<std::vector<Scalar>>(key));
   // content by its first 255 characters, as the order compares it.
   EXPECT_EQ(std::get<std::vector<Scalar>>(key),
             (std::vector<Scalar>{true, std::string(255, 'x'), std::int64_t{42}}));
   // A null due_at travels as null.
   const Sort due = parsed("due_at");
-  const auto null_key =
-      models::decode_cursor(models::Entity<Task>::fields, due, models::make_cursor(due, task));
+  const auto null_key = models::read_cursor<Task>(due, models::make_cursor(due, task));
   ASSERT_TRUE(std::holds_alternative<std::vector<Scalar>>(null_key));
   EXPECT_EQ(std::get<std::vector<Scalar>>(null_key),
             (std::vector<Scalar>{Scalar(), std::int64_t{42}}));
 }
 
 std::string cursor_problem(const Sort& sort, std::string_view token) {
-  const auto key = models::decode_cursor(models::Entity<Task>::fields, sort, token);
+  const auto key = models::read_cursor<Task>(sort, token);
   EXPECT_TRUE(std::holds_alternative<std::string>(key)) << token;
   return std::holds_alternative<std::string>(key) ? std::get<std::string>(key) : std::string();
 }
@@ -168,16 +167,18 @@ TEST(Cursor, OneOfAnotherOrderOrNotACursorIsRefused) {
   EXPECT_NE(cursor_problem(Sort{}, cursor).find("not sort=id"), std::string::npos);
   // Equivalent spellings of one order share cursors.
   EXPECT_TRUE(std::holds_alternative<std::vector<Scalar>>(
-      models::decode_cursor(models::Entity<Task>::fields, parsed("-created_at,-id"), cursor)));
+      models::read_cursor<Task>(parsed("-created_at,-id"), cursor)));
   EXPECT_NE(cursor_problem(parsed("-created_at"), "abc").find("is not a cursor"),
             std::string::npos);
   // Made by hand with a valid checksum, but holding what no page of this order ends with.
   const Sort sort = parsed("-created_at");
   for (const std::string payload :
-       {"[\"-created_at\",\"2026-12-01T09:30:00Z\",7]", "[\"-created_at\",null,7]",
-        "[\"-created_at\",\"2026-12-01T09:30:00.000000Z\",0]",
-        "[\"-created_at\",\"2026-12-01T09:30:00.000000Z\"]", "[\"-created_at\",1,2]", "{\"s\":1}",
-        "[\"-nonsense\",1,2]", "not json"}) {
+       {R"(["Task","-created_at","2026-12-01T09:30:00Z",7])", R"(["Task","-created_at",null,7])",
+        R"(["Task","-created_at","2026-12-01T09:30:00.000000Z",0])",
+        R"(["Task","-created_at","2026-12-01T09:30:00.000000Z"])", R"(["Task","-created_at",1,2])",
+        R"(["User","-created_at","2026-12-01T09:30:00.000000Z",7])",
+        R"(["-created_at","2026-12-01T09:30:00.000000Z",7])", R"({"s":1})",
+        R"(["Task","-nonsense",1,2])", "not json"}) {
     EXPECT_NE(cursor_problem(sort, base::encode_token(payload)).find("is not a cursor"),
               std::string::npos)
         << payload;
