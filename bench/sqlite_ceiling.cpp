@@ -222,6 +222,16 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
       }
       return unknown(role);
     };
+    // A list's filter that the request does not give (done=, due_before=, the time ranges, …).
+    auto no_filter = [](const std::string& role) {
+      for (const auto& f : usertasks::models::Entity<usertasks::models::Task>::filters) {
+        if (f.parameter == role) return true;
+      }
+      for (const auto& f : usertasks::models::Entity<usertasks::models::User>::filters) {
+        if (f.parameter == role) return true;
+      }
+      return false;
+    };
     std::function<void()> op;
     if (o.op == "ping") {
       op = [&] { ping.run(); };
@@ -249,7 +259,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
           if (role == "after") return std::int64_t{0};
           if (role == "limit") return std::int64_t{101};
           if (role == "tag") return "[\"" + name + "\"]";  // the names, as a JSON array
-          if (role == "done" || role == "due_before" || role == "due_after") return Value{};
+          if (no_filter(role)) return Value{};
           return unknown(role);
         });
         tasks_page_tagged.run();
@@ -267,7 +277,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
           if (role == "after") return std::int64_t{0};
           if (role == "limit") return std::int64_t{101};  // limit + 1: is there a next page?
           if (role == "user_id") return untagged_user();
-          if (role == "done") return Value{};  // no done= filter
+          if (no_filter(role)) return Value{};
           return unknown(role);
         });
         tasks_page_of_user.run();
@@ -279,6 +289,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
         users_page.bind([&](const std::string& role) -> Value {
           if (role == "after") return after;
           if (role == "limit") return std::int64_t{51};
+          if (no_filter(role)) return Value{};
           return unknown(role);
         });
         std::string ids = "[";
@@ -298,9 +309,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
       op = [&] {
         tasks_page_newest.bind([&](const std::string& role) -> Value {
           if (role == "limit") return std::int64_t{101};
-          for (const auto& f : usertasks::models::Entity<usertasks::models::Task>::filters) {
-            if (f.parameter == role) return Value{};  // no filter
-          }
+          if (no_filter(role)) return Value{};
           return unknown(role);
         });
         tasks_page_newest.run();
