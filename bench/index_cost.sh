@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # What an index costs the writes: POST /tasks's statement (task_insert, by bench_sql) run by
 # pgbench on a throwaway PostgreSQL cluster seeded as bench/run.sh seeds it (10,000 users, 100,000
-# tasks), alternately with and without the given indexes, ROUNDS times each. For each run, the CPU
-# time the cluster's processes took per insert (postmaster, its children, and the backends that
-# ended, from /proc), and pgbench's rate; then the medians. The same insert count every run, so
-# the CPU per insert compares side by side on a machine that is busy with other work.
+# tasks), alternately with and without the given indexes, ROUNDS times each. For each run, per
+# insert: the CPU time the cluster's processes took (postmaster, its children, and the backends
+# that ended, from /proc), the WAL written and the buffers touched (counts, which the machine's
+# other work does not move); and pgbench's rate; then the medians.
 #   bench/index_cost.sh [INDEX...]     (default: tasks_created_at_id_idx)
 #   ROUNDS (5), INSERTS (20000), CLIENTS (4), BENCH_BUILD_DIR (build/release)
 set -euo pipefail
@@ -58,17 +58,32 @@ cluster_cpu() {
   echo "$ticks $(getconf CLK_TCK)" | awk '{ printf "%.3f", $1 / $2 }'
 }
 
+# WAL written so far (bytes), and buffers the database's statements have touched (hits and reads):
+# what the writes did, counted rather than timed, so not moved by what else the machine runs.
+wal_bytes() { psql -X -A -t -d bench -c "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')"; }
+buffers() {
+  sleep 0.6 # the backends that ended flush their statistics on exit
+  psql -X -A -t -d bench -c "SELECT blks_hit + blks_read FROM pg_stat_database WHERE datname = 'bench'"
+}
+
 run() {
-  local before after
+  local before after wal_before wal_after buffers_before buffers_after
   psql -q -X -d bench -c "CHECKPOINT" >/dev/null
+  buffers_before=$(buffers)
+  wal_before=$(wal_bytes)
   before=$(cluster_cpu)
   pgbench -n -M prepared -c "$CLIENTS" -j 2 -t $((INSERTS / CLIENTS)) -f "$WORK/insert.sql" \
     -D "content=benchmark task" -D "now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)" bench >"$WORK/out" 2>&1 ||
     { cat "$WORK/out" >&2; exit 1; }
   after=$(cluster_cpu)
+  wal_after=$(wal_bytes)
+  buffers_after=$(buffers)
   local tps
   tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$WORK/out")
-  echo "$1 cpu_us_per_insert=$(awk -v a="$before" -v b="$after" -v n="$INSERTS" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }') tps=$tps"
+  echo "$1 cpu_us_per_insert=$(awk -v a="$before" -v b="$after" -v n="$INSERTS" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')" \
+    "wal_bytes_per_insert=$(( (wal_after - wal_before) / INSERTS ))" \
+    "buffers_per_insert=$(awk -v a="$buffers_before" -v b="$buffers_after" -v n="$INSERTS" 'BEGIN { printf "%.2f", (b - a) / n }')" \
+    "tps=$tps"
 }
 
 : >"$WORK/results"
@@ -82,6 +97,6 @@ for side in with without; do
   grep "^$side " "$WORK/results" | python3 -c "
 import statistics, sys
 rows = [dict(kv.split('=') for kv in line.split()[1:]) for line in sys.stdin]
-print('$side ${INDEXES[*]}: median cpu_us_per_insert', statistics.median(float(r['cpu_us_per_insert']) for r in rows),
-      'median tps', statistics.median(float(r['tps']) for r in rows), 'runs', len(rows))"
+print('$side ${INDEXES[*]}:', ', '.join(f'median {k} {statistics.median(float(r[k]) for r in rows):g}'
+      for k in ('cpu_us_per_insert', 'wal_bytes_per_insert', 'buffers_per_insert', 'tps')), f'({len(rows)} runs)')"
 done

@@ -14,7 +14,8 @@
 # --sweep replaces the endpoint table: GET /users/{id} and POST /tasks under each --threads and
 # --pool of BENCH_SWEEP ("1x2 1x4 2x2 2x4 2x8"), written to …-BACKEND-sweep.md.
 # --only user,user_tagged,…: only the endpoints of these wrk.lua names (the table's second column
-# below), written to …-BACKEND-only.md.
+# below: user, user_tagged, task, tasks_of_tag, tasks_of_user, tasks_newest, users_with_tasks,
+# post_task, patch_task, healthz), written to …-BACKEND-only.md.
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_HOLD (1000),
 # BENCH_BUILD_DIR (build/release), BENCH_SWEEP (io threads x pool size, for --sweep).
