@@ -90,7 +90,8 @@ std::vector<http::QueryParameter> paging() {
             {"maximum", Page::max_limit},
             {"default", Page::default_limit}}},
           {"after",
-           "return items whose id is greater (keyset paging; see the Link header)",
+           "return items whose id is greater (keyset paging of the id order; see the Link "
+           "header); not with sort= of another order, nor with cursor=",
            {{"type", "integer"}, {"format", "int64"}, {"minimum", 0}}}};
 }
 
