@@ -6,6 +6,8 @@
 //   bench_sql NAME --pgbench [--set ROLE=EXPR]...
 //                                         the text for a pgbench script: each $n becomes EXPR when
 //                                         its role was --set, otherwise the variable :ROLE
+//   bench_sql NAME --sort ORDER …         a page statement (tasks_page, …) in the order ORDER
+//                                         (sort=), its first page: the statement made for it
 
 #include <array>
 #include <cstdio>
@@ -15,6 +17,8 @@
 #include <string_view>
 
 #include "models/models.hpp"
+#include "models/sort.hpp"
+#include "repository/page_statements.hpp"
 #include "repository/statements.hpp"
 
 namespace sql = usertasks::repository::sql;
@@ -24,10 +28,18 @@ using usertasks::store::Dialect;
 namespace {
 
 // What a parameter no --set names stands for in a pgbench script: NULL for a nullable body field
-// of an entity (left as it is), false for its `_given` flag, otherwise the variable :NAME.
+// of an entity (left as it is) and for a list's filter (not given), false for a `_given` flag,
+// otherwise the variable :NAME.
 std::string default_value(const std::string& name) {
   namespace models = usertasks::models;
   if (name.ends_with("_given")) return "false";
+  // A list's filter left out (done=, due_before=, the time ranges, …).
+  for (const models::FilterSpec& f : models::Entity<models::Task>::filters) {
+    if (f.parameter == name) return "NULL";
+  }
+  for (const models::FilterSpec& f : models::Entity<models::User>::filters) {
+    if (f.parameter == name) return "NULL";
+  }
   bool nullable = false;
   for (const models::Field& f : models::Entity<models::Task>::fields) {
     nullable = nullable || (f.name == name && f.nullable);
@@ -67,6 +79,18 @@ int main(int argc, char** argv) try {
     std::fprintf(stderr, "bench_sql: no statement named %s\n", argv[1]);
     return 1;
   }
+  // --sort ORDER: the tasks page of that order (the only page with a row in bench/run.sh).
+  usertasks::repository::PageSql sorted;
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (std::string_view(argv[i]) != "--sort") continue;
+    if (name != "tasks_page") throw std::runtime_error("--sort is for tasks_page");
+    namespace models = usertasks::models;
+    auto order = models::parse_sort<models::Task>(argv[i + 1]);
+    if (auto* problem = std::get_if<std::string>(&order)) throw std::runtime_error(*problem);
+    sorted = usertasks::repository::page_statement(usertasks::repository::Paged::tasks,
+                                                   std::get<models::Sort>(order), true);
+    statement = &sorted.get();
+  }
   Dialect dialect = Dialect::postgresql;
   bool roles = false;
   bool pgbench = false;
@@ -79,6 +103,8 @@ int main(int argc, char** argv) try {
       roles = true;
     } else if (arg == "--pgbench") {
       pgbench = true;
+    } else if (arg == "--sort" && i + 1 < argc) {
+      ++i;  // read above
     } else if (arg == "--set" && i + 1 < argc) {
       const std::string assignment = argv[++i];
       const auto eq = assignment.find('=');

@@ -5,6 +5,8 @@
 # is counted; on PostgreSQL, the server's backends are not.
 #   bench/instructions.sh OLD_BINARY NEW_BINARY [REQUESTS]
 #   BACKEND=postgresql bench/instructions.sh …    (a throwaway cluster; default: sqlite)
+#   OLD_SQL="DROP INDEX x" bench/instructions.sh NEW NEW …   SQL run on the old side's database
+#                       after its seeding: one binary against itself without an index, say
 # Each database has 100 users of 10 tasks (user u's tasks are 10u-9 … 10u). Where the binary has
 # tags (GET /tags answers), the tasks of users 51-100 get 1 to 3 of 16 tags, as bench/run.sh seeds
 # them: GET /users/57 and GET /tasks/570 read tags on the new binary and none on an old one
@@ -142,6 +144,13 @@ if [[ $BACKEND == postgresql ]]; then
 fi
 seed "$1" "$(database_of old)"
 seed "$2" "$(database_of new)"
+if [[ -n ${OLD_SQL:-} ]]; then
+  if [[ $BACKEND == postgresql ]]; then
+    psql -q -X -v ON_ERROR_STOP=1 -d old -c "$OLD_SQL"
+  else
+    sqlite3 -bail "$WORK/old.db" "$OLD_SQL"
+  fi
+fi
 # Whether binary NAME (old or new) has tags: its database has the tags table.
 has_tags() {
   if [[ $BACKEND == postgresql ]]; then

@@ -14,7 +14,8 @@
 # --sweep replaces the endpoint table: GET /users/{id} and POST /tasks under each --threads and
 # --pool of BENCH_SWEEP ("1x2 1x4 2x2 2x4 2x8"), written to …-BACKEND-sweep.md.
 # --only user,user_tagged,…: only the endpoints of these wrk.lua names (the table's second column
-# below), written to …-BACKEND-only.md.
+# below: user, user_tagged, task, tasks_of_tag, tasks_of_user, tasks_newest, users_with_tasks,
+# post_task, patch_task, healthz), written to …-BACKEND-only.md.
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_HOLD (1000),
 # BENCH_BUILD_DIR (build/release), BENCH_SWEEP (io threads x pool size, for --sweep).
@@ -95,6 +96,7 @@ ENDPOINTS=(
   "GET /tasks/{id}|task|task_with_user|0.6"
   "GET /tasks?tag={name}&limit=100|tasks_of_tag|tasks_page_of_tag|0.6"
   "GET /tasks?user_id={id}&limit=100|tasks_of_user|tasks_page_of_user|0.6"
+  "GET /tasks?sort=-created_at&limit=100|tasks_newest|tasks_page_newest|0.6"
   "GET /users?include=tasks&limit=50&after={id}|users_with_tasks|users_page_with_tasks|0.6"
   "POST /tasks|post_task|task_insert|0.8|info"
   "PATCH /tasks/{id}|patch_task|task_update|0.8"
@@ -260,6 +262,10 @@ pg_script() {
       tasks_page_of_user)
         echo "\\set user_id random($((TAGGED_USERS + 1)), $USERS)"
         "$sql" tasks_page_of_user --pgbench --set after=0 --set limit=101 --set done=NULL
+        ;;
+      tasks_page_newest)
+        # The statement the service makes for sort=-created_at, its first page.
+        "$sql" tasks_page --sort -created_at --pgbench --set limit=101
         ;;
       users_page_with_tasks)
         # The page is users after+1 … after+50 (ids are dense), which the select-in gets as the

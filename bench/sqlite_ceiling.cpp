@@ -7,7 +7,7 @@
 //   sqlite_ceiling --db PATH --op OP [--threads 4] [--seconds 10] [--users N] [--tasks N]
 //                  [--tagged-users N] [--tags NAME,NAME,...]
 //   OP: ping | user_with_tasks | user_with_tagged_tasks | task_with_user | tasks_page_of_user |
-//       tasks_page_of_tag | users_page_with_tasks | task_insert | task_update
+//       tasks_page_of_tag | users_page_with_tasks | tasks_page_newest | task_insert | task_update
 //
 // --tagged-users N: users 1..N carry tags on their tasks (bench/run.sh seeds them so); the ops
 // of the untagged rows draw their users and tasks from the others (users N+1.., their tasks), as
@@ -36,6 +36,8 @@
 #include <vector>
 
 #include "models/models.hpp"
+#include "models/sort.hpp"
+#include "repository/page_statements.hpp"
 #include "repository/statements.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
 
@@ -201,6 +203,12 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
     Stmt tasks_of_users(db, sql::tasks_of_users);
     Stmt task_insert(db, sql::task_insert);
     Stmt task_update(db, sql::task_update);
+    // GET /tasks?sort=-created_at: the statement of that order's first page.
+    const auto newest = std::get<usertasks::models::Sort>(
+        usertasks::models::parse_sort<usertasks::models::Task>("-created_at"));
+    const usertasks::repository::PageSql newest_page =
+        usertasks::repository::page_statement(usertasks::repository::Paged::tasks, newest, true);
+    Stmt tasks_page_newest(db, newest_page.get());
 
     auto unknown = [&](const std::string& role) -> Value {
       throw std::runtime_error("op " + o.op + ": no value for the role " + role);
@@ -213,6 +221,16 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
         if (f.name == role && f.nullable) return Value{};
       }
       return unknown(role);
+    };
+    // A list's filter that the request does not give (done=, due_before=, the time ranges, …).
+    auto no_filter = [](const std::string& role) {
+      for (const auto& f : usertasks::models::Entity<usertasks::models::Task>::filters) {
+        if (f.parameter == role) return true;
+      }
+      for (const auto& f : usertasks::models::Entity<usertasks::models::User>::filters) {
+        if (f.parameter == role) return true;
+      }
+      return false;
     };
     std::function<void()> op;
     if (o.op == "ping") {
@@ -241,7 +259,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
           if (role == "after") return std::int64_t{0};
           if (role == "limit") return std::int64_t{101};
           if (role == "tag") return "[\"" + name + "\"]";  // the names, as a JSON array
-          if (role == "done" || role == "due_before" || role == "due_after") return Value{};
+          if (no_filter(role)) return Value{};
           return unknown(role);
         });
         tasks_page_tagged.run();
@@ -259,7 +277,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
           if (role == "after") return std::int64_t{0};
           if (role == "limit") return std::int64_t{101};  // limit + 1: is there a next page?
           if (role == "user_id") return untagged_user();
-          if (role == "done") return Value{};  // no done= filter
+          if (no_filter(role)) return Value{};
           return unknown(role);
         });
         tasks_page_of_user.run();
@@ -271,6 +289,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
         users_page.bind([&](const std::string& role) -> Value {
           if (role == "after") return after;
           if (role == "limit") return std::int64_t{51};
+          if (no_filter(role)) return Value{};
           return unknown(role);
         });
         std::string ids = "[";
@@ -285,6 +304,15 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
           return role == "ids" ? Value{ids} : unknown(role);
         });
         tasks_of_users.run();
+      };
+    } else if (o.op == "tasks_page_newest") {  // GET /tasks?sort=-created_at&limit=100
+      op = [&] {
+        tasks_page_newest.bind([&](const std::string& role) -> Value {
+          if (role == "limit") return std::int64_t{101};
+          if (no_filter(role)) return Value{};
+          return unknown(role);
+        });
+        tasks_page_newest.run();
       };
     } else if (o.op == "task_insert") {  // POST /tasks {content, user_id}
       op = [&] {
@@ -328,7 +356,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
       }
     }
     result.sink = user_with_tasks.sink() + task_with_user.sink() + tasks_of_users.sink() +
-                  tasks_page_tagged.sink();
+                  tasks_page_tagged.sink() + tasks_page_newest.sink();
   }
   sqlite3_close(db);
   return result;

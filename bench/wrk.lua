@@ -1,8 +1,8 @@
 -- wrk script of the usertasks benchmark (bench/run.sh). BENCH_ENDPOINT picks the request; ids are
 -- drawn at random for every request from the seeded ranges (BENCH_USERS, BENCH_TASKS).
 --   BENCH_ENDPOINT=user wrk -t2 -c64 -d10s --latency -s bench/wrk.lua http://127.0.0.1:PORT
--- Endpoints: user, user_tagged, task, tasks_of_tag, tasks_of_user, users_with_tasks, post_task,
--- patch_task, healthz.
+-- Endpoints: user, user_tagged, task, tasks_of_tag, tasks_of_user, tasks_newest, users_with_tasks,
+-- post_task, patch_task, healthz.
 -- Users 1..BENCH_TAGGED_USERS (0 by default) carry tags on their tasks (task n belongs to user
 -- (n - 1) % users + 1): user_tagged draws from them; user, task, tasks_of_user, users_with_tasks
 -- and patch_task draw from the other users and their tasks only, so that they read what they read
@@ -53,6 +53,9 @@ local builders = {
   end,
   tasks_of_user = function()
     return wrk.format("GET", "/tasks?user_id=" .. untagged_user() .. "&limit=100")
+  end,
+  tasks_newest = function()
+    return wrk.format("GET", "/tasks?sort=-created_at&limit=100")
   end,
   users_with_tasks = function()
     return wrk.format("GET", "/users?include=tasks&limit=50&after=" ..

@@ -127,6 +127,11 @@ std::vector<std::string> QueryReader::all(std::string_view name) const {
 
 std::string next_page_target(std::string_view path, const Query& query, std::int64_t limit,
                              std::int64_t last_id) {
+  return next_page_target(path, query, limit, "after", std::to_string(last_id));
+}
+
+std::string next_page_target(std::string_view path, const Query& query, std::int64_t limit,
+                             std::string_view parameter, std::string_view key) {
   static constexpr auto safe = urls::unreserved_chars;
   std::string target(path);
   char separator = '?';
@@ -138,10 +143,10 @@ std::string next_page_target(std::string_view path, const Query& query, std::int
     target += urls::encode(urls::string_view(value.data(), value.size()), safe);
   };
   for (const QueryParam& p : query) {
-    if (p.name != "limit" && p.name != "after") append(p.name, p.value);
+    if (p.name != "limit" && p.name != "after" && p.name != "cursor") append(p.name, p.value);
   }
   append("limit", std::to_string(limit));
-  append("after", std::to_string(last_id));
+  append(parameter, key);
   return target;
 }
 

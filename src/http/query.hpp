@@ -67,5 +67,9 @@ class QueryReader {
 // `path?...&limit=L&after=LAST`: the query's other parameters kept in their order, re-encoded.
 std::string next_page_target(std::string_view path, const Query& query, std::int64_t limit,
                              std::int64_t last_id);
+// `path?...&limit=L&PARAMETER=VALUE` (after= or cursor=): the query's parameters but limit, after
+// and cursor kept in their order, re-encoded.
+std::string next_page_target(std::string_view path, const Query& query, std::int64_t limit,
+                             std::string_view parameter, std::string_view value);
 
 }  // namespace usertasks::http

@@ -34,6 +34,10 @@ using Check = std::optional<std::string> (*)(std::string_view);
 
 struct Field;
 
+// Whether sort= may name a field (models/sort.hpp), and whether an index on (the field, id) serves
+// that order on both databases (repository/schema.cpp derives it).
+enum class Sorting { no, yes, indexed };
+
 // The join table of a `names` field: one row for each pair of linked records, its primary key on
 // both columns, each a reference that goes with its record (ON DELETE CASCADE).
 struct Link {
@@ -58,6 +62,8 @@ struct Field {
   std::string_view references{};    // reference: the table whose id it holds (ON DELETE CASCADE)
   std::string_view default_json{};  // the value when a create leaves it out, as JSON ("false")
   const Link* link = nullptr;       // names: where the links are kept
+  Sorting sorting = Sorting::no;    // sort= may name it
+  std::size_t sort_prefix = 0;      // text: sorts by its first N characters (0: all of it)
   std::string_view description{};
   std::string_view example{};  // JSON text
 };
@@ -68,21 +74,30 @@ constexpr Field id_field(std::string_view example) {
   return {.name = "id",
           .type = FieldType::id,
           .source = Source::database,
+          .sorting = Sorting::indexed,
           .description = "assigned by the service",
           .example = example};
 }
 inline constexpr Field created_at_field{.name = "created_at",
                                         .type = FieldType::timestamp,
                                         .source = Source::created,
+                                        .sorting = Sorting::yes,
                                         .example = R"("2026-12-01T09:30:00.000000Z")"};
 inline constexpr Field updated_at_field{.name = "updated_at",
                                         .type = FieldType::timestamp,
                                         .source = Source::updated,
+                                        .sorting = Sorting::yes,
                                         .example = R"("2026-12-01T09:30:00.000000Z")"};
 // Every entity's table also has this column, which is not a field (no JSON, no body): the count
 // of the record's writes, 1 when created and raised by each write; its ETag is made of it
 // (models/etag.hpp). Each record struct has it as the undescribed member `version`.
 inline constexpr std::string_view version_column = "version";
+
+// `field`, its order served by an index on (the field, id).
+constexpr Field sort_indexed(Field field) {
+  field.sorting = Sorting::indexed;
+  return field;
+}
 
 // An index on one column, or on one SQL expression.
 struct IndexSpec {

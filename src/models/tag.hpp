@@ -31,11 +31,12 @@ struct Entity<Tag> {
             .min_length = 1,
             .max_length = 64,
             .check = check_single_spaced,
+            .sorting = Sorting::yes,
             .description = "unique regardless of case; white space around it is dropped, and "
                            "inside it only single spaces are allowed",
             .example = R"("home")"},
-      created_at_field,
-      updated_at_field,
+      sort_indexed(created_at_field),
+      sort_indexed(updated_at_field),
   };
   // Unique regardless of case, as emails are.
   static constexpr std::array indexes = {

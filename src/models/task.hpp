@@ -46,10 +46,13 @@ struct Entity<Task> {
             .min_length = 1,
             .max_length = 10000,
             .check = check_not_only_white_space,
+            .sorting = Sorting::yes,
+            .sort_prefix = 255,
             .example = R"("write the report")"},
       Field{.name = "done",
             .type = FieldType::boolean,
             .default_json = "false",
+            .sorting = Sorting::yes,
             .description = "left out on create: false; left out on replace: unchanged",
             .example = "false"},
       Field{.name = "user_id",
@@ -61,6 +64,7 @@ struct Entity<Task> {
       Field{.name = "due_at",
             .type = FieldType::timestamp,
             .nullable = true,
+            .sorting = Sorting::yes,
             .description = "when the task is due, if ever; null clears it",
             .example = R"("2026-12-24T18:00:00.000000Z")"},
       Field{.name = "tags",
@@ -71,7 +75,9 @@ struct Entity<Task> {
             .description = "the names of the task's tags, sorted regardless of case; in a body, "
                            "names no tag has are created, and the list replaces the task's tags",
             .example = R"(["home", "urgent"])"},
-      created_at_field,
+      // created_at alone of the times has an index of its own: every index is written by every
+      // POST /tasks, and one on updated_at by every update too (docs/performance.md, Sorting).
+      sort_indexed(created_at_field),
       updated_at_field,
   };
   static constexpr std::array indexes = {

@@ -32,6 +32,7 @@ struct Entity<User> {
             .trimmed = true,
             .min_length = 1,
             .max_length = 255,
+            .sorting = Sorting::yes,
             .description = "white space around it is dropped",
             .example = R"("Ada Lovelace")"},
       Field{
@@ -39,10 +40,11 @@ struct Entity<User> {
           .required = true,
           .max_length = 254,
           .check = check_email,
+          .sorting = Sorting::yes,
           .description = "unique regardless of case; one @ with text on both sides, no white space",
           .example = R"("ada@example.com")"},
-      created_at_field,
-      updated_at_field,
+      sort_indexed(created_at_field),
+      sort_indexed(updated_at_field),
   };
   // Emails are unique regardless of case: an index on the expression, which a unique constraint
   // cannot be.

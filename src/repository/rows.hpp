@@ -133,15 +133,27 @@ PageOf<T> page_of(Rows& rows, std::size_t limit, Decode decode) {
   return page;
 }
 
-inline Arg after(Page page) {
+inline Arg after(const Page& page) {
   return {"after", page.after};
 }
-inline Arg fetch_limit(Page page) {
+inline Arg fetch_limit(const Page& page) {
   return {"limit", static_cast<std::int64_t>(page.limit + 1)};
 }
 
+// The values of the cursor's key, :cursor_0 … (sql::sort_order).
+inline void add_cursor(std::vector<Arg>& args, const Page& page) {
+  static const std::array<std::string, models::max_sort_fields + 1> names = [] {
+    std::array<std::string, models::max_sort_fields + 1> out;
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = cursor_parameter(i);
+    return out;
+  }();
+  for (std::size_t i = 0; i < page.cursor.size() && i < names.size(); ++i) {
+    args.push_back({names[i], Value(page.cursor[i])});
+  }
+}
+
 // How a list reads: with its count, in one snapshot.
-inline store::Access page_access(Page page) {
+inline store::Access page_access(const Page& page) {
   return page.count ? store::Access::snapshot : store::Access::read;
 }
 
@@ -166,19 +178,20 @@ std::vector<Value> count_args(const Sql& sql, const models::FilterValues<T>& val
   return bind(sql, std::span<Arg>(args));
 }
 
-// The arguments of a page of T by `sql`: T's filters by their parameter names, the keyset, the
-// limit, and the record the page is of (:user_id, :tag_id), if any.
+// The arguments of a page of T by `sql`: T's filters by their parameter names, the keyset (after=
+// or the cursor's key), the limit, and the record the page is of (:user_id, :tag_id), if any.
 template <class T>
-std::vector<Value> page_args(const Sql& sql, const models::FilterValues<T>& values, Page page,
-                             std::optional<Arg> of = std::nullopt) {
+std::vector<Value> page_args(const Sql& sql, const models::FilterValues<T>& values,
+                             const Page& page, std::optional<Arg> of = std::nullopt) {
   std::vector<Arg> args = filter_args<T>(values);
   args.push_back(after(page));
+  add_cursor(args, page);
   args.push_back(fetch_limit(page));
   if (of) args.push_back(std::move(*of));
   return bind(sql, std::span<Arg>(args));
 }
 
-inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Page page,
+inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, const Page& page,
                                     std::optional<Arg> of) {
   return page_args<models::Task>(sql, filter.values, page, std::move(of));
 }
@@ -188,11 +201,12 @@ inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, Pa
 namespace usertasks::repository {
 
 template <class T, class R, class Decode>
-awaitable<PageOf<R>> Store::counted_page(Connection& c, const Sql& page, const Sql& count,
-                                         const models::FilterValues<T>& filter, Page keyset,
+awaitable<PageOf<R>> Store::counted_page(Connection& c, Paged list, const Sql& count,
+                                         const models::FilterValues<T>& filter, const Page& keyset,
                                          Decode decode) {
-  std::vector<Value> values = rows::page_args<T>(page, filter, keyset);
-  Rows rows = co_await exec(c, page, std::move(values));
+  const PageSql page = page_statement(list, keyset.sort, keyset.cursor.empty());
+  std::vector<Value> values = rows::page_args<T>(page.get(), filter, keyset);
+  Rows rows = co_await exec(c, page.get(), std::move(values));
   PageOf<R> result = rows::page_of<R>(rows, keyset.limit, decode);
   if (keyset.count) {
     std::vector<Value> counted = rows::count_args<T>(count, filter);

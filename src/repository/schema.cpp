@@ -1,5 +1,9 @@
 #include "repository/schema.hpp"
 
+#include <fmt/format.h>
+
+#include <stdexcept>
+
 #include "models/models.hpp"
 #include "repository/idempotency.hpp"
 
@@ -82,6 +86,21 @@ migrate::Column version_column() {
   return c;
 }
 
+// The index that serves the orders of sort=FIELD and sort=-FIELD (models::Sorting::indexed): on
+// (the field, id), which the order's keyset compares as one row value. On plain columns only, so
+// that it reads the same on both databases: a text order compares in byte order, which PostgreSQL
+// indexes only with COLLATE "C", and a nullable one through COALESCE.
+migrate::Index sort_index(std::string_view table, const Field& f) {
+  if (f.type == FieldType::text || f.type == FieldType::names || f.nullable) {
+    throw std::logic_error("an index serves the order of a plain column only");
+  }
+  migrate::Index index;
+  index.name = fmt::format("{}_{}_id_idx", table, f.name);
+  index.table = table;
+  index.columns = {std::string(f.name), "id"};
+  return index;
+}
+
 template <class T>
 void declare(migrate::Schema& schema) {
   using E = models::Entity<T>;
@@ -97,6 +116,11 @@ void declare(migrate::Schema& schema) {
   }
   table.columns.push_back(version_column());
   schema.tables.push_back(std::move(table));
+  for (const Field& f : E::fields) {
+    if (f.sorting == models::Sorting::indexed && f.type != FieldType::id) {
+      schema.indexes.push_back(sort_index(E::table, f));
+    }
+  }
   for (const models::IndexSpec& index : E::indexes) {
     migrate::Index i;
     i.name = index.name;

@@ -66,7 +66,8 @@ std::string typed(Dialect dialect, std::string_view name, FieldType type) {
 
 }  // namespace
 
-Sql::Sql(std::string_view name, const std::function<std::string(Dialect)>& render) : name_(name) {
+Sql::Sql(std::string_view name, const std::function<std::string(Dialect)>& render, bool kept)
+    : name_(name) {
   postgresql_ = number_placeholders(render(Dialect::postgresql), parameters_);
   std::vector<std::string> sqlite_parameters;
   sqlite_ = number_placeholders(render(Dialect::sqlite), sqlite_parameters);
@@ -74,7 +75,7 @@ Sql::Sql(std::string_view name, const std::function<std::string(Dialect)>& rende
     throw std::logic_error(fmt::format("statement {}: the dialects' parameters differ", name_));
   }
   if (sqlite_ == postgresql_) sqlite_.clear();
-  statement_ = store::Statement{name_, postgresql_, sqlite_};
+  statement_ = store::Statement{name_, postgresql_, sqlite_, kept};
 }
 
 std::vector<Value> bind(const Sql& sql, std::span<Arg> args) {
@@ -247,6 +248,93 @@ std::string filters(Dialect dialect, std::string_view table,
                    field.name, op);
   }
   return out;
+}
+
+std::string sort_expression(Dialect dialect, const Field& field, std::string_view prefix) {
+  const std::string column = fmt::format("{}{}", prefix, field.name);
+  if (field.type == FieldType::text) {
+    std::string text = field.sort_prefix == 0
+                           ? column
+                           : fmt::format("substr({}, 1, {})", column, field.sort_prefix);
+    if (dialect == Dialect::postgresql) text += " COLLATE \"C\"";
+    return text;
+  }
+  // 'infinity' is after every time on both: PostgreSQL's timestamptz infinity, and on SQLite after
+  // every RFC 3339 text, which starts with a digit.
+  if (field.nullable) return fmt::format("COALESCE({}, 'infinity')", column);
+  return column;
+}
+
+PageOrder id_order(std::string_view id) {
+  return {fmt::format("{} > :after", id), std::string(id)};
+}
+
+std::string cursor_parameter(std::size_t i) {
+  return fmt::format("cursor_{}", i);
+}
+
+namespace {
+
+// The value of key `i` of a cursor, as sort_expression compares its field.
+std::string cursor_value(Dialect dialect, const Field& field, std::size_t i) {
+  const std::string value = typed(dialect, cursor_parameter(i), field.type);
+  if (field.nullable) return fmt::format("COALESCE({}, 'infinity')", value);
+  return value;
+}
+
+// "a" for one item, "(a, b)" for several: a row value.
+std::string row(const std::vector<std::string>& items) {
+  if (items.size() == 1) return items.front();
+  std::string out = "(";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ", ";
+    out += item;
+  }
+  return out + ")";
+}
+
+}  // namespace
+
+PageOrder sort_order(Dialect dialect, std::span<const Field> fields, const models::Sort& sort,
+                     bool first, std::string_view prefix) {
+  struct Run {
+    std::vector<std::string> columns;
+    std::vector<std::string> values;
+    bool descending = false;
+  };
+  std::vector<Run> runs;  // the keys, by runs of one direction
+  PageOrder order;
+  for (std::size_t i = 0; i < sort.keys.size(); ++i) {
+    const models::SortKey& key = sort.keys[i];
+    const Field& field = fields[key.field];
+    std::string column = sort_expression(dialect, field, prefix);
+    if (!order.by.empty()) order.by += ", ";
+    order.by += fmt::format("{} {}", column, key.descending ? "DESC" : "ASC");
+    if (runs.empty() || runs.back().descending != key.descending)
+      runs.push_back({{}, {}, key.descending});
+    runs.back().columns.push_back(std::move(column));
+    runs.back().values.push_back(cursor_value(dialect, field, i));
+  }
+  if (first) {
+    order.after = "true";
+    return order;
+  }
+  // After the key: past it on the first run, or equal there and after it on the rest.
+  for (std::size_t i = runs.size(); i-- > 0;) {
+    const Run& r = runs[i];
+    const std::string past =
+        fmt::format("{} {} {}", row(r.columns), r.descending ? "<" : ">", row(r.values));
+    order.after = order.after.empty() ? past
+                                      : fmt::format("({} OR ({} = {} AND {}))", past,
+                                                    row(r.columns), row(r.values), order.after);
+  }
+  // The bound of the first run alone, which an index on its columns can start from.
+  if (runs.size() > 1) {
+    const Run& r = runs.front();
+    order.after = fmt::format("{} {}= {} AND {}", row(r.columns), r.descending ? "<" : ">",
+                              row(r.values), order.after);
+  }
+  return order;
 }
 
 }  // namespace usertasks::repository

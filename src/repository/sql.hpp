@@ -12,6 +12,7 @@
 
 #include "models/entity.hpp"
 #include "models/models.hpp"
+#include "models/sort.hpp"
 #include "store/database.hpp"
 
 namespace usertasks::repository {
@@ -22,7 +23,8 @@ using store::Value;
 class Sql {
  public:
   // `render` writes the statement for a dialect; it is called once for each.
-  Sql(std::string_view name, const std::function<std::string(Dialect)>& render);
+  // `kept`: prepared once per connection and kept (store::Statement::kept).
+  Sql(std::string_view name, const std::function<std::string(Dialect)>& render, bool kept = true);
   Sql(const Sql&) = delete;
   Sql& operator=(const Sql&) = delete;
 
@@ -112,6 +114,27 @@ std::string update(Dialect dialect, std::string_view table, std::span<const mode
 std::string filters(Dialect dialect, std::string_view table,
                     std::span<const models::FilterSpec> filters,
                     std::span<const models::Field> fields, std::string_view alias = {});
+
+// A field as an order compares it, its column named `prefix` + name: text in byte order
+// (PostgreSQL: COLLATE "C"; SQLite's default, BINARY), cut to its sort_prefix; a nullable time
+// after every time (COALESCE(…, 'infinity')); the others as they are.
+std::string sort_expression(Dialect dialect, const models::Field& field, std::string_view prefix);
+
+// How a page of a list reads its records in an order: the condition on the records after the
+// previous page's last one, and the ORDER BY list.
+struct PageOrder {
+  std::string after;
+  std::string by;
+};
+// The id order, by the column `id` (the keyset :after).
+PageOrder id_order(std::string_view id);
+// `sort` (not the id order) over the columns named `prefix` + field name: the first page
+// (`after` is "true") or a page after the key in :cursor_0, :cursor_1, … (a value per key). Keys of
+// one direction in a row compare as one row value, so that an index on them serves the range.
+PageOrder sort_order(Dialect dialect, std::span<const models::Field> fields,
+                     const models::Sort& sort, bool first, std::string_view prefix);
+// The name of the placeholder of key `i` of a cursor.
+std::string cursor_parameter(std::size_t i);
 
 template <class T>
 std::string insert(Dialect dialect) {

@@ -23,4 +23,10 @@ inline Text per_dialect(std::string postgresql, std::string sqlite) {
   };
 }
 
+// The id of the tag named by the first name of the JSON array :tag (tag=), by its lower case.
+inline std::string first_tag_id(Dialect d) {
+  return fmt::format("(SELECT id FROM tags WHERE lower(name) = lower({}))",
+                     first_json_value(d, "tag"));
+}
+
 }  // namespace usertasks::repository::sql

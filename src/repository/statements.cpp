@@ -10,65 +10,6 @@ using models::User;
 
 namespace {
 
-// The pages of tasks: after the keyset, of one user or of all, passing the Task's filters.
-std::string user_tasks_page_text(Dialect d) {
-  return fmt::format(
-      "SELECT u.id, {} FROM users u LEFT JOIN tasks t ON t.user_id = u.id AND t.id > :after{} "
-      "WHERE u.id = :user_id ORDER BY t.id LIMIT :limit",
-      columns<Task>(d, "t"), filters<Task>(d, "t"));
-}
-
-std::string tasks_page_text(Dialect d) {
-  return fmt::format("SELECT {} FROM tasks WHERE id > :after{} ORDER BY id LIMIT :limit",
-                     columns<Task>(d), filters<Task>(d));
-}
-
-std::string tasks_page_of_user_text(Dialect d) {
-  return fmt::format(
-      "SELECT {} FROM tasks WHERE user_id = :user_id AND id > :after{} ORDER BY id LIMIT :limit",
-      columns<Task>(d), filters<Task>(d));
-}
-
-std::string tasks_with_user_page_text(Dialect d) {
-  return fmt::format(
-      "SELECT {}, {} FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id > :after{} "
-      "ORDER BY t.id LIMIT :limit",
-      columns<Task>(d, "t"), columns<User>(d, "u"), filters<Task>(d, "t"));
-}
-
-std::string tasks_with_user_page_of_user_text(Dialect d) {
-  return fmt::format(
-      "SELECT {}, {} FROM tasks t JOIN users u ON u.id = t.user_id "
-      "WHERE t.user_id = :user_id AND t.id > :after{} ORDER BY t.id LIMIT :limit",
-      columns<Task>(d, "t"), columns<User>(d, "u"), filters<Task>(d, "t"));
-}
-
-// The pages of all tasks that carry the tags :tag names, walked from the links of its first name in
-// task order (task_tags' index on tag_id, task_id), so that LIMIT ends the walk: a list of every
-// task that filtered them one by one would read every link or every task. The tag filter then
-// checks each for all the names. Put the rarest name first.
-std::string first_tag_id(Dialect d) {
-  return fmt::format("(SELECT id FROM tags WHERE lower(name) = lower({}))",
-                     first_json_value(d, "tag"));
-}
-
-std::string first_tag_links(Dialect d) {
-  return fmt::format("WHERE l.tag_id = {} AND l.task_id > :after{} ORDER BY l.task_id LIMIT :limit",
-                     first_tag_id(d), filters<Task>(d, "t"));
-}
-
-std::string tasks_page_tagged_text(Dialect d) {
-  return fmt::format("SELECT {} FROM task_tags l JOIN tasks t ON t.id = l.task_id {}",
-                     columns<Task>(d, "t"), first_tag_links(d));
-}
-
-std::string tasks_with_user_page_tagged_text(Dialect d) {
-  return fmt::format(
-      "SELECT {}, {} FROM task_tags l JOIN tasks t ON t.id = l.task_id "
-      "JOIN users u ON u.id = t.user_id {}",
-      columns<Task>(d, "t"), columns<User>(d, "u"), first_tag_links(d));
-}
-
 // The counts of the same lists (Prefer: count=exact): the records the filters match, whatever
 // the page, by the same filters and walked from the same index as the pages.
 std::string tasks_count_text(Dialect d) {
@@ -120,12 +61,6 @@ std::string tasks_insert_many_text(Dialect d) {
 
 const Sql ping{"ping", same("SELECT 1")};
 
-const Sql users_page{"users_page", [](Dialect d) {
-                       return fmt::format(
-                           "SELECT {} FROM users WHERE id > :after{} ORDER BY id LIMIT :limit",
-                           columns<User>(d), filters<User>(d));
-                     }};
-
 const Sql users_count{"users_count", [](Dialect d) {
                         return fmt::format("SELECT count(*) FROM users WHERE true{}",
                                            filters<User>(d));
@@ -144,16 +79,7 @@ const Sql user_update{"user_update", update<User>};
 const Sql user_delete{"user_delete", remove<User>};
 const Sql user_validator{"user_validator", validator<User>};
 
-// No row at all means no such user; a row with a NULL task means a user without (more) tasks.
-const Sql user_tasks_page{"user_tasks_page", user_tasks_page_text};
-const Sql tasks_page{"tasks_page", tasks_page_text};
-const Sql tasks_page_of_user{"tasks_page_of_user", tasks_page_of_user_text};
-const Sql tasks_with_user_page{"tasks_with_user_page", tasks_with_user_page_text};
-const Sql tasks_with_user_page_of_user{"tasks_with_user_page_of_user",
-                                       tasks_with_user_page_of_user_text};
-const Sql tasks_page_tagged{"tasks_page_tagged", tasks_page_tagged_text};
-const Sql tasks_with_user_page_tagged{"tasks_with_user_page_tagged",
-                                      tasks_with_user_page_tagged_text};
+// The pages (users_page, tasks_page, …) are in page_statements.cpp.
 
 const Sql tasks_count{"tasks_count", tasks_count_text};
 const Sql tasks_count_of_user{"tasks_count_of_user", tasks_count_of_user_text};

@@ -45,23 +45,24 @@ awaitable<std::int64_t> Store::exec_count(Connection& c, const Sql& sql,
   co_return rows.front().integer(0);
 }
 
-const Sql& Store::PageStatements::of(const TaskFilter& filter) const {
+Paged Store::PageLists::of(const TaskFilter& filter) const {
   return filter.user_id ? of_user : filter.tagged() ? tagged : all;
 }
 
 // A page of tasks, of every user or of the one the filter names, and passing the Task's filters.
-awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, Page page,
-                                 const PageStatements& statements) {
-  const Sql& sql = statements.of(filter);
+awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, const Page& page,
+                                 const PageLists& lists) {
+  const PageSql sql = page_statement(lists.of(filter), page.sort, page.cursor.empty());
   std::optional<Arg> user;
   if (filter.user_id) user = arg("user_id", *filter.user_id);
-  std::vector<Value> values = page_args(sql, filter, page, std::move(user));
-  co_return co_await exec(c, sql, std::move(values));
+  std::vector<Value> values = page_args(sql.get(), filter, page, std::move(user));
+  co_return co_await exec(c, sql.get(), std::move(values));
 }
 
 awaitable<std::int64_t> Store::count_tasks(Connection& c, const TaskFilter& filter) {
-  const PageStatements counts{sql::tasks_count, sql::tasks_count_of_user, sql::tasks_count_tagged};
-  const Sql& sql = counts.of(filter);
+  const Sql& sql = filter.user_id    ? sql::tasks_count_of_user
+                   : filter.tagged() ? sql::tasks_count_tagged
+                                     : sql::tasks_count;
   std::optional<Arg> user;
   if (filter.user_id) user = arg("user_id", *filter.user_id);
   std::vector<Value> values = count_args<Task>(sql, filter.values, std::move(user));
@@ -132,8 +133,7 @@ awaitable<std::optional<Failure>> Store::remove(const Sql& sql, std::int64_t id,
 awaitable<PageOf<User>> Store::list_users(models::FilterValues<User> filter, Page page) {
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<User>> {
-        co_return co_await counted_page<User, User>(c, sql::users_page, sql::users_count, filter,
-                                                    page,
+        co_return co_await counted_page<User, User>(c, Paged::users, sql::users_count, filter, page,
                                                     [](Row& r) { return decode<User>(r, 0); });
       });
 }
@@ -143,7 +143,7 @@ awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(models::FilterValu
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<UserWithTasks>> {
         auto result = co_await counted_page<User, UserWithTasks>(
-            c, sql::users_page, sql::users_count, filter, page, [](Row& r) {
+            c, Paged::users, sql::users_count, filter, page, [](Row& r) {
               return UserWithTasks{decode<User>(r, 0), {}};
             });
         if (result.items.empty()) co_return result;
@@ -156,14 +156,19 @@ awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(models::FilterValu
         ids += ']';
         std::vector<Value> of_users = bind(sql::tasks_of_users, arg("ids", std::move(ids)));
         Rows task_rows = co_await exec(c, sql::tasks_of_users, std::move(of_users));
-        // The page is ordered by id, so each task finds its user by binary search.
+        // Each task finds its user by binary search over the page's ids (in any order: sort=).
+        std::vector<std::pair<std::int64_t, std::size_t>> by_id;
+        by_id.reserve(result.items.size());
+        for (std::size_t i = 0; i < result.items.size(); ++i) {
+          by_id.emplace_back(result.items[i].user.id, i);
+        }
+        std::ranges::sort(by_id);
         for (Row& r : task_rows) {
           Task task = decode<Task>(r, 0);
-          auto it = std::lower_bound(
-              result.items.begin(), result.items.end(), task.user_id,
-              [](const UserWithTasks& u, std::int64_t id) { return u.user.id < id; });
-          if (it != result.items.end() && it->user.id == task.user_id) {
-            it->tasks.push_back(std::move(task));
+          auto it = std::lower_bound(by_id.begin(), by_id.end(), task.user_id,
+                                     [](const auto& u, std::int64_t id) { return u.first < id; });
+          if (it != by_id.end() && it->first == task.user_id) {
+            result.items[it->second].tasks.push_back(std::move(task));
           }
         }
         co_return result;
@@ -222,16 +227,17 @@ awaitable<std::optional<Failure>> Store::delete_user(std::int64_t id, const Prec
 
 awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_id,
                                                               TaskFilter filter, Page page) {
-  co_return co_await tasks_of(sql::user_tasks_page, sql::tasks_count_of_user,
-                              arg("user_id", user_id), filter, page);
+  co_return co_await tasks_of(Paged::user_tasks, sql::tasks_count_of_user, arg("user_id", user_id),
+                              filter, page);
 }
 
-awaitable<std::optional<PageOf<Task>>> Store::tasks_of(const Sql& sql, const Sql& count, Arg owner,
-                                                       const TaskFilter& filter, Page page) {
+awaitable<std::optional<PageOf<Task>>> Store::tasks_of(Paged list, const Sql& count, Arg owner,
+                                                       const TaskFilter& filter, const Page& page) {
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
-        std::vector<Value> values = page_args(sql, filter, page, owner);
-        Rows rows = co_await exec(c, sql, std::move(values));
+        const PageSql sql = page_statement(list, page.sort, page.cursor.empty());
+        std::vector<Value> values = page_args(sql.get(), filter, page, owner);
+        Rows rows = co_await exec(c, sql.get(), std::move(values));
         if (rows.empty()) co_return std::nullopt;  // no such record: nothing to count
         PageOf<Task> result;
         if (!rows.front().is_null(1)) {
@@ -249,9 +255,8 @@ awaitable<PageOf<Task>> Store::list_tasks(TaskFilter filter, Page page) {
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<Task>> {
         // Not a braced argument of the awaited call: GCC 12 miscompiles those in coroutines.
-        const PageStatements statements{sql::tasks_page, sql::tasks_page_of_user,
-                                        sql::tasks_page_tagged};
-        Rows rows = co_await exec_page(c, filter, page, statements);
+        const PageLists lists{Paged::tasks, Paged::tasks_of_user, Paged::tasks_tagged};
+        Rows rows = co_await exec_page(c, filter, page, lists);
         auto result = page_of<Task>(rows, page.limit, [](Row& r) { return decode<Task>(r, 0); });
         if (page.count) result.total = co_await count_tasks(c, filter);
         co_return result;
@@ -261,10 +266,9 @@ awaitable<PageOf<Task>> Store::list_tasks(TaskFilter filter, Page page) {
 awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, Page page) {
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<TaskWithUser>> {
-        const PageStatements statements{sql::tasks_with_user_page,
-                                        sql::tasks_with_user_page_of_user,
-                                        sql::tasks_with_user_page_tagged};
-        Rows rows = co_await exec_page(c, filter, page, statements);
+        const PageLists lists{Paged::tasks_with_user, Paged::tasks_with_user_of_user,
+                              Paged::tasks_with_user_tagged};
+        Rows rows = co_await exec_page(c, filter, page, lists);
         auto result = page_of<TaskWithUser>(rows, page.limit, [](Row& r) {
           return TaskWithUser{decode<Task>(r, 0), decode<User>(r, column_count<Task>)};
         });

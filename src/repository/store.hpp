@@ -11,7 +11,9 @@
 
 #include "models/etag.hpp"
 #include "models/models.hpp"
+#include "models/sort.hpp"
 #include "models/validation.hpp"
+#include "repository/page_statements.hpp"
 #include "repository/sql.hpp"
 #include "store/database.hpp"
 
@@ -56,8 +58,12 @@ struct Versioned {
 struct Page {
   static constexpr std::size_t default_limit = 100;
   static constexpr std::size_t max_limit = 1000;
-  std::int64_t after = 0;  // keyset: items with id > after
+  std::int64_t after = 0;  // keyset of the id order: items with id > after
   std::size_t limit = default_limit;
+  // The order (sort=); the id order when it has no keys. In another order, the key of the record
+  // the page starts after (a value per key, the cursor's); none on the first page.
+  models::Sort sort;
+  std::vector<models::Scalar> cursor;
   // Also count the records the list's filters match, whatever the page: one more statement, in
   // one snapshot with the page's (store::Access::snapshot).
   bool count = false;
@@ -149,27 +155,27 @@ class Store {
   // A page of the tasks of one record (a user, a tag) by `sql`, which answers no row when the
   // record does not exist (nullopt) and one with a NULL task when it has no (more) tasks.
   // `count` counts them all (Page::count).
-  awaitable<std::optional<PageOf<models::Task>>> tasks_of(const Sql& sql, const Sql& count,
-                                                          Arg owner, const TaskFilter& filter,
-                                                          Page page);
-  // The statements of one kind of page of every user's tasks: all of them, one user's (user_id=),
-  // and those carrying tags (tag=) without user_id=.
-  struct PageStatements {
-    const Sql& all;
-    const Sql& of_user;
-    const Sql& tagged;
+  awaitable<std::optional<PageOf<models::Task>>> tasks_of(Paged list, const Sql& count, Arg owner,
+                                                          const TaskFilter& filter,
+                                                          const Page& page);
+  // The lists of one kind of page of every user's tasks: all of them, one user's (user_id=), and
+  // those carrying tags (tag=) without user_id=.
+  struct PageLists {
+    Paged all;
+    Paged of_user;
+    Paged tagged;
     // The one of them that reads the tasks `filter` asks for.
-    [[nodiscard]] const Sql& of(const TaskFilter& filter) const;
+    [[nodiscard]] Paged of(const TaskFilter& filter) const;
   };
-  awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, Page page,
-                            const PageStatements& statements);
+  awaitable<Rows> exec_page(Connection& c, const TaskFilter& filter, const Page& page,
+                            const PageLists& lists);
   // The number of tasks the filter matches, by the count statement of the page exec_page reads.
   awaitable<std::int64_t> count_tasks(Connection& c, const TaskFilter& filter);
   // A page of T's records by `page`, each decoded as R by `decode`, and when the page asks for it
   // the number of records the filter matches, by `count`.
   template <class T, class R, class Decode>
-  awaitable<PageOf<R>> counted_page(Connection& c, const Sql& page, const Sql& count,
-                                    const models::FilterValues<T>& filter, Page keyset,
+  awaitable<PageOf<R>> counted_page(Connection& c, Paged list, const Sql& count,
+                                    const models::FilterValues<T>& filter, const Page& keyset,
                                     Decode decode);
   // What a write does in its transaction after its statement, with the record it wrote.
   template <class T>

@@ -17,16 +17,6 @@ std::string tags_named(Dialect d) {
                      json_values(d, "names"));
 }
 
-// A page of the tasks carrying a tag, and whether the tag exists, in one statement: no row at
-// all means no such tag; one row with a NULL task, a tag without (more) tasks.
-std::string tag_tasks_page_text(Dialect d) {
-  return fmt::format(
-      "SELECT g.id, s.* FROM tags g LEFT JOIN (SELECT {} FROM task_tags l "
-      "JOIN tasks t ON t.id = l.task_id WHERE l.tag_id = :tag_id AND l.task_id > :after{} "
-      "ORDER BY l.task_id LIMIT :limit) s ON true WHERE g.id = :tag_id ORDER BY s.id",
-      columns<Task>(d, "t"), filters<Task>(d, "t"));
-}
-
 // Creates the tags of :names that do not exist yet; a name that another transaction creates at the
 // same time is left to it (its insert waits for that one's end). In the order of the names' lower
 // case, whatever the list's: two transactions naming the same new tags in other orders would
@@ -43,12 +33,6 @@ std::string tags_insert_missing_text(Dialect d) {
 }
 
 }  // namespace
-
-const Sql tags_page{"tags_page", [](Dialect d) {
-                      return fmt::format(
-                          "SELECT {} FROM tags WHERE id > :after{} ORDER BY id LIMIT :limit",
-                          columns<Tag>(d), filters<Tag>(d));
-                    }};
 
 const Sql tags_count{"tags_count", [](Dialect d) {
                        return fmt::format("SELECT count(*) FROM tags WHERE true{}",
@@ -72,7 +56,6 @@ const Sql tag_claim{"tag_claim", [](Dialect d) {
                           if_match(d, "tags", embedded<Tag>(d, "tags")));
                     }};
 const Sql tag_validator{"tag_validator", validator<Tag>};
-const Sql tag_tasks_page{"tag_tasks_page", tag_tasks_page_text};
 
 const Sql tag_tasks_count{"tag_tasks_count", [](Dialect d) {
                             return fmt::format(

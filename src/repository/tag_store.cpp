@@ -59,7 +59,7 @@ awaitable<std::vector<std::string>> Store::set_task_tags(Connection& c, std::int
 awaitable<PageOf<Tag>> Store::list_tags(models::FilterValues<Tag> filter, Page page) {
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<PageOf<Tag>> {
-        co_return co_await counted_page<Tag, Tag>(c, sql::tags_page, sql::tags_count, filter, page,
+        co_return co_await counted_page<Tag, Tag>(c, Paged::tags, sql::tags_count, filter, page,
                                                   [](Row& r) { return decode<Tag>(r, 0); });
       });
 }
@@ -106,8 +106,8 @@ awaitable<std::optional<Failure>> Store::delete_tag(std::int64_t id, const Preco
 
 awaitable<std::optional<PageOf<Task>>> Store::list_tag_tasks(std::int64_t tag_id, TaskFilter filter,
                                                              Page page) {
-  co_return co_await tasks_of(sql::tag_tasks_page, sql::tag_tasks_count, arg("tag_id", tag_id),
-                              filter, page);
+  co_return co_await tasks_of(Paged::tag_tasks, sql::tag_tasks_count, arg("tag_id", tag_id), filter,
+                              page);
 }
 
 awaitable<Outcome<bool>> Store::add_task_tag(std::int64_t task_id, std::string name) {

@@ -162,6 +162,19 @@ Response created(std::string body, std::string location) {
   return res;
 }
 
+namespace {
+
+// The value of a query parameter given once; nullptr when absent.
+const std::string* query_value(const http::Query& query, std::string_view name) {
+  for (const http::QueryParam& p : query) {
+    if (p.name == name) return &p.value;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+template <class T>
 repository::Page read_page(const Exchange& ex, http::QueryReader& reader) {
   using repository::Page;
   Page page;
@@ -169,8 +182,37 @@ repository::Page read_page(const Exchange& ex, http::QueryReader& reader) {
   page.limit = static_cast<std::size_t>(
       reader.integer("limit", 1, Page::max_limit, static_cast<std::int64_t>(Page::default_limit)));
   page.after = reader.integer("after", 0, std::numeric_limits<std::int64_t>::max(), 0);
+  const bool after = query_value(ex.query, "after") != nullptr;
+  const std::string* cursor = query_value(ex.query, "cursor");
+  if (const std::string* sort = query_value(ex.query, "sort")) {
+    auto parsed = models::parse_sort<T>(*sort);
+    if (auto* problem = std::get_if<std::string>(&parsed)) {
+      reader.fail("sort", std::move(*problem));
+      return page;
+    }
+    page.sort = std::move(std::get<models::Sort>(parsed));
+  }
+  if (cursor != nullptr && after) {
+    reader.fail("cursor", "cannot be given with after: the cursor says where the page starts");
+  } else if (after && !page.sort.by_id()) {
+    reader.fail("after",
+                "pages the id order only; in another order follow the next link (cursor=)");
+  } else if (cursor != nullptr) {
+    auto key = models::read_cursor<T>(page.sort, *cursor);
+    if (auto* problem = std::get_if<std::string>(&key)) {
+      reader.fail("cursor", std::move(*problem));
+    } else if (page.sort.by_id()) {
+      page.after = std::get<std::int64_t>(std::get<0>(key).front());
+    } else {
+      page.cursor = std::move(std::get<0>(key));
+    }
+  }
   return page;
 }
+
+template repository::Page read_page<models::User>(const Exchange&, http::QueryReader&);
+template repository::Page read_page<models::Task>(const Exchange&, http::QueryReader&);
+template repository::Page read_page<models::Tag>(const Exchange&, http::QueryReader&);
 
 namespace {
 
@@ -238,7 +280,7 @@ repository::TaskFilter read_task_filter(http::QueryReader& reader) {
 }
 
 Response page_response(const Exchange& ex, std::string items, bool more, std::size_t limit,
-                       std::int64_t last_id, std::optional<std::int64_t> total) {
+                       const NextPage& next, std::optional<std::int64_t> total) {
   Response res = http::json_text_response(Status::ok, std::move(items));
   // Whether the answer has a count depends on Prefer: a cache must tell the two apart.
   res.set(http::Field::vary, "Prefer");
@@ -249,7 +291,7 @@ Response page_response(const Exchange& ex, std::string items, bool more, std::si
   if (more) {
     const std::string target =
         http::next_page_target(http::split_target(ex.request.target()).path, ex.query,
-                               static_cast<std::int64_t>(limit), last_id);
+                               static_cast<std::int64_t>(limit), next.parameter, next.value);
     res.set(http::Field::link, fmt::format("<{}>; rel=\"next\"", target));
   }
   return res;

@@ -13,6 +13,7 @@
 #include "http/query.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
+#include "models/sort.hpp"
 #include "models/validation.hpp"
 #include "repository/store.hpp"
 #include "resources/idempotency.hpp"
@@ -94,8 +95,10 @@ auto read_body(const Exchange& ex, Validate validate) -> std::variant<
   return std::move(std::get<0>(input));
 }
 
-// limit and after from the query (repository::Page's bounds); count when the request prefers an
-// exact count (Prefer: count=exact).
+// limit, after, sort (against T's sortable fields) and cursor from the query (repository::Page's
+// bounds); count when the request prefers an exact count (Prefer: count=exact). A cursor pages
+// the order it was made for; after= the id order alone, and not with a cursor.
+template <class T>
 repository::Page read_page(const Exchange& ex, http::QueryReader& reader);
 // The filters of T's lists from the query (a bad value is the reader's problem).
 template <class T>
@@ -103,11 +106,23 @@ models::FilterValues<T> read_filters(http::QueryReader& reader);
 // The Task's filters from the query.
 repository::TaskFilter read_task_filter(http::QueryReader& reader);
 
-// A 200 list answer; when `more`, a Link to the next page that keeps the other query parameters;
-// with a `total` (Page::count), X-Total-Count and Preference-Applied. `items` is the serialized
-// array (models::json_array).
+// Where the page after one starts: after=ID of its last record in the id order, cursor= with the
+// last record's key in another.
+struct NextPage {
+  std::string_view parameter = "after";
+  std::string value = "0";
+};
+template <class T>
+NextPage next_page(const repository::Page& page, const T& last) {
+  if (page.sort.by_id()) return {"after", std::to_string(last.id)};
+  return {"cursor", models::make_cursor(page.sort, last)};
+}
+
+// A 200 list answer; when `more`, a Link to the next page (`next`) that keeps the other query
+// parameters; with a `total` (Page::count), X-Total-Count and Preference-Applied. `items` is the
+// serialized array (models::json_array).
 Response page_response(const Exchange& ex, std::string items, bool more, std::size_t limit,
-                       std::int64_t last_id, std::optional<std::int64_t> total);
+                       const NextPage& next, std::optional<std::int64_t> total);
 
 // Resource registration, one function per resource file.
 void add_user_routes(Api& api);

@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "models/sort.hpp"
 #include "repository/store.hpp"
 
 namespace usertasks::resources {
@@ -89,8 +90,33 @@ std::vector<http::QueryParameter> paging() {
             {"maximum", Page::max_limit},
             {"default", Page::default_limit}}},
           {"after",
-           "return items whose id is greater (keyset paging; see the Link header)",
+           "return items whose id is greater (keyset paging of the id order; see the Link "
+           "header); not with sort= of another order, nor with cursor=",
            {{"type", "integer"}, {"format", "int64"}, {"minimum", 0}}}};
+}
+
+std::vector<http::QueryParameter> sorting(std::span<const Field> fields) {
+  std::string rules = "text compares in byte order";
+  for (const Field& f : fields) {
+    if (f.sorting != models::Sorting::no && f.nullable) {
+      rules += fmt::format(", a null {} after every value", f.name);
+    }
+    if (f.sorting != models::Sorting::no && f.sort_prefix > 0) {
+      rules += fmt::format(", {} by its first {} characters", f.name, f.sort_prefix);
+    }
+  }
+  return {{"sort",
+           fmt::format("the order: comma-separated fields of {}, each led by - to descend, at most "
+                       "{} besides id; the id breaks ties, in the direction of the last field; {}",
+                       models::sortable_names(fields), models::max_sort_fields, rules),
+           {{"type", "string"},
+            {"pattern", models::sort_pattern(fields)},
+            {"default", "id"},
+            {"examples", json::array{"-created_at"}}}},
+          {"cursor",
+           "where the page starts in the order of sort=: the cursor of a next link, passed on "
+           "unchanged (opaque); not with after",
+           {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]+$"}}}};
 }
 
 std::vector<http::QueryParameter> filters(std::span<const models::FilterSpec> specs,

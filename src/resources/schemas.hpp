@@ -56,6 +56,12 @@ http::SchemaRef metrics_schema();
 
 // limit and after.
 std::vector<http::QueryParameter> paging();
+// sort= and cursor= of a list of records with these fields (their sortable ones).
+std::vector<http::QueryParameter> sorting(std::span<const models::Field> fields);
+template <class T>
+std::vector<http::QueryParameter> sorting() {
+  return sorting(models::Entity<T>::fields);
+}
 // The filters of an entity's lists.
 std::vector<http::QueryParameter> filters(std::span<const models::FilterSpec> specs,
                                           std::span<const models::Field> fields);

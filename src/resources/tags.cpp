@@ -22,12 +22,13 @@ Response tag_taken() {
 
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(ex, reader);
+  const repository::Page page = read_page<Tag>(ex, reader);
   const auto filter = read_filters<Tag>(reader);
   if (reader.problem()) co_return bad_query(*reader.problem());
   auto result = co_await ex.store.list_tags(filter, page);
-  const std::int64_t last = result.items.empty() ? 0 : result.items.back().id;
-  co_return page_response(ex, models::json_array(result.items), result.more, page.limit, last,
+  NextPage next;
+  if (!result.items.empty()) next = next_page(page, result.items.back());
+  co_return page_response(ex, models::json_array(result.items), result.more, page.limit, next,
                           result.total);
 }
 
@@ -78,13 +79,14 @@ awaitable<Response> list_tasks(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("tag", ex.params.get("id"));
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(ex, reader);
+  const repository::Page page = read_page<models::Task>(ex, reader);
   const repository::TaskFilter filter = read_task_filter(reader);
   if (reader.problem()) co_return bad_query(*reader.problem());
   auto result = co_await ex.store.list_tag_tasks(*id, filter, page);
   if (!result) co_return not_found("tag", ex.params.get("id"));
-  const std::int64_t last = result->items.empty() ? 0 : result->items.back().id;
-  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last,
+  NextPage next;
+  if (!result->items.empty()) next = next_page(page, result->items.back());
+  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, next,
                           result->total);
 }
 
@@ -134,7 +136,7 @@ void add_tag_routes(Api& api) {
            .path = "/tags",
            .name = "tags.list",
            .summary = "List tags",
-           .query = join({paging(), filters<Tag>()}),
+           .query = join({paging(), sorting<Tag>(), filters<Tag>()}),
            .response = records<Tag>()},
           list);
   api.add({.method = Verb::post,
@@ -175,7 +177,7 @@ void add_tag_routes(Api& api) {
            .path = "/tags/{id}/tasks",
            .name = "tags.tasks.list",
            .summary = "List the tasks carrying a tag",
-           .query = join({paging(), filters<Task>()}),
+           .query = join({paging(), sorting<Task>(), filters<Task>()}),
            .response = records<Task>()},
           list_tasks);
   api.add({.method = Verb::put,

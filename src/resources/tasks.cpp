@@ -21,30 +21,30 @@ Response no_such_user(std::int64_t user_id) {
 
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(ex, reader);
+  const repository::Page page = read_page<models::Task>(ex, reader);
   repository::TaskFilter filter = read_task_filter(reader);
   filter.user_id = reader.id("user_id");
   const bool with_user = reader.equals("include", "user");
   if (reader.problem()) co_return bad_query(*reader.problem());
 
   std::string items;
-  std::int64_t last = 0;
+  NextPage next;
   bool more = false;
   std::optional<std::int64_t> total;
   if (with_user) {
     auto result = co_await ex.store.list_tasks_with_user(filter, page);
     items = models::json_array(result.items);
-    if (!result.items.empty()) last = result.items.back().task.id;
+    if (!result.items.empty()) next = next_page(page, result.items.back().task);
     more = result.more;
     total = result.total;
   } else {
     auto result = co_await ex.store.list_tasks(filter, page);
     items = models::json_array(result.items);
-    if (!result.items.empty()) last = result.items.back().id;
+    if (!result.items.empty()) next = next_page(page, result.items.back());
     more = result.more;
     total = result.total;
   }
-  co_return page_response(ex, std::move(items), more, page.limit, last, total);
+  co_return page_response(ex, std::move(items), more, page.limit, next, total);
 }
 
 // POST /tasks with an array: every task or none; 201 with the array.
@@ -126,7 +126,8 @@ void add_task_routes(Api& api) {
            .path = "/tasks",
            .name = "tasks.list",
            .summary = "List tasks, optionally of one user, with their users",
-           .query = join({paging(), {user_filter()}, filters<Task>(), {include("user")}}),
+           .query = join(
+               {paging(), sorting<Task>(), {user_filter()}, filters<Task>(), {include("user")}}),
            .response = records<models::TaskWithUser>()},
           list);
   api.add({.method = Verb::post,

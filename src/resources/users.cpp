@@ -21,29 +21,29 @@ Response email_taken() {
 
 awaitable<Response> list(Exchange& ex) {
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(ex, reader);
+  const repository::Page page = read_page<models::User>(ex, reader);
   const auto filter = read_filters<models::User>(reader);
   const bool with_tasks = reader.equals("include", "tasks");
   if (reader.problem()) co_return bad_query(*reader.problem());
 
   std::string items;
-  std::int64_t last = 0;
+  NextPage next;
   bool more = false;
   std::optional<std::int64_t> total;
   if (with_tasks) {
     auto result = co_await ex.store.list_users_with_tasks(filter, page);
     items = models::json_array(result.items);
-    if (!result.items.empty()) last = result.items.back().user.id;
+    if (!result.items.empty()) next = next_page(page, result.items.back().user);
     more = result.more;
     total = result.total;
   } else {
     auto result = co_await ex.store.list_users(filter, page);
     items = models::json_array(result.items);
-    if (!result.items.empty()) last = result.items.back().id;
+    if (!result.items.empty()) next = next_page(page, result.items.back());
     more = result.more;
     total = result.total;
   }
-  co_return page_response(ex, std::move(items), more, page.limit, last, total);
+  co_return page_response(ex, std::move(items), more, page.limit, next, total);
 }
 
 awaitable<Response> create(Exchange& ex) {
@@ -96,14 +96,15 @@ awaitable<Response> list_tasks(Exchange& ex) {
   const auto id = path_id(ex);
   if (!id) co_return not_found("user", ex.params.get("id"));
   http::QueryReader reader(ex.query);
-  const repository::Page page = read_page(ex, reader);
+  const repository::Page page = read_page<models::Task>(ex, reader);
   const repository::TaskFilter filter = read_task_filter(reader);
   if (reader.problem()) co_return bad_query(*reader.problem());
 
   auto result = co_await ex.store.list_user_tasks(*id, filter, page);
   if (!result) co_return not_found("user", ex.params.get("id"));
-  const std::int64_t last = result->items.empty() ? 0 : result->items.back().id;
-  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, last,
+  NextPage next;
+  if (!result->items.empty()) next = next_page(page, result->items.back());
+  co_return page_response(ex, models::json_array(result->items), result->more, page.limit, next,
                           result->total);
 }
 
@@ -136,7 +137,7 @@ void add_user_routes(Api& api) {
            .path = "/users",
            .name = "users.list",
            .summary = "List users, optionally with their tasks",
-           .query = join({paging(), filters<User>(), {include("tasks")}}),
+           .query = join({paging(), sorting<User>(), filters<User>(), {include("tasks")}}),
            .response = records<models::UserWithTasks>()},
           list);
   api.add({.method = Verb::post,
@@ -187,7 +188,7 @@ void add_user_routes(Api& api) {
            .path = "/users/{id}/tasks",
            .name = "users.tasks.list",
            .summary = "List a user's tasks",
-           .query = join({paging(), filters<Task>()}),
+           .query = join({paging(), sorting<Task>(), filters<Task>()}),
            .response = records<Task>()},
           list_tasks);
   api.add({.method = Verb::post,

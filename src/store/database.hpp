@@ -41,11 +41,14 @@ class Row {
 using Rows = std::vector<Row>;
 
 // A named SQL statement, written once with $1..$N placeholders; a driver prepares it once per
-// connection. `sqlite` overrides `sql` where the dialects differ.
+// connection and keys it by its address, so a kept statement must outlive the database. `sqlite`
+// overrides `sql` where the dialects differ. A statement that is not `kept` (one made for a
+// request) is prepared for each execution and forgotten after it.
 struct Statement {
   std::string_view name;
   std::string_view sql;
   std::string_view sqlite{};
+  bool kept = true;
 
   [[nodiscard]] std::string_view text(Dialect d) const {
     return d == Dialect::sqlite && !sqlite.empty() ? sqlite : sql;

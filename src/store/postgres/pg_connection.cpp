@@ -378,11 +378,12 @@ PgConnection::Prepared& PgConnection::prepared(const Statement& statement) {
 }
 
 awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<const Value> params) {
-  Prepared& p = prepared(statement);
+  // A statement that is not kept goes as the unnamed one, parsed for this execution only.
+  Prepared* p = statement.kept ? &prepared(statement) : nullptr;
   const TextParams text(params);
   const bool with_begin = begin_pending_;
   const std::size_t deferred = deferred_.size();
-  const bool with_prepare = !p.ready;
+  const bool with_prepare = p != nullptr && !p->ready;
   // One round trip either way: a pipeline of BEGIN, savepoints, Parse and Bind/Execute ending in
   // one Sync.
   const bool pipelined = with_begin || deferred > 0 || with_prepare;
@@ -400,11 +401,18 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
   deferred_.clear();
   if (with_prepare) {
     const std::string sql(statement.text(Dialect::postgresql));
-    check_sent(PQsendPrepare(conn, p.name.c_str(), sql.c_str(), 0, nullptr), "prepare");
+    check_sent(PQsendPrepare(conn, p->name.c_str(), sql.c_str(), 0, nullptr), "prepare");
   }
-  check_sent(
-      PQsendQueryPrepared(conn, p.name.c_str(), text.size(), text.values(), nullptr, nullptr, 0),
-      statement.name);
+  if (p != nullptr) {
+    check_sent(
+        PQsendQueryPrepared(conn, p->name.c_str(), text.size(), text.values(), nullptr, nullptr, 0),
+        statement.name);
+  } else {
+    const std::string sql(statement.text(Dialect::postgresql));
+    check_sent(PQsendQueryParams(conn, sql.c_str(), text.size(), nullptr, text.values(), nullptr,
+                                 nullptr, 0),
+               statement.name);
+  }
   if (pipelined) check_sent(PQpipelineSync(conn), "sync");
   co_await flush();
   ++round_trips_;
@@ -414,7 +422,7 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
   for (std::size_t i = 0; i < deferred; ++i) co_await collect(errors, nullptr);
   if (with_prepare) {
     const bool parsed = co_await collect(errors, nullptr);
-    p.ready = parsed;
+    p->ready = parsed;
   }
   Rows rows;
   co_await collect(errors, &rows);

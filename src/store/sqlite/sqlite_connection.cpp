@@ -123,20 +123,27 @@ void SqliteConnection::fail(int code, std::string_view context, int os_error) {
   }
 }
 
+StmtHandle SqliteConnection::prepare(const Statement& statement, unsigned flags) {
+  const std::string sql = to_sqlite_placeholders(statement.text(Dialect::sqlite));
+  sqlite3_stmt* raw = nullptr;
+  const int rc =
+      sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), flags, &raw, nullptr);
+  StmtHandle handle(raw);
+  if (rc != SQLITE_OK) fail(rc, fmt::format("prepare {}", statement.name));
+  return handle;
+}
+
 sqlite3_stmt* SqliteConnection::prepared(const Statement& statement) {
   auto it = statements_.find(&statement);
   if (it != statements_.end()) return it->second.get();
-  const std::string sql = to_sqlite_placeholders(statement.text(Dialect::sqlite));
-  sqlite3_stmt* raw = nullptr;
-  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-  StmtHandle handle(raw);
-  if (rc != SQLITE_OK) fail(rc, fmt::format("prepare {}", statement.name));
+  StmtHandle handle = prepare(statement, SQLITE_PREPARE_PERSISTENT);
   return statements_.emplace(&statement, std::move(handle)).first->second.get();
 }
 
 Rows SqliteConnection::run(const Statement& statement, std::span<const Value> params) {
-  sqlite3_stmt* stmt = prepared(statement);
+  StmtHandle once;  // a statement that is not kept: finalized when this run ends
+  if (!statement.kept) once = prepare(statement, 0);
+  sqlite3_stmt* stmt = statement.kept ? prepared(statement) : once.get();
   struct Reset {
     sqlite3_stmt* s;
     ~Reset() {

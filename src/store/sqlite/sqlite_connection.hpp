@@ -59,6 +59,8 @@ class SqliteConnection final : public Connection {
 
  private:
   sqlite3_stmt* prepared(const Statement& statement);
+  // `statement` compiled with `flags` (SQLITE_PREPARE_PERSISTENT for a kept one).
+  StmtHandle prepare(const Statement& statement, unsigned flags);
   // Throws the exception `code` calls for. `os_error` is errno as the failed call left it: SQLite
   // does not always keep the system's error (sqlite3_system_errno is 0 after a failed write).
   [[noreturn]] void fail(int code, std::string_view context, int os_error = 0);
