@@ -139,20 +139,29 @@ std::vector<std::string> SqlDialect::drop_column(const std::string& table, const
 }
 
 std::vector<std::string> SqlDialect::create_index(const Index& index) const {
+  if (!has(index)) return {};
   std::string keys;
-  if (index.expressions.empty()) {
-    keys = identifier_list(index.columns);
-  } else {
-    for (const auto& expression : index.expressions) {
-      if (!keys.empty()) keys += ", ";
-      keys += expression;  // validated when parsed; SQL by design
-    }
+  for (const auto& column : index.columns) {
+    if (!keys.empty()) keys += ", ";
+    keys += identifier(column);
+    if (index.trigram) keys += " gin_trgm_ops";
   }
-  return {fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
-                      identifier(index.name), identifier(index.table), keys)};
+  for (const auto& expression : index.expressions) {
+    if (!keys.empty()) keys += ", ";
+    keys += expression;  // validated when parsed; SQL by design
+    if (index.trigram) keys += " gin_trgm_ops";
+  }
+  std::vector<std::string> statements;
+  // The extension is the database's, not the revision's: created when missing, never dropped.
+  if (index.trigram) statements.emplace_back("CREATE EXTENSION IF NOT EXISTS pg_trgm");
+  statements.push_back(fmt::format("CREATE {}INDEX {} ON {}{} ({})", index.unique ? "UNIQUE " : "",
+                                   identifier(index.name), identifier(index.table),
+                                   index.trigram ? " USING gin" : "", keys));
+  return statements;
 }
 
 std::vector<std::string> SqlDialect::drop_index(const Index& index) const {
+  if (!has(index)) return {};
   return {"DROP INDEX " + identifier(index.name)};
 }
 
