@@ -371,10 +371,12 @@ PgConnection::Prepared& PgConnection::prepared(const Statement& statement) {
 }
 
 awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<const Value> params) {
-  Prepared& p = prepared(statement);
+  // A statement planned each time is sent as the unnamed statement: parsed and planned with its
+  // values, in the same message as its execution.
+  Prepared* p = statement.plan_each_time ? nullptr : &prepared(statement);
   const TextParams text(params);
   const bool with_begin = begin_pending_;
-  const bool with_prepare = !p.ready;
+  const bool with_prepare = p != nullptr && !p->ready;
   // One round trip either way: a pipeline of BEGIN, Parse and Bind/Execute ending in one Sync.
   const bool pipelined = with_begin || with_prepare;
   PGconn* conn = conn_.get();
@@ -385,13 +387,20 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
                "BEGIN");
     begin_pending_ = false;
   }
-  if (with_prepare) {
+  if (p == nullptr) {
     const std::string sql(statement.text(Dialect::postgresql));
-    check_sent(PQsendPrepare(conn, p.name.c_str(), sql.c_str(), 0, nullptr), "prepare");
+    check_sent(PQsendQueryParams(conn, sql.c_str(), text.size(), nullptr, text.values(), nullptr,
+                                 nullptr, 0),
+               statement.name);
+  } else {
+    if (with_prepare) {
+      const std::string sql(statement.text(Dialect::postgresql));
+      check_sent(PQsendPrepare(conn, p->name.c_str(), sql.c_str(), 0, nullptr), "prepare");
+    }
+    check_sent(
+        PQsendQueryPrepared(conn, p->name.c_str(), text.size(), text.values(), nullptr, nullptr, 0),
+        statement.name);
   }
-  check_sent(
-      PQsendQueryPrepared(conn, p.name.c_str(), text.size(), text.values(), nullptr, nullptr, 0),
-      statement.name);
   if (pipelined) check_sent(PQpipelineSync(conn), "sync");
   co_await flush();
   ++round_trips_;
@@ -400,7 +409,7 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
   if (with_begin) co_await collect(errors, nullptr);
   if (with_prepare) {
     const bool parsed = co_await collect(errors, nullptr);
-    p.ready = parsed;
+    p->ready = parsed;
   }
   Rows rows;
   co_await collect(errors, &rows);
