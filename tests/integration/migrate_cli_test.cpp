@@ -153,7 +153,7 @@ TEST_P(MigrateCli, TheTagsRevisionKeepsTheTasksBothWays) {
     EXPECT_EQ(task.object().at("updated_at"), "2026-01-02T03:04:05.000006Z");
     EXPECT_EQ(client.request("PUT", "/tasks/1/tags/home").status, 204U);
   }
-  ASSERT_TRUE(Has(db({"downgrade", "-1"}), 0, "reverted 0004"));
+  ASSERT_TRUE(Has(db({"downgrade", "0003"}), 0, "reverted 0004"));
   ASSERT_TRUE(Has(db({"upgrade"}), 0, "applied 0004"));
   EXPECT_TRUE(Has(db({"check"}), 0, "no differences"));
   ServerProcess server(config);
