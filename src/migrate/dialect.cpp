@@ -157,6 +157,13 @@ std::vector<std::string> SqlDialect::create_index(const Index& index) const {
   statements.push_back(fmt::format("CREATE {}INDEX {} ON {}{} ({})", index.unique ? "UNIQUE " : "",
                                    identifier(index.name), identifier(index.table),
                                    index.trigram ? " USING gin" : "", keys));
+  // ANALYZE keeps 1,000 values of each expression instead of 100, so that the planner tells a
+  // text in 0.1 % of the rows from one in 1 %: the walk in id order that suits the one reads the
+  // table for the other.
+  for (std::size_t i = 0; index.trigram && i < index.expressions.size(); ++i) {
+    statements.push_back(fmt::format("ALTER INDEX {} ALTER COLUMN {} SET STATISTICS 1000",
+                                     identifier(index.name), i + 1));
+  }
   return statements;
 }
 
