@@ -24,10 +24,17 @@ using usertasks::store::Dialect;
 namespace {
 
 // What a parameter no --set names stands for in a pgbench script: NULL for a nullable body field
-// of an entity (left as it is), false for its `_given` flag, otherwise the variable :NAME.
+// of an entity (left as it is) and for a list's filter (not given), false for a `_given` flag,
+// otherwise the variable :NAME.
 std::string default_value(const std::string& name) {
   namespace models = usertasks::models;
   if (name.ends_with("_given")) return "false";
+  for (const models::FilterSpec& f : models::Entity<models::Task>::filters) {
+    if (f.parameter == name) return "NULL";
+  }
+  for (const models::FilterSpec& f : models::Entity<models::User>::filters) {
+    if (f.parameter == name) return "NULL";
+  }
   bool nullable = false;
   for (const models::Field& f : models::Entity<models::Task>::fields) {
     nullable = nullable || (f.name == name && f.nullable);
