@@ -200,14 +200,14 @@ TEST(AutogenCompare, NotNullAndKeyChangesWarn) {
 // Rendering
 
 // PostgreSQL: a GIN index of pg_trgm's operator class, the extension created first when missing
-// (never dropped: other things may use it), finer statistics for its expression; SQLite: nothing,
-// also when a rebuild recreates the table's indexes.
+// (never dropped: other things may use it), a small pending list, finer statistics for its
+// expression; SQLite: nothing, also when a rebuild recreates the table's indexes.
 TEST(AutogenRender, TrigramIndexes) {
   const Index trigram{"tasks_content_trgm_idx", "tasks", {}, {"lower(content)"}, false, true};
   EXPECT_EQ(postgresql_dialect().render(CreateIndex{trigram}),
             (Lines{"CREATE EXTENSION IF NOT EXISTS pg_trgm",
                    "CREATE INDEX tasks_content_trgm_idx ON tasks USING gin (lower(content) "
-                   "gin_trgm_ops)",
+                   "gin_trgm_ops) WITH (gin_pending_list_limit = 256)",
                    "ALTER INDEX tasks_content_trgm_idx ALTER COLUMN 1 SET STATISTICS 1000"}));
   EXPECT_EQ(postgresql_dialect().render(DropIndex{trigram}),
             Lines{"DROP INDEX tasks_content_trgm_idx"});
