@@ -107,11 +107,8 @@ struct FilterSpec {
 
 // The text of a search (Compare::contains), as a query gives it: taken as it is (not trimmed),
 // 1 to 200 characters of UTF-8, no control characters.
-inline constexpr Field search_text{.name = "q",
-                                   .min_length = 1,
-                                   .max_length = 200,
-                                   .check = check_search_text,
-                                   .example = R"("report")"};
+inline constexpr Field search_text{
+    .name = "q", .min_length = 1, .max_length = 200, .check = check_search_text};
 
 // The time ranges every list takes, on the fields every entity has (created_at_field,
 // updated_at_field).
