@@ -97,6 +97,7 @@ ENDPOINTS=(
   "GET /tasks?tag={name}&limit=100|tasks_of_tag|tasks_page_of_tag|0.6"
   "GET /tasks?user_id={id}&limit=100|tasks_of_user|tasks_page_of_user|0.6"
   "GET /tasks?sort=-created_at&limit=100|tasks_newest|tasks_page_newest|0.6"
+  "GET /tasks?q=number%20{n}&limit=100|tasks_search|tasks_page_search|0.6"
   "GET /users?include=tasks&limit=50&after={id}|users_with_tasks|users_page_with_tasks|0.6"
   "POST /tasks|post_task|task_insert|0.8|info"
   "PATCH /tasks/{id}|patch_task|task_update|0.8"
@@ -259,6 +260,11 @@ pg_script() {
           --set due_before=NULL --set due_after=NULL \
           --set "tag='[\"' || (ARRAY[$TAG_SQL])[:t] || '\"]'"
         ;;
+      tasks_page_search)
+        # "number N": the tasks whose number starts with N, 0.11 % of them (wrk.lua).
+        echo "\\set n random(100, 999)"
+        "$sql" tasks_page --pgbench --set after=0 --set limit=101 --set "q='number ' || :n"
+        ;;
       tasks_page_of_user)
         echo "\\set user_id random($((TAGGED_USERS + 1)), $USERS)"
         "$sql" tasks_page_of_user --pgbench --set after=0 --set limit=101 --set done=NULL
@@ -301,7 +307,11 @@ pg_ceiling() {
   pg_script "$1"
   local content="benchmark task"
   [[ $1 == task_update ]] && content="updated by the benchmark"
-  timeout $((DURATION + 60)) pgbench -n -M prepared -c "$2" -j "$THREADS" \
+  # The service plans a search for its values (an unnamed statement each time): so does pgbench's
+  # extended protocol; the rest is prepared once, as the service prepares it.
+  local protocol=prepared
+  [[ $1 != tasks_page_search ]] || protocol=extended
+  timeout $((DURATION + 60)) pgbench -n -M "$protocol" -c "$2" -j "$THREADS" \
     -T "$DURATION" -f "$WORK/$1.sql" -D "content=$content" \
     -D "now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)" bench >"$WORK/pgbench.out" 2>&1 || {
     cat "$WORK/$1.sql" "$WORK/pgbench.out" >&2
@@ -496,7 +506,7 @@ bench_backend() {
 
   local ceiling_name file
   if [[ $backend == postgresql ]]; then
-    ceiling_name="pgbench -n -M prepared -c $CONNECTIONS -j $THREADS -T $DURATION, the same statements (and again with -c $POOL)"
+    ceiling_name="pgbench -n -M prepared -c $CONNECTIONS -j $THREADS -T $DURATION, the same statements (and again with -c $POOL); -M extended for the search, which the service plans each time"
   else
     ceiling_name="bench/sqlite_ceiling, the same statements on the same file from $POOL threads (the service's pool)"
   fi

@@ -7,12 +7,15 @@
 //   sqlite_ceiling --db PATH --op OP [--threads 4] [--seconds 10] [--users N] [--tasks N]
 //                  [--tagged-users N] [--tags NAME,NAME,...]
 //   OP: ping | user_with_tasks | user_with_tagged_tasks | task_with_user | tasks_page_of_user |
-//       tasks_page_of_tag | users_page_with_tasks | tasks_page_newest | task_insert | task_update
+//       tasks_page_of_tag | tasks_page_search | users_page_with_tasks | tasks_page_newest |
+//       task_insert | task_update
 //
 // --tagged-users N: users 1..N carry tags on their tasks (bench/run.sh seeds them so); the ops
 // of the untagged rows draw their users and tasks from the others (users N+1.., their tasks), as
 // bench/wrk.lua does, and user_with_tagged_tasks draws from 1..N. tasks_page_of_tag filters on one
-// name of --tags drawn at random (GET /tasks?tag=NAME&limit=100).
+// name of --tags drawn at random (GET /tasks?tag=NAME&limit=100); tasks_page_search searches for
+// "number N", N drawn from 100 to 999 (GET /tasks?q=number%20N&limit=100). A list's filters that
+// an op does not give are NULL.
 //
 // Prints one line: "CEILING op=OP threads=T ops=N seconds=S ops_per_s=R p50_ms=A p99_ms=B".
 
@@ -199,6 +202,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
     Stmt task_with_user(db, sql::task_with_user);
     Stmt tasks_page_of_user(db, sql::tasks_page_of_user);
     Stmt tasks_page_tagged(db, sql::tasks_page_tagged);
+    Stmt tasks_page(db, sql::tasks_page);
     Stmt users_page(db, sql::users_page);
     Stmt tasks_of_users(db, sql::tasks_of_users);
     Stmt task_insert(db, sql::task_insert);
@@ -210,7 +214,15 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
         usertasks::repository::page_statement(usertasks::repository::Paged::tasks, newest, true);
     Stmt tasks_page_newest(db, newest_page.get());
 
+    // A list's filter that the request does not give is NULL; any other role must be known.
     auto unknown = [&](const std::string& role) -> Value {
+      namespace models = usertasks::models;
+      for (const models::FilterSpec& f : models::Entity<models::Task>::filters) {
+        if (f.parameter == role) return Value{};
+      }
+      for (const models::FilterSpec& f : models::Entity<models::User>::filters) {
+        if (f.parameter == role) return Value{};
+      }
       throw std::runtime_error("op " + o.op + ": no value for the role " + role);
     };
     // A nullable field the body leaves out: NULL, and its `_given` flag false.
@@ -263,6 +275,17 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
           return unknown(role);
         });
         tasks_page_tagged.run();
+      };
+    } else if (o.op == "tasks_page_search") {  // GET /tasks?q=number%20N&limit=100
+      op = [&] {
+        const std::string text = "number " + std::to_string(random_in(100, 999));
+        tasks_page.bind([&](const std::string& role) -> Value {
+          if (role == "after") return std::int64_t{0};
+          if (role == "limit") return std::int64_t{101};
+          if (role == "q") return text;
+          return unknown(role);
+        });
+        tasks_page.run();
       };
     } else if (o.op == "task_with_user") {  // GET /tasks/{id}
       op = [&] {
@@ -356,7 +379,7 @@ Result work(const Options& o, unsigned seed, Clock::time_point deadline) {
       }
     }
     result.sink = user_with_tasks.sink() + task_with_user.sink() + tasks_of_users.sink() +
-                  tasks_page_tagged.sink() + tasks_page_newest.sink();
+                  tasks_page_tagged.sink() + tasks_page_newest.sink() + tasks_page.sink();
   }
   sqlite3_close(db);
   return result;

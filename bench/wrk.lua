@@ -1,12 +1,14 @@
 -- wrk script of the usertasks benchmark (bench/run.sh). BENCH_ENDPOINT picks the request; ids are
 -- drawn at random for every request from the seeded ranges (BENCH_USERS, BENCH_TASKS).
 --   BENCH_ENDPOINT=user wrk -t2 -c64 -d10s --latency -s bench/wrk.lua http://127.0.0.1:PORT
--- Endpoints: user, user_tagged, task, tasks_of_tag, tasks_of_user, tasks_newest, users_with_tasks,
--- post_task, patch_task, healthz.
+-- Endpoints: user, user_tagged, task, tasks_of_tag, tasks_of_user, tasks_newest, tasks_search,
+-- users_with_tasks, post_task, post_user (a new email each time), patch_task, healthz.
 -- Users 1..BENCH_TAGGED_USERS (0 by default) carry tags on their tasks (task n belongs to user
 -- (n - 1) % users + 1): user_tagged draws from them; user, task, tasks_of_user, users_with_tasks
 -- and patch_task draw from the other users and their tasks only, so that they read what they read
 -- before tags were seeded. tasks_of_tag filters on one name of BENCH_TAGS (comma-separated).
+-- tasks_search searches the contents for "number N", N from 100 to 999: the tasks whose number
+-- starts with N, 111 of every 100,000 (run.sh seeds "task number 1" … ).
 -- done() prints one machine-readable line: "BENCH rps=… p50_ms=… p99_ms=… non2xx=… errors=…".
 
 local endpoint = os.getenv("BENCH_ENDPOINT") or "healthz"
@@ -26,8 +28,13 @@ function setup(thread)
   thread:set("thread_number", threads)
 end
 
+-- post_user's emails: unique to each thread of each run.
+user_number = 0
+email_prefix = ""
+
 function init(args)
   math.randomseed(os.time() * 100 + (thread_number or 0))
+  email_prefix = "u" .. os.time() .. "-" .. (thread_number or 0) .. "-" .. math.random(1000000) .. "-"
 end
 
 -- A user without tags, and a task of one.
@@ -57,6 +64,9 @@ local builders = {
   tasks_newest = function()
     return wrk.format("GET", "/tasks?sort=-created_at&limit=100")
   end,
+  tasks_search = function()
+    return wrk.format("GET", "/tasks?q=number%20" .. math.random(100, 999) .. "&limit=100")
+  end,
   users_with_tasks = function()
     return wrk.format("GET", "/users?include=tasks&limit=50&after=" ..
       math.random(tagged, users - 50))
@@ -64,6 +74,11 @@ local builders = {
   post_task = function()
     return wrk.format("POST", "/tasks", json,
       '{"content": "benchmark task", "user_id": ' .. math.random(users) .. '}')
+  end,
+  post_user = function()
+    user_number = user_number + 1
+    return wrk.format("POST", "/users", json, '{"name": "bench user ' .. user_number ..
+      '", "email": "' .. email_prefix .. user_number .. '@bench.example"}')
   end,
   patch_task = function()
     return wrk.format("PATCH", "/tasks/" .. untagged_task(), json,

@@ -21,6 +21,7 @@
 #include "fuzz_support.hpp"
 #include "http/query.hpp"
 #include "http/request.hpp"
+#include "models/validation.hpp"
 
 namespace {
 
@@ -29,9 +30,9 @@ using namespace usertasks;
 // The query parameters of the routes that take any (GET /users, /tags, /tasks), and of those that
 // take none; tag= may be repeated.
 const std::vector<std::vector<std::string>> route_parameters = {
-    {"limit", "after", "include"},
+    {"limit", "after", "include", "q"},
     {"limit", "after"},
-    {"limit", "after", "user_id", "done", "include", "due_before", "tag"},
+    {"limit", "after", "user_id", "done", "include", "due_before", "tag", "q"},
     {},
 };
 const std::vector<std::string> repeatable = {"tag"};
@@ -100,6 +101,23 @@ void check_reader(const http::Query& query, const std::string& context) {
     fuzz::require(names_one_of(*reader.problem(),
                                {"limit", "after", "user_id", "done", "include", "due_before"}),
                   "a value problem names a parameter that was read", context);
+  }
+  // q= as the lists read it: taken as given when it is 1 to 200 characters of UTF-8 without a
+  // control character, and refused otherwise.
+  if (const std::string* q = value_of(query, "q")) {
+    const auto read = models::read_text(models::search_text, *q);
+    std::size_t characters = 0;
+    bool clean = true;
+    for (std::size_t at = 0; at < q->size(); ++characters) {
+      const auto next = base::utf8::decode(*q, at);
+      clean = clean && next.valid && next.code_point >= 0x20 &&
+              (next.code_point < 0x7F || next.code_point >= 0xA0);
+      at += next.length;
+    }
+    const bool good = clean && characters >= 1 && characters <= 200;
+    const auto* text = std::get_if<std::string>(&read);
+    fuzz::require(good == (text != nullptr), "q= is read exactly when it is good", context);
+    fuzz::require(text == nullptr || *text == *q, "q= is taken as given", context);
   }
 }
 

@@ -139,20 +139,39 @@ std::vector<std::string> SqlDialect::drop_column(const std::string& table, const
 }
 
 std::vector<std::string> SqlDialect::create_index(const Index& index) const {
+  if (!has(index)) return {};
   std::string keys;
-  if (index.expressions.empty()) {
-    keys = identifier_list(index.columns);
-  } else {
-    for (const auto& expression : index.expressions) {
-      if (!keys.empty()) keys += ", ";
-      keys += expression;  // validated when parsed; SQL by design
-    }
+  for (const auto& column : index.columns) {
+    if (!keys.empty()) keys += ", ";
+    keys += identifier(column);
+    if (index.trigram) keys += " gin_trgm_ops";
   }
-  return {fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
-                      identifier(index.name), identifier(index.table), keys)};
+  for (const auto& expression : index.expressions) {
+    if (!keys.empty()) keys += ", ";
+    keys += expression;  // validated when parsed; SQL by design
+    if (index.trigram) keys += " gin_trgm_ops";
+  }
+  std::vector<std::string> statements;
+  // The extension is the database's, not the revision's: created when missing, never dropped.
+  if (index.trigram) statements.emplace_back("CREATE EXTENSION IF NOT EXISTS pg_trgm");
+  // A pending list of 256 kB instead of 4 MB: every search reads the whole list, which at 4 MB
+  // made a search of 20,000 names take 45 ms; the writes cost no more (docs/performance.md).
+  statements.push_back(fmt::format("CREATE {}INDEX {} ON {}{} ({}){}",
+                                   index.unique ? "UNIQUE " : "", identifier(index.name),
+                                   identifier(index.table), index.trigram ? " USING gin" : "", keys,
+                                   index.trigram ? " WITH (gin_pending_list_limit = 256)" : ""));
+  // ANALYZE keeps 1,000 values of each expression instead of 100, so that the planner tells a
+  // text in 0.1 % of the rows from one in 1 %: the walk in id order that suits the one reads the
+  // table for the other.
+  for (std::size_t i = 0; index.trigram && i < index.expressions.size(); ++i) {
+    statements.push_back(fmt::format("ALTER INDEX {} ALTER COLUMN {} SET STATISTICS 1000",
+                                     identifier(index.name), i + 1));
+  }
+  return statements;
 }
 
 std::vector<std::string> SqlDialect::drop_index(const Index& index) const {
+  if (!has(index)) return {};
   return {"DROP INDEX " + identifier(index.name)};
 }
 

@@ -50,6 +50,10 @@ class SqlDialect {
   // exists. Lets `db current` look without creating anything.
   [[nodiscard]] virtual const store::Statement& version_table_exists() const = 0;
 
+  // Whether this database keeps such an index; one it does not (SQLite: a trigram index) is
+  // created and dropped as nothing, and left out of the schema it is compared with.
+  [[nodiscard]] virtual bool has(const Index& /*index*/) const { return true; }
+
   // An identifier as SQL, quoted only where needed (a reserved word) to keep the SQL readable.
   [[nodiscard]] std::string identifier(std::string_view name) const;
 

@@ -47,11 +47,14 @@ constexpr store::Statement unique_sql{
     " JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum" USERTASKS_PG_TABLES
     " AND con.contype = 'u' ORDER BY c.relname, con.conname, k.ord"};
 
-// Indexes that back a constraint (primary key, unique) are the constraint's, not listed here.
+// Indexes that back a constraint (primary key, unique) are the constraint's, not listed here. A
+// key of pg_trgm's gin_trgm_ops makes a trigram index.
 constexpr store::Statement indexes_sql{
     "migrate_pg_indexes",
     "SELECT ic.relname, c.relname, i.indisunique, i.indkey[k.ord - 1] = 0,"
-    " pg_get_indexdef(i.indexrelid, k.ord, true)"
+    " pg_get_indexdef(i.indexrelid, k.ord, true),"
+    " EXISTS (SELECT 1 FROM pg_opclass o WHERE o.oid = i.indclass[k.ord - 1]"
+    " AND o.opcname = 'gin_trgm_ops')"
     " FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = "
     "i.indrelid"
     " CROSS JOIN LATERAL generate_series(1, i.indnkeyatts::int) AS k(ord)" USERTASKS_PG_TABLES
@@ -120,6 +123,7 @@ store::awaitable<Schema> introspect_postgresql(store::Connection& connection) {
     }
     Index& index = schema.indexes.back();
     (row.boolean(3) ? index.expressions : index.columns).push_back(row.text(4));
+    index.trigram = index.trigram || row.boolean(5);
   }
   for (auto& index : schema.indexes) {
     // An index on both columns and expressions is all expressions (a column is one too).

@@ -228,6 +228,8 @@ Index parse_index(const JsonFields& f) {
   index.name = sql_name(f, "name");
   index.table = sql_name(f, "table");
   index.unique = f.boolean("unique", Presence::optional).value_or(false);
+  index.trigram = f.boolean("trigram", Presence::optional).value_or(false);
+  if (index.trigram && index.unique) fail(f.path("trigram"), "a trigram index cannot be unique");
   index.columns = sql_names(f, "columns");
   if (const json::array* expressions = f.array("expressions", Presence::optional)) {
     for (std::size_t i = 0; i < expressions->size(); ++i) {
@@ -286,7 +288,7 @@ Operation parse_operation(const json::value& v, const std::string& path) {
   }
   if (op == "create_index" || op == "drop_index") {
     const Index index = parse_index(
-        fields_of(v, path, {"op", "name", "table", "columns", "expressions", "unique"}));
+        fields_of(v, path, {"op", "name", "table", "columns", "expressions", "unique", "trigram"}));
     if (op == "create_index") return CreateIndex{index};
     return DropIndex{index};
   }

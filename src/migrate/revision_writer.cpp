@@ -69,6 +69,7 @@ json::object index_json(std::string_view op, const Index& i) {
   if (!i.columns.empty()) o["columns"] = names(i.columns);
   if (!i.expressions.empty()) o["expressions"] = names(i.expressions);
   if (i.unique) o["unique"] = true;
+  if (i.trigram) o["trigram"] = true;
   return o;
 }
 

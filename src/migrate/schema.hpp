@@ -61,12 +61,16 @@ struct Table {
 };
 
 // An index is on plain columns or on SQL expressions such as "lower(email)", never both.
+// A trigram index serves LIKE '%text%' on its text keys: on PostgreSQL a GIN index of pg_trgm's
+// gin_trgm_ops (the extension is created with it); SQLite has none, and goes without
+// (SqlDialect::has).
 struct Index {
   std::string name;
   std::string table;
   std::vector<std::string> columns;
   std::vector<std::string> expressions;
   bool unique = false;
+  bool trigram = false;
 
   friend bool operator==(const Index&, const Index&) = default;
 };

@@ -42,6 +42,9 @@ class SqliteDialect final : public SqlDialect {
     return &statement;
   }
 
+  // No trigram index: a search reads the rows it walks.
+  [[nodiscard]] bool has(const Index& index) const override { return !index.trigram; }
+
   [[nodiscard]] std::string column_type(LogicalType type) const override {
     switch (type) {
       case LogicalType::bigint:

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <variant>
 
+#include "models/rules.hpp"
+
 namespace usertasks::models {
 
 // `names`: the names of the records of another entity that a record is linked with, many to many
@@ -99,24 +101,33 @@ constexpr Field sort_indexed(Field field) {
   return field;
 }
 
-// An index on one column, or on one SQL expression.
+// An index on one column, or on one SQL expression. A trigram index serves the searches of a
+// text (Compare::contains) on PostgreSQL (GIN, pg_trgm); SQLite has none, and goes without.
 struct IndexSpec {
   std::string_view name;
   std::string_view column{};
   std::string_view expression{};
   bool unique = false;
+  bool trigram = false;
 };
 
 // A query parameter of a list that compares a field with the given value; `all`: a names field
-// holds every name the parameter gives (it may be repeated).
-enum class Compare { equal, before, after, all };
+// holds every name the parameter gives (it may be repeated); `contains`: a text field holds the
+// parameter's text, regardless of case (or `or_field` does: either is enough).
+enum class Compare { equal, before, after, all, contains };
 
 struct FilterSpec {
   std::string_view parameter;
   std::string_view field;
   Compare compare = Compare::equal;
   std::string_view description{};
+  std::string_view or_field{};  // contains: a second text field searched
 };
+
+// The text of a search (Compare::contains), as a query gives it: taken as it is (not trimmed),
+// 1 to 200 characters of UTF-8, no control characters.
+inline constexpr Field search_text{
+    .name = "q", .min_length = 1, .max_length = 200, .check = check_search_text};
 
 // The time ranges every list takes, on the fields every entity has (created_at_field,
 // updated_at_field).

@@ -40,6 +40,16 @@ std::optional<std::string> check_single_spaced(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_search_text(std::string_view text) {
+  for (std::size_t at = 0; at < text.size();) {
+    const auto [c, n, valid] = base::utf8::decode(text, at);
+    if (!valid) return "must be UTF-8 text";
+    if (c < 0x20 || (c >= 0x7F && c < 0xA0)) return "must not contain control characters";
+    at += n;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_text(const Field& field, std::string_view text) {
   if (field.trimmed) text = base::utf8::trim(text);
   const std::size_t n = base::utf8::length(text);

@@ -18,6 +18,9 @@ std::optional<std::string> check_not_only_white_space(std::string_view text);
 // words (the text is trimmed before).
 std::optional<std::string> check_single_spaced(std::string_view text);
 
+// Valid UTF-8 without control characters (Unicode's Cc: U+0000 to U+001F, U+007F to U+009F).
+std::optional<std::string> check_search_text(std::string_view text);
+
 // Every rule of a text field (trimmed first when the field says so): lengths, then its check.
 std::optional<std::string> check_text(const Field& field, std::string_view text);
 

@@ -38,10 +38,16 @@ struct Entity<Tag> {
       sort_indexed(created_at_field),
       sort_indexed(updated_at_field),
   };
-  // Unique regardless of case, as emails are.
+  // Unique regardless of case, as emails are; searched (q=) through a trigram index.
   static constexpr std::array indexes = {
-      IndexSpec{.name = "tags_name_lower_key", .expression = "lower(name)", .unique = true}};
-  static constexpr std::array filters = time_ranges;
+      IndexSpec{.name = "tags_name_lower_key", .expression = "lower(name)", .unique = true},
+      IndexSpec{.name = "tags_name_trgm_idx", .expression = "lower(name)", .trigram = true}};
+  static constexpr std::array filters = with_time_ranges(
+      std::array{FilterSpec{.parameter = "q",
+                            .field = "name",
+                            .compare = Compare::contains,
+                            .description = "only the tags whose name contains this text, "
+                                           "regardless of case"}});
 };
 static_assert(fields_match_members<Tag>());
 

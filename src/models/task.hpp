@@ -82,7 +82,8 @@ struct Entity<Task> {
   };
   static constexpr std::array indexes = {
       IndexSpec{.name = "tasks_user_id_idx", .column = "user_id"},
-      IndexSpec{.name = "tasks_due_at_idx", .column = "due_at"}};
+      IndexSpec{.name = "tasks_due_at_idx", .column = "due_at"},
+      IndexSpec{.name = "tasks_content_trgm_idx", .expression = "lower(content)", .trigram = true}};
   static constexpr std::array filters = with_time_ranges(
       std::array{FilterSpec{.parameter = "done",
                             .field = "done",
@@ -99,7 +100,12 @@ struct Entity<Task> {
                             .field = "tags",
                             .compare = Compare::all,
                             .description = "only the tasks carrying this tag (regardless of case); "
-                                           "repeated, all of them"}});
+                                           "repeated, all of them"},
+                 FilterSpec{.parameter = "q",
+                            .field = "content",
+                            .compare = Compare::contains,
+                            .description = "only the tasks whose content contains this text, "
+                                           "regardless of case"}});
   // The most tasks one POST /tasks may create.
   static constexpr std::size_t max_at_once = 1000;
 };

@@ -47,10 +47,18 @@ struct Entity<User> {
       sort_indexed(updated_at_field),
   };
   // Emails are unique regardless of case: an index on the expression, which a unique constraint
-  // cannot be.
+  // cannot be. Names and emails are searched (q=) through trigram indexes.
   static constexpr std::array indexes = {
-      IndexSpec{.name = "users_email_lower_key", .expression = "lower(email)", .unique = true}};
-  static constexpr std::array filters = time_ranges;
+      IndexSpec{.name = "users_email_lower_key", .expression = "lower(email)", .unique = true},
+      IndexSpec{.name = "users_name_trgm_idx", .expression = "lower(name)", .trigram = true},
+      IndexSpec{.name = "users_email_trgm_idx", .expression = "lower(email)", .trigram = true}};
+  static constexpr std::array filters = with_time_ranges(
+      std::array{FilterSpec{.parameter = "q",
+                            .field = "name",
+                            .compare = Compare::contains,
+                            .description = "only the users whose name or email contains this text, "
+                                           "regardless of case",
+                            .or_field = "email"}});
   // The most tasks a user may be created with.
   static constexpr std::size_t max_tasks_at_creation = 1000;
 };

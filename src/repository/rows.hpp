@@ -168,6 +168,18 @@ std::vector<Arg> filter_args(const models::FilterValues<T>& values) {
   return args;
 }
 
+// Whether the values search a text (Compare::contains): such a list's statements are planned for
+// their values (Sql::statement), so that PostgreSQL can choose a trigram index when the text is
+// rare and walk the list's order when it is common.
+template <class T>
+bool searched(const models::FilterValues<T>& values) {
+  const auto& specs = models::Entity<T>::filters;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].compare == models::Compare::contains && values[i]) return true;
+  }
+  return false;
+}
+
 // The arguments of the count of a list by `sql`: the filters of T, and the record the list is of
 // (:user_id, :tag_id), if any.
 template <class T>
@@ -205,12 +217,13 @@ awaitable<PageOf<R>> Store::counted_page(Connection& c, Paged list, const Sql& c
                                          const models::FilterValues<T>& filter, const Page& keyset,
                                          Decode decode) {
   const PageSql page = page_statement(list, keyset.sort, keyset.cursor.empty());
+  const bool search = rows::searched<T>(filter);
   std::vector<Value> values = rows::page_args<T>(page.get(), filter, keyset);
-  Rows rows = co_await exec(c, page.get(), std::move(values));
+  Rows rows = co_await exec(c, page.get(), std::move(values), search);
   PageOf<R> result = rows::page_of<R>(rows, keyset.limit, decode);
   if (keyset.count) {
     std::vector<Value> counted = rows::count_args<T>(count, filter);
-    result.total = co_await exec_count(c, count, std::move(counted));
+    result.total = co_await exec_count(c, count, std::move(counted), search);
   }
   co_return result;
 }

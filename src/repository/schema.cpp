@@ -126,6 +126,7 @@ void declare(migrate::Schema& schema) {
     i.name = index.name;
     i.table = E::table;
     i.unique = index.unique;
+    i.trigram = index.trigram;
     if (!index.column.empty()) i.columns.emplace_back(index.column);
     if (!index.expression.empty()) i.expressions.emplace_back(index.expression);
     schema.indexes.push_back(std::move(i));

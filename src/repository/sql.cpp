@@ -76,6 +76,8 @@ Sql::Sql(std::string_view name, const std::function<std::string(Dialect)>& rende
   }
   if (sqlite_ == postgresql_) sqlite_.clear();
   statement_ = store::Statement{name_, postgresql_, sqlite_, kept};
+  each_time_ = statement_;
+  each_time_.plan_each_time = true;
 }
 
 std::vector<Value> bind(const Sql& sql, std::span<Arg> args) {
@@ -226,6 +228,25 @@ std::string all_names(Dialect dialect, const Field& field, std::string_view para
       link.target, link.name->name, names);
 }
 
+// " AND (...)": the records whose `field` (or `or_field`) contains the text :`parameter`, in
+// lower case on both sides (the database's lower(), as the unique indexes of emails and tag names
+// fold case); %, _ and \ in the text match themselves. The form PostgreSQL's trigram indexes on
+// lower(field) serve: lower(field) LIKE '%' || text || '%'.
+std::string contains(Dialect dialect, const models::FilterSpec& filter, std::string_view prefix) {
+  const std::string text = typed(dialect, filter.parameter, FieldType::text);
+  const std::string pattern = fmt::format(
+      R"('%' || replace(replace(replace(lower({}), '\', '\\'), '%', '\%'), '_', '\_') || '%')",
+      text);
+  std::string out = fmt::format(" AND ({} IS NULL OR lower({}{}) LIKE {} ESCAPE '\\'", text, prefix,
+                                filter.field, pattern);
+  if (!filter.or_field.empty()) {
+    fmt::format_to(std::back_inserter(out), " OR lower({}{}) LIKE {} ESCAPE '\\'", prefix,
+                   filter.or_field, pattern);
+  }
+  out += ')';
+  return out;
+}
+
 }  // namespace
 
 std::string filters(Dialect dialect, std::string_view table,
@@ -238,6 +259,10 @@ std::string filters(Dialect dialect, std::string_view table,
     if (filter.compare == models::Compare::all) {
       out += all_names(dialect, field, filter.parameter,
                        fmt::format("{}.id", alias.empty() ? table : alias));
+      continue;
+    }
+    if (filter.compare == models::Compare::contains) {
+      out += contains(dialect, filter, prefix);
       continue;
     }
     const std::string value = typed(dialect, filter.parameter, field.type);

@@ -28,7 +28,11 @@ class Sql {
   Sql(const Sql&) = delete;
   Sql& operator=(const Sql&) = delete;
 
-  [[nodiscard]] const store::Statement& statement() const { return statement_; }
+  // The statement, prepared once per connection; with `each_time`, the same text planned for the
+  // values of each execution (store::Statement::plan_each_time).
+  [[nodiscard]] const store::Statement& statement(bool each_time = false) const {
+    return each_time ? each_time_ : statement_;
+  }
   // The placeholders' names, in the order of their numbers.
   [[nodiscard]] const std::vector<std::string>& parameters() const { return parameters_; }
 
@@ -38,6 +42,7 @@ class Sql {
   std::string sqlite_;
   std::vector<std::string> parameters_;
   store::Statement statement_;
+  store::Statement each_time_;
 };
 
 // A named argument of a statement; the name must outlive the bind() it is given to.

@@ -34,14 +34,15 @@ bool TaskFilter::tagged() const {
   return false;
 }
 
-awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> params) {
+awaitable<Rows> Store::exec(Connection& c, const Sql& s, std::vector<Value> params,
+                            bool each_time) {
   ++statements_;
-  co_return co_await c.execute(s.statement(), params);
+  co_return co_await c.execute(s.statement(each_time), params);
 }
 
-awaitable<std::int64_t> Store::exec_count(Connection& c, const Sql& sql,
-                                          std::vector<Value> params) {
-  Rows rows = co_await exec(c, sql, std::move(params));
+awaitable<std::int64_t> Store::exec_count(Connection& c, const Sql& sql, std::vector<Value> params,
+                                          bool each_time) {
+  Rows rows = co_await exec(c, sql, std::move(params), each_time);
   co_return rows.front().integer(0);
 }
 
@@ -56,7 +57,7 @@ awaitable<Rows> Store::exec_page(Connection& c, const TaskFilter& filter, const 
   std::optional<Arg> user;
   if (filter.user_id) user = arg("user_id", *filter.user_id);
   std::vector<Value> values = page_args(sql.get(), filter, page, std::move(user));
-  co_return co_await exec(c, sql.get(), std::move(values));
+  co_return co_await exec(c, sql.get(), std::move(values), searched<Task>(filter.values));
 }
 
 awaitable<std::int64_t> Store::count_tasks(Connection& c, const TaskFilter& filter) {
@@ -66,7 +67,7 @@ awaitable<std::int64_t> Store::count_tasks(Connection& c, const TaskFilter& filt
   std::optional<Arg> user;
   if (filter.user_id) user = arg("user_id", *filter.user_id);
   std::vector<Value> values = count_args<Task>(sql, filter.values, std::move(user));
-  co_return co_await exec_count(c, sql, std::move(values));
+  co_return co_await exec_count(c, sql, std::move(values), searched<Task>(filter.values));
 }
 
 template <class T>
@@ -236,8 +237,9 @@ awaitable<std::optional<PageOf<Task>>> Store::tasks_of(Paged list, const Sql& co
   co_return co_await with_connection(
       db_, page_access(page), [&](Connection& c) -> awaitable<std::optional<PageOf<Task>>> {
         const PageSql sql = page_statement(list, page.sort, page.cursor.empty());
+        const bool search = searched<Task>(filter.values);
         std::vector<Value> values = page_args(sql.get(), filter, page, owner);
-        Rows rows = co_await exec(c, sql.get(), std::move(values));
+        Rows rows = co_await exec(c, sql.get(), std::move(values), search);
         if (rows.empty()) co_return std::nullopt;  // no such record: nothing to count
         PageOf<Task> result;
         if (!rows.front().is_null(1)) {
@@ -245,7 +247,7 @@ awaitable<std::optional<PageOf<Task>>> Store::tasks_of(Paged list, const Sql& co
         }
         if (page.count) {
           std::vector<Value> of = count_args<Task>(count, filter.values, owner);
-          result.total = co_await exec_count(c, count, std::move(of));
+          result.total = co_await exec_count(c, count, std::move(of), search);
         }
         co_return result;
       });

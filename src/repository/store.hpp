@@ -145,9 +145,12 @@ class Store {
   [[nodiscard]] std::uint64_t statements_run() const { return statements_; }
 
  private:
-  awaitable<Rows> exec(Connection& c, const Sql& s, std::vector<Value> params);
+  // `each_time`: planned for these values (a search: Sql::statement).
+  awaitable<Rows> exec(Connection& c, const Sql& s, std::vector<Value> params,
+                       bool each_time = false);
   // The one integer `sql` answers (a count).
-  awaitable<std::int64_t> exec_count(Connection& c, const Sql& sql, std::vector<Value> params);
+  awaitable<std::int64_t> exec_count(Connection& c, const Sql& sql, std::vector<Value> params,
+                                     bool each_time = false);
 
   // The one row of `sql` for the record `id`, decoded by `decode`; nullopt when there is none.
   template <class R, class Decode>

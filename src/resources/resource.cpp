@@ -235,10 +235,23 @@ std::optional<std::string> read_names(http::QueryReader& reader, const models::F
   return json::serialize(names);
 }
 
+// The text of a search (models::search_text); nullopt when absent or bad.
+std::optional<models::Scalar> read_search(http::QueryReader& reader, std::string_view name) {
+  const std::vector<std::string> values = reader.all(name);  // check_names: at most one
+  if (values.empty()) return std::nullopt;
+  auto read = models::read_text(models::search_text, values.front());
+  if (auto* problem = std::get_if<models::Problem>(&read)) {
+    reader.fail(name, std::move(problem->message));
+    return std::nullopt;
+  }
+  return std::move(std::get<std::string>(read));
+}
+
 // The value of the filter `spec` on `field` from the query; nullopt when absent or bad.
 std::optional<models::Scalar> read_filter(http::QueryReader& reader, const models::FilterSpec& spec,
                                           const models::Field& field) {
   const std::string_view name = spec.parameter;
+  if (spec.compare == models::Compare::contains) return read_search(reader, name);
   switch (field.type) {
     case models::FieldType::boolean:
       if (auto b = reader.boolean(name)) return *b;

@@ -125,8 +125,11 @@ std::vector<http::QueryParameter> filters(std::span<const models::FilterSpec> sp
   for (const models::FilterSpec& spec : specs) {
     const Field& field = models::find_field(fields, spec.field);
     const bool all = spec.compare == models::Compare::all;
-    // A names filter takes one name a parameter, repeated for several.
-    json::object schema = field_schema(all ? *field.link->name : field, false);
+    // A names filter takes one name a parameter, repeated for several; a search, its own text.
+    const Field& value = all                                         ? *field.link->name
+                         : spec.compare == models::Compare::contains ? models::search_text
+                                                                     : field;
+    json::object schema = field_schema(value, false);
     schema.erase("description");
     schema.erase("default");
     if (field.nullable) schema["type"] = schema["type"].as_array().at(0);

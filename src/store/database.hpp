@@ -49,6 +49,10 @@ struct Statement {
   std::string_view sql;
   std::string_view sqlite{};
   bool kept = true;
+  // PostgreSQL: planned for the values of each execution (an unnamed statement) instead of
+  // prepared once, since after five executions a prepared statement may keep one plan for every
+  // value: for a statement whose best plan depends on its values (a search).
+  bool plan_each_time = false;
 
   [[nodiscard]] std::string_view text(Dialect d) const {
     return d == Dialect::sqlite && !sqlite.empty() ? sqlite : sql;

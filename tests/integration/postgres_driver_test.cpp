@@ -153,6 +153,55 @@ TEST_F(PostgresDriver, EachStatementIsPreparedOncePerConnectionInTheSameRoundTri
   EXPECT_EQ(query(*db, select_one).front().integer(0), 1);  // the same connection, already prepared
 }
 
+// A search's page: the shape of the service's (a keyset walk in id order with LIMIT, the search
+// optional), over a table of 20,000 texts with a trigram index.
+constexpr const char* search_page_sql =
+    "SELECT id FROM docs WHERE id > $1 AND ($2::text IS NULL OR lower(body) LIKE '%' || $2 || "
+    "'%') ORDER BY id LIMIT $3";
+constexpr Statement search_page{"search_page", search_page_sql};
+constexpr Statement search_page_each_time{"search_page", search_page_sql, {}, true, true};
+constexpr Statement trigram_scans{"trigram_scans",
+                                  "SELECT pg_stat_get_xact_numscans('docs_body_trgm'::regclass)"};
+
+// How many times a search for a rare text used the trigram index, after five searches for a text
+// so common that their best plan walks the primary key, on one connection.
+std::int64_t rare_search_index_scans(store::Database& db, const Statement& page) {
+  return run_sync(
+      store::with_connection(db, Access::write, [&](Connection& c) -> awaitable<std::int64_t> {
+        const auto run = [&](std::string text) -> awaitable<void> {
+          std::vector<Value> values;
+          values.emplace_back(std::int64_t{0});
+          values.emplace_back(std::move(text));
+          values.emplace_back(std::int64_t{100});
+          co_await c.execute(page, values);
+        };
+        for (int i = 0; i < 6; ++i) co_await run("number 19");
+        const std::int64_t before = (co_await c.execute(trigram_scans, {})).front().integer(0);
+        co_await run("number 12345");
+        co_return (co_await c.execute(trigram_scans, {})).front().integer(0) - before;
+      }));
+}
+
+// After five executions a prepared statement may keep a generic plan for every value: here the walk
+// in id order that suits the common text, which reads the whole table for a rare one. A statement
+// planned each time is planned for its values: the rare text is found through the index.
+TEST_F(PostgresDriver, AStatementPlannedEachTimeIsPlannedForItsValues) {
+  auto db = open({.size = 1});
+  script(*db,
+         "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+         "CREATE TABLE docs (id bigint PRIMARY KEY, body text NOT NULL);"
+         "INSERT INTO docs SELECT g, 'number ' || g FROM generate_series(1, 20000) g;"
+         "CREATE INDEX docs_body_trgm ON docs USING gin (lower(body) gin_trgm_ops);"
+         "ANALYZE docs");
+  EXPECT_EQ(rare_search_index_scans(*db, search_page_each_time), 1);
+  // What the test tells apart: prepared, the same search walks the table instead.
+  EXPECT_EQ(rare_search_index_scans(*db, search_page), 0)
+      << "the prepared statement kept planning for its values: this test no longer shows why "
+         "searches are planned each time";
+  // Planned each time, nothing is prepared: the name stays free for the prepared statement.
+  EXPECT_EQ(rare_search_index_scans(*db, search_page_each_time), 1);
+}
+
 TEST_F(PostgresDriver, WriteTransactionSendsBeginWithItsFirstStatement) {
   auto db = open({.size = 1});
   create_items(*db);

@@ -85,10 +85,13 @@ TEST_F(AutogenDatabase, AtHeadTheDatabaseMatchesTheModels) {
   const CheckResult result = run_sync(check(migrator, repository::declared_schema()));
   EXPECT_TRUE(result.ok);
   EXPECT_EQ(result.lines, std::vector<std::string>{"no differences"});
-  // What SQLite reads back is the declared schema but for what it cannot tell apart.
+  // What SQLite reads back is the declared schema but for what it cannot tell apart, and
+  // without the trigram indexes, which it has no kind of.
   const Schema live = introspect();
   ASSERT_EQ(live.tables.size(), repository::declared_schema().tables.size());
-  EXPECT_EQ(live.indexes, repository::declared_schema().indexes);
+  std::vector<Index> held = repository::declared_schema().indexes;
+  EXPECT_EQ(std::erase_if(held, [](const Index& i) { return i.trigram; }), 4U);
+  EXPECT_EQ(live.indexes, held);
   EXPECT_EQ(live.find_table("tasks")->foreign_keys,
             repository::declared_schema().find_table("tasks")->foreign_keys);
   EXPECT_EQ(live.find_table("task_tags")->foreign_keys,

@@ -133,6 +133,22 @@ TEST(AutogenCompare, IndexesIncludingExpressionsAndUniqueConstraints) {
   EXPECT_TRUE(compare(spaced, base(), sqlite_dialect()).empty());
 }
 
+// A trigram index is PostgreSQL's: SQLite has none to read back, so it is no difference there;
+// on PostgreSQL it differs from an ordered index on the same expression.
+TEST(AutogenCompare, TrigramIndexesArePostgresqlOnly) {
+  const Schema declared = changed([](Schema& s) {
+    s.indexes.push_back({"tasks_content_trgm_idx", "tasks", {}, {"lower(content)"}, false, true});
+  });
+  EXPECT_TRUE(compare(base(), declared, sqlite_dialect()).empty());
+  EXPECT_EQ(described(compare(base(), declared, postgresql_dialect())),
+            Lines{"create_index tasks_content_trgm_idx"});
+  Schema ordered = declared;
+  for (Index& index : ordered.indexes) index.trigram = false;
+  EXPECT_EQ(described(compare(ordered, declared, postgresql_dialect())),
+            (Lines{"drop_index tasks_content_trgm_idx", "create_index tasks_content_trgm_idx"}));
+  EXPECT_TRUE(compare(declared, declared, postgresql_dialect()).empty());
+}
+
 TEST(AutogenCompare, ForeignKeysAddedDroppedAndOnDeleteChanged) {
   const Schema restricted =
       changed([](Schema& s) { table(s, "tasks").foreign_keys[0].on_delete = OnDelete::restrict; });
@@ -182,6 +198,30 @@ TEST(AutogenCompare, NotNullAndKeyChangesWarn) {
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
+
+// PostgreSQL: a GIN index of pg_trgm's operator class, the extension created first when missing
+// (never dropped: other things may use it), a small pending list, finer statistics for its
+// expression; SQLite: nothing, also when a rebuild recreates the table's indexes.
+TEST(AutogenRender, TrigramIndexes) {
+  const Index trigram{"tasks_content_trgm_idx", "tasks", {}, {"lower(content)"}, false, true};
+  EXPECT_EQ(postgresql_dialect().render(CreateIndex{trigram}),
+            (Lines{"CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                   "CREATE INDEX tasks_content_trgm_idx ON tasks USING gin (lower(content) "
+                   "gin_trgm_ops) WITH (gin_pending_list_limit = 256)",
+                   "ALTER INDEX tasks_content_trgm_idx ALTER COLUMN 1 SET STATISTICS 1000"}));
+  EXPECT_EQ(postgresql_dialect().render(DropIndex{trigram}),
+            Lines{"DROP INDEX tasks_content_trgm_idx"});
+  EXPECT_TRUE(sqlite_dialect().render(CreateIndex{trigram}).empty());
+  EXPECT_TRUE(sqlite_dialect().render(DropIndex{trigram}).empty());
+  Schema before = base();
+  before.indexes.push_back(trigram);
+  normalize(before);
+  const Column from = column("content", LogicalType::text);
+  const Column to = column("content", LogicalType::text, true);
+  for (const std::string& sql : sqlite_dialect().render(AlterColumn{"tasks", from, to}, before)) {
+    EXPECT_EQ(sql.find("trgm"), std::string::npos) << sql;
+  }
+}
 
 TEST(AutogenRender, NewOperationsOnPostgresql) {
   const Column from = column("content", LogicalType::text);
@@ -267,6 +307,7 @@ TEST(AutogenWrite, EveryOperationRoundTrips) {
       DropColumn{"tasks", column("n", LogicalType::bigint, true, DefaultValue{std::int64_t{-3}})},
       CreateIndex{base().indexes[1]},
       DropIndex{base().indexes[0]},
+      CreateIndex{{"users_name_trgm_idx", "users", {}, {"lower(name)"}, false, true}},
       AlterColumn{"users", column("name", LogicalType::text),
                   column("name", LogicalType::text, true, DefaultValue{std::string("a\"'b")})},
       AddForeignKey{"tasks", tasks.foreign_keys[0]},

@@ -126,6 +126,8 @@ TEST(MigrateParse, RejectsBadInputWithAClearMessage) {
        "not both or neither"},
       {ops(R"j({"op": "create_index", "name": "i", "table": "t", "expressions": ["a); DROP TABLE t"]})j"),
        "may not contain"},
+      {ops(R"j({"op": "create_index", "name": "i", "table": "t", "columns": ["a"], "unique": true, "trigram": true})j"),
+       "operations[0].trigram: a trigram index cannot be unique"},
       {ops(R"j({"op": "add_column", "table": "t"})j"), "operations[0].column: required"},
       {ops(R"j({"op": "sql", "sqlite": "SELECT 1"})j"), "operations[0].postgresql: required"},
       {ops(R"j({"op": "sql", "sqlite": "", "postgresql": "", "reverse": {"sqlite": ""}})j"),

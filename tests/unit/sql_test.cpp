@@ -74,10 +74,35 @@ TEST(Sql, StatementsFollowTheEntitysFields) {
             "task_tags.tag_id WHERE task_tags.task_id = t.id AND lower(tags.name) IN (SELECT "
             "lower(value) FROM json_each(:tag))) = (SELECT count(DISTINCT lower(value)) FROM "
             "json_each(:tag)))"
+            // A search: a literal substring in lower case (%, _ and \ escaped).
+            R"( AND (:q IS NULL OR lower(t.content) LIKE '%' || replace(replace(replace()"
+            R"(lower(:q), '\', '\\'), '%', '\%'), '_', '\_') || '%' ESCAPE '\'))"
             " AND (:created_after IS NULL OR t.created_at > :created_after)"
             " AND (:created_before IS NULL OR t.created_at < :created_before)"
             " AND (:updated_after IS NULL OR t.updated_at > :updated_after)"
             " AND (:updated_before IS NULL OR t.updated_at < :updated_before)");
+}
+
+// q= on users searches two fields: either matching is enough.
+TEST(Sql, ASearchOfTwoFieldsMatchesEither) {
+  const std::string pattern =
+      R"('%' || replace(replace(replace(lower(CAST(:q AS TEXT)), '\', '\\'), '%', '\%'), '_', )"
+      R"('\_') || '%')";
+  const std::string users = filters<models::User>(Dialect::postgresql);
+  EXPECT_TRUE(users.starts_with(fmt::format(
+      R"( AND (CAST(:q AS TEXT) IS NULL OR lower(name) LIKE {0} ESCAPE '\' OR lower(email) LIKE )"
+      R"({0} ESCAPE '\'))",
+      pattern)))
+      << users;
+}
+
+// The same text, prepared once or planned for each execution's values.
+TEST(Sql, AStatementCanBePlannedEachTime) {
+  const Sql sql("s", [](Dialect) { return std::string("SELECT :a"); });
+  EXPECT_FALSE(sql.statement().plan_each_time);
+  EXPECT_TRUE(sql.statement(true).plan_each_time);
+  EXPECT_EQ(sql.statement(true).sql, sql.statement().sql);
+  EXPECT_EQ(sql.statement(true).name, sql.statement().name);
 }
 
 }  // namespace

@@ -378,8 +378,9 @@ PgConnection::Prepared& PgConnection::prepared(const Statement& statement) {
 }
 
 awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<const Value> params) {
-  // A statement that is not kept goes as the unnamed one, parsed for this execution only.
-  Prepared* p = statement.kept ? &prepared(statement) : nullptr;
+  // A statement that is not kept, or is planned each time, goes as the unnamed statement: parsed
+  // and planned with its values, in the same message as its execution.
+  Prepared* p = statement.kept && !statement.plan_each_time ? &prepared(statement) : nullptr;
   const TextParams text(params);
   const bool with_begin = begin_pending_;
   const std::size_t deferred = deferred_.size();
