@@ -22,7 +22,7 @@ struct Settings {
   bool migrate = false;
   bool statement_count_header = false;
   std::string log_level = "info";
-  std::string api_token;  // when set, every route but /healthz needs it as a Bearer token
+  std::string api_token;          // when set, every route but /healthz needs it as a Bearer token
   bool require_if_match = false;  // PUT, PATCH and DELETE of a record need If-Match (428)
   // How long the answer to a request with an Idempotency-Key is kept for its retries.
   std::chrono::seconds idempotency_ttl{86400};
