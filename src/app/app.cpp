@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/idempotency_purge.hpp"
 #include "app/measured_database.hpp"
 #include "app/run_sync.hpp"
 #include "app/startup.hpp"
@@ -81,8 +80,6 @@ int serve(const Settings& settings) {
         co_return co_await http::answer(req, match);
       },
       &metrics);
-  server.add_background(
-      [&db, &idempotency] { return purge_expired_idempotency_keys(db, *idempotency); });
   const unsigned short port = server.listen();
   report_database_at_start(*driver, settings.database);
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,

@@ -190,11 +190,7 @@ struct Server::Impl {
   const bool log_requests = access_log_enabled();  // the log level is set before the server
   std::atomic<std::size_t> open{0};
   std::atomic<std::size_t> refusing{0};  // refused connections being answered
-  // add_background's tasks, each with the signal that cancels it; worker 0's thread only.
-  std::vector<
-      std::pair<std::function<awaitable<void>()>, std::unique_ptr<asio::cancellation_signal>>>
-      background;
-  RateLimitedWarning refusal_warning;  // these two: the accept loop's thread only
+  RateLimitedWarning refusal_warning;    // these two: the accept loop's thread only
   RateLimitedWarning accept_warning;
 
   Impl(ServerOptions o, App a, Metrics* m)
@@ -289,7 +285,6 @@ struct Server::Impl {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
-    for (auto& task : background) task.second->emit(asio::cancellation_type::terminal);
     for (auto& worker : workers) {
       asio::post(worker->context, [w = worker.get()] {
         w->guard.reset();
@@ -556,10 +551,6 @@ void Server::run() {
     if (!ec) s.begin_stop();
   });
   asio::co_spawn(s.workers.front()->context, s.accept_loop(), asio::detached);
-  for (auto& [task, signal] : s.background) {
-    asio::co_spawn(s.workers.front()->context, task(),
-                   asio::bind_cancellation_slot(signal->slot(), asio::detached));
-  }
   std::vector<std::jthread> threads;
   for (std::size_t i = 1; i < s.workers.size(); ++i) {
     threads.emplace_back([w = s.workers[i].get(), i] {
@@ -573,10 +564,6 @@ void Server::run() {
   flush_access_log();
   threads.clear();  // joins
   s.finished = true;
-}
-
-void Server::add_background(std::function<awaitable<void>()> task) {
-  impl_->background.emplace_back(std::move(task), std::make_unique<asio::cancellation_signal>());
 }
 
 void Server::stop() {

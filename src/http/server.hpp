@@ -63,10 +63,6 @@ class Server {
   void run();
   // Begins the graceful stop; callable from any thread.
   void stop();
-  // Work run beside the connections, on the first io thread, from run() until the server begins
-  // to stop, when it is cancelled (terminal cancellation); it must then end promptly. For the
-  // service's periodic chores (the purge of expired idempotency keys). Call before run().
-  void add_background(std::function<boost::asio::awaitable<void>()> task);
 
  private:
   struct Impl;

@@ -1,7 +1,11 @@
 #include "resources/idempotency.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <cstring>
 #include <optional>
 
@@ -78,6 +82,12 @@ bool takes_idempotency_key(const http::Route& route) {
   return route.method == http::Verb::post;
 }
 
+Idempotency::Idempotency(std::chrono::seconds ttl)
+    : Idempotency(ttl, std::min<std::chrono::milliseconds>(ttl, std::chrono::minutes(1))) {}
+
+Idempotency::Idempotency(std::chrono::seconds ttl, std::chrono::milliseconds purge_interval)
+    : ttl_(ttl), purge_interval_(purge_interval) {}
+
 // SQLite: the process's hold on a key while its request is in flight; not held when another
 // request holds it.
 class Idempotency::Claim {
@@ -115,6 +125,8 @@ awaitable<Response> Idempotency::respond(store::Database& db, const KeyedRequest
     answer = co_await in_transaction(db, request, handle, statements, outcome);
   }
   count(outcome);
+  const auto executor = co_await boost::asio::this_coro::executor;
+  purge_when_due(db, executor);
   if (outcome == Outcome::in_flight) co_return in_flight_problem();
   if (outcome == Outcome::reused) co_return reused_problem();
   co_return std::move(*answer);
@@ -173,6 +185,34 @@ awaitable<std::optional<Response>> Idempotency::in_transaction(store::Database& 
   } catch (const store::RollBack&) {
   }
   co_return answer;
+}
+
+void Idempotency::purge_when_due(store::Database& db,
+                                 const boost::asio::any_io_executor& executor) {
+  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  std::int64_t due = next_purge_.load(std::memory_order_relaxed);
+  if (now < due) return;
+  const std::int64_t next =
+      now +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(purge_interval_).count();
+  if (!next_purge_.compare_exchange_strong(due, next, std::memory_order_relaxed)) return;
+  boost::asio::co_spawn(executor, purge(db, shared_from_this()), boost::asio::detached);
+}
+
+awaitable<void> Idempotency::purge(store::Database& db, std::shared_ptr<Idempotency> self) {
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  const std::string cutoff = base::format_utc(now - self->ttl_);
+  try {
+    for (;;) {
+      const std::size_t deleted =
+          co_await repository::purge_idempotency_keys(db, cutoff, purge_batch);
+      self->purged_.fetch_add(deleted, std::memory_order_relaxed);
+      if (deleted < static_cast<std::size_t>(purge_batch)) break;
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("idempotency keys: the purge of expired answers failed: {}", e.what());
+  }
 }
 
 std::string Idempotency::render() const {

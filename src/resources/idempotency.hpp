@@ -4,9 +4,11 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,15 +33,21 @@ struct KeyedRequest {
 };
 
 // The service's idempotency keys: how long a stored answer counts, the keys in flight (SQLite),
-// and what became of the keyed requests (metrics). One for the whole service, shared by its POST
-// routes.
-class Idempotency {
+// the purge of expired answers, and what became of the keyed requests (metrics). One for the whole
+// service, shared by its POST routes; it must be owned by a shared_ptr (the purge holds it).
+class Idempotency : public std::enable_shared_from_this<Idempotency> {
  public:
   // A request's handler, given the Store whose every unit of work runs in the request's
   // transaction.
   using Handle = std::function<awaitable<http::Response>(repository::Store&)>;
 
-  explicit Idempotency(std::chrono::seconds ttl) : ttl_(ttl) {}
+  // Rows deleted per transaction by the purge: a batch holds its locks (SQLite: the write lock)
+  // briefly.
+  static constexpr std::int64_t purge_batch = 500;
+
+  // A purge is due at most once per `purge_interval` (by default the TTL, at most a minute).
+  explicit Idempotency(std::chrono::seconds ttl);
+  Idempotency(std::chrono::seconds ttl, std::chrono::milliseconds purge_interval);
 
   [[nodiscard]] std::chrono::seconds ttl() const { return ttl_; }
 
@@ -50,8 +58,6 @@ class Idempotency {
   awaitable<http::Response> respond(store::Database& db, const KeyedRequest& request,
                                     const Handle& handle, std::uint64_t& statements);
 
-  // Counts stored answers that the purge deleted.
-  void purged(std::size_t rows) { purged_.fetch_add(rows, std::memory_order_relaxed); }
   // The metrics, in the text exposition format (docs/reliability.md, "Metrics").
   [[nodiscard]] std::string render() const;
 
@@ -69,8 +75,16 @@ class Idempotency {
   void count(Outcome outcome) {
     outcomes_[static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
   }
+  // Starts a purge of the expired answers on `executor` when one is due (one per purge interval);
+  // the request that calls it does not wait for it.
+  void purge_when_due(store::Database& db, const boost::asio::any_io_executor& executor);
+  // Deletes every answer expired now, a batch per transaction.
+  static awaitable<void> purge(store::Database& db, std::shared_ptr<Idempotency> self);
 
   const std::chrono::seconds ttl_;
+  const std::chrono::milliseconds purge_interval_;
+  // When the next purge is due (steady clock, nanoseconds); claimed by the request that starts it.
+  std::atomic<std::int64_t> next_purge_{0};
   // SQLite: the keys of the requests in flight in this process ("scope\nkey").
   std::mutex mutex_;
   std::unordered_set<std::string> in_flight_;

@@ -26,21 +26,36 @@ Response unavailable() {
   return res;
 }
 
-// A request with an Idempotency-Key: a 400 when the key is malformed, else Idempotency's answer,
-// the handler's Store running every unit of work in the key's transaction. A coroutine of its own,
-// so that bind()'s frame, which every request allocates, stays as small as it was without keys.
+// The request's query, checked against the route's parameter names; or the 400 to answer.
+std::variant<http::Query, Response> checked_query(const http::Request& req,
+                                                  const std::vector<std::string>& names,
+                                                  const std::vector<std::string>& repeatable) {
+  auto parsed = http::parse_query(http::split_target(req.target()).query);
+  if (!parsed) {
+    return http::problem(Status::bad_request, "bad-query", "the query string is malformed");
+  }
+  if (auto problem = http::check_names(*parsed, names, repeatable)) return bad_query(*problem);
+  return std::move(*parsed);
+}
+
+// A request with an Idempotency-Key: a 400 for a bad query or a malformed key, else Idempotency's
+// answer, the handler's Store running every unit of work in the key's transaction.
 awaitable<Response> answer_keyed(store::Database& db, const ApiOptions& options,
                                  Idempotency& idempotency, const ResourceHandler& handler,
-                                 http::Request& req, const http::PathParams& params,
-                                 const http::Query& query) {
+                                 const std::vector<std::string>& names,
+                                 const std::vector<std::string>& repeatable, http::Request& req,
+                                 const http::PathParams& params) {
+  auto query = checked_query(req, names, repeatable);
+  if (auto* problem = std::get_if<Response>(&query)) co_return std::move(*problem);
   auto key = http::read_idempotency_key(req);
   if (auto* problem = std::get_if<Response>(&key)) co_return std::move(*problem);
   const KeyedRequest request{
       .scope = options.api_token ? http::credential_scope(req) : std::string(),
       .key = std::move(std::get<std::string>(key)),
       .fingerprint = http::request_fingerprint(req)};
+  const http::Query& parsed = std::get<http::Query>(query);
   const Idempotency::Handle handle = [&](repository::Store& pinned) -> awaitable<Response> {
-    Exchange ex{req, params, query, pinned, options};
+    Exchange ex{req, params, parsed, pinned, options};
     co_return co_await handler(ex);
   };
   std::uint64_t statements = 0;
@@ -60,18 +75,15 @@ awaitable<Response> answer_keyed(store::Database& db, const ApiOptions& options,
 http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<std::string> query,
                    std::vector<std::string> repeatable, ResourceHandler handler,
                    std::shared_ptr<Idempotency> idempotency) {
-  return [&db, options, query = std::move(query), repeatable = std::move(repeatable),
-          handler = std::move(handler), idempotency = std::move(idempotency)](
-             http::Request& req, const http::PathParams& params) -> awaitable<Response> {
+  http::Handler plain = [&db, options, query, repeatable, handler](
+                            http::Request& req,
+                            const http::PathParams& params) -> awaitable<Response> {
     const auto parsed = http::parse_query(http::split_target(req.target()).query);
     if (!parsed) {
       co_return http::problem(Status::bad_request, "bad-query", "the query string is malformed");
     }
     if (auto problem = http::check_names(*parsed, query, repeatable)) {
       co_return bad_query(*problem);
-    }
-    if (idempotency && http::has_idempotency_key(req)) {
-      co_return co_await answer_keyed(db, options, *idempotency, handler, req, params, *parsed);
     }
 
     repository::Store store(db);
@@ -87,6 +99,16 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
       res->set("X-Statement-Count", std::to_string(store.statements_run()));
     }
     co_return std::move(*res);
+  };
+  if (!idempotency) return plain;
+  // Not a coroutine: it hands over the coroutine of the one it chooses, so that a request without
+  // a key runs `plain` as every request did before keys, in a frame of the same size.
+  return [&db, options, query = std::move(query), repeatable = std::move(repeatable),
+          handler = std::move(handler), idempotency = std::move(idempotency),
+          plain = std::move(plain)](http::Request& req,
+                                    const http::PathParams& params) -> awaitable<Response> {
+    if (!http::has_idempotency_key(req)) return plain(req, params);
+    return answer_keyed(db, options, *idempotency, handler, query, repeatable, req, params);
   };
 }
 
