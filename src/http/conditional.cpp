@@ -95,13 +95,17 @@ std::string http_date(std::string_view utc) {
   const unsigned wd = weekday(sys_days(date)).c_encoding();
   const unsigned m = static_cast<unsigned>(date.month()) - 1;
   // "Tue, 01 Dec 2026 09:30:05 GMT": written in place, as every read answers it.
-  std::string out;
-  out.reserve(29);
-  out.append(days.substr(wd * 3, 3)).append(", ");
-  out.append(utc.substr(8, 2)).append(" ");
-  out.append(months.substr(m * 3, 3)).append(" ");
-  out.append(utc.substr(0, 4)).append(" ");
-  out.append(utc.substr(11, 8)).append(" GMT");
+  std::string out(29, ' ');
+  const auto put = [&out](std::size_t at, std::string_view text) {
+    text.copy(&out[at], text.size());
+  };
+  put(0, days.substr(wd * 3, 3));
+  out[3] = ',';
+  put(5, utc.substr(8, 2));
+  put(8, months.substr(m * 3, 3));
+  put(12, utc.substr(0, 4));
+  put(17, utc.substr(11, 8));
+  put(26, "GMT");
   return out;
 }
 

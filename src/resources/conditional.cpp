@@ -11,7 +11,8 @@ using http::TagList;
 
 Response record_response(const Exchange& ex, models::Validator validator, std::string_view modified,
                          std::string body) {
-  const std::string current = models::opaque_tag(validator);
+  std::string etag = models::etag(validator);
+  const std::string_view current = std::string_view(etag).substr(1, etag.size() - 2);
   // §13.2.2: If-Match first, then If-None-Match; a malformed list is ignored on a read.
   const TagList if_match = http::read_tag_list(ex.request, http::Field::if_match);
   const TagList if_none_match = http::read_tag_list(ex.request, http::Field::if_none_match);
@@ -25,8 +26,9 @@ Response record_response(const Exchange& ex, models::Validator validator, std::s
   } else {
     res = http::json_text_response(Status::ok, std::move(body));
   }
-  res.set(http::Field::etag, '"' + current + '"');
-  res.set(http::Field::last_modified, http::http_date(modified));
+  // Inserted, not set: the answer has neither yet.
+  res.insert(http::Field::last_modified, http::http_date(modified));
+  res.insert(http::Field::etag, std::move(etag));
   return res;
 }
 
