@@ -139,6 +139,11 @@ void check(const http::Router& router, const http::Request& req, const http::Res
     fuzz::require(res.body().empty(), "204 has no body", context);
     return;
   }
+  if (status == 304) {
+    fuzz::require(res.body().empty(), "304 has no body", context);
+    fuzz::require(res.count(http::Field::etag) == 1, "304 has ETag", context);
+    return;
+  }
   if (status == 201) {
     fuzz::require(res.count(http::Field::location) == 1, "201 has Location", context);
   }
