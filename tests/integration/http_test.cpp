@@ -66,6 +66,7 @@ TEST_P(HttpTest, RoutesAreExactlyTheEndpointsOfApiMd) {
                              {"GET", "/tags/{id}/tasks"},
                              {"PUT", "/tasks/{id}/tags/{name}"},
                              {"DELETE", "/tasks/{id}/tags/{name}"},
+                             {"GET", "/events"},
                              {"GET", "/healthz"},
                              {"GET", "/openapi.json"},
                              {"GET", "/metrics"},
