@@ -3,14 +3,15 @@
 // EventSource and sees the changes made through the API arrive; the server is then stopped, a
 // change is made while it is down (by another server on the same database), and the server is
 // started again on the same port: the browser reconnects by itself with Last-Event-ID and receives
-// that change. With --api-token, EventSource is refused and the fetch() reader of
-// docs/events-browser.md (run as written there) follows the stream instead. The /docs page lists
-// the operation and what a browser needs to know of it.
+// that change. A page of another origin does the same (CORS). With --api-token, EventSource is
+// refused and the fetch() reader of docs/events-browser.md (run as written there) follows the
+// stream instead. The /docs page lists the operation and what a browser needs to know of it.
 //
 // Screenshot in USERTASKS_ARTIFACTS: docs-events.png (GET /events on /docs). Run by ctest (label
 // browser): harness.mjs lists the environment.
 
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -230,6 +231,55 @@ test("changes reach the page's EventSource, which catches up after a restart", a
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
+  }
+});
+
+// A page of another origin: what a web application served elsewhere looks like to the service.
+async function startOtherOrigin() {
+  const server = http.createServer((req, res) => {
+    res.writeHead(req.url === "/" ? 200 : 204, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(req.url === "/" ? "<!doctype html><title>elsewhere</title>" : "");
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+test("a page of another origin follows the feed (CORS), across a restart too", async () => {
+  let server = await startServer("cross-origin");
+  const { base, port } = server;
+  const elsewhere = await startOtherOrigin();
+  const { context, page, problems } = await openPage(browser, base, {
+    allowedErrors: refused,
+    intercept: false,
+    origins: [elsewhere.origin],
+  });
+  const sentIds = recordFeedRequests(page, base);
+  try {
+    await page.goto(`${elsewhere.origin}/`);
+    await follow(page, "cross", `${base}/events`);
+    await page.waitForFunction(() => window.feeds.cross.opens === 1, null, patience);
+    const user = await call(base, "POST", "/users", { name: "Ada", email: "ada@example.com" });
+    let cross = await eventsArrive(page, "cross", 1);
+    assert.deepEqual(cross.events[0].data, user.body);
+    const first = Number(cross.events[0].id);
+
+    assert.equal(await server.stop(), 0);
+    const gone = await changeWhileDown("cross-origin", [], async (other) => {
+      assert.equal((await call(other, "DELETE", `/users/${user.body.id}`)).status, 204);
+    });
+    assert.equal(gone, undefined);
+    server = await startServer("cross-origin", [], { port });
+    cross = await eventsArrive(page, "cross", 2);
+    assert.deepEqual(cross.events[1],
+                     { type: "user.deleted", id: String(first + 1), data: { id: user.body.id } });
+    assert.equal(cross.opens, 2);
+    const sent = await sentIds();
+    assert.equal(sent[0], null);
+    assert.equal(sent.at(-1), String(first));
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    elsewhere.close();
   }
 });
 

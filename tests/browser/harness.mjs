@@ -115,13 +115,15 @@ export async function startServer(name, extraArgs = [], { port = 0 } = {}) {
 }
 
 // A page that records what must not happen: console errors (but those `allowedErrors` matches),
-// uncaught exceptions, and requests to any origin but the server's, which are also stopped unless
-// `intercept` is false (Playwright then sees the headers the network stack adds, such as
-// EventSource's Last-Event-ID, which it does not for intercepted requests).
-export async function openPage(browser, base, { allowedErrors = /$^/, intercept = true } = {}) {
+// uncaught exceptions, and requests to any origin but the server's (and `origins`), which are
+// also stopped unless `intercept` is false (Playwright then sees the headers the network stack
+// adds, such as EventSource's Last-Event-ID, which it does not for intercepted requests).
+export async function openPage(browser, base,
+                               { allowedErrors = /$^/, intercept = true, origins = [] } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const problems = [];
-  const local = (url) => url.startsWith(`${base}/`) || url.startsWith("data:");
+  const local = (url) =>
+    [base, ...origins].some((origin) => url.startsWith(`${origin}/`)) || url.startsWith("data:");
   if (intercept) {
     await context.route("**/*", (route) => {
       const url = route.request().url();
