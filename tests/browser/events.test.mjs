@@ -5,7 +5,9 @@
 // started again on the same port: the browser reconnects by itself with Last-Event-ID and receives
 // that change. A page of another origin does the same (CORS). With --api-token, EventSource is
 // refused and the fetch() reader of docs/events-browser.md (run as written there) follows the
-// stream instead. The /docs page lists the operation and what a browser needs to know of it.
+// stream instead, from the service's page and from another origin (its headers preflighted).
+// The /docs page lists the operation, its description (text/event-stream, Last-Event-ID) and
+// the media type of its answer.
 //
 // Screenshot in USERTASKS_ARTIFACTS: docs-events.png (GET /events on /docs). Run by ctest (label
 // browser): harness.mjs lists the environment.
@@ -64,10 +66,17 @@ function feedState(page, name) {
     (name) => ({ ...window.feeds[name], state: window.sources[name].readyState }), name);
 }
 
-// Waits (bounded) until feed `name` has at least `count` events, and returns its state.
-async function eventsArrive(page, name, count) {
-  await page.waitForFunction(([name, count]) => window.feeds[name].events.length >= count,
-                             [name, count], patience);
+// Waits (bounded) until feed `name` has at least `count` events, and returns its state; when
+// they do not come, fails with the feed's state and the page's `problems` (its console errors).
+async function eventsArrive(page, name, count, problems = []) {
+  try {
+    await page.waitForFunction(([name, count]) => window.feeds[name].events.length >= count,
+                               [name, count], patience);
+  } catch (error) {
+    const state = JSON.stringify(await feedState(page, name));
+    throw new Error(`${name}: fewer than ${count} events arrived: ${state}; the page's problems: ` +
+                    `${JSON.stringify(problems)}`, { cause: error });
+  }
   return feedState(page, name);
 }
 
@@ -124,9 +133,16 @@ test("/docs lists GET /events and says how a browser follows it", async () => {
     assert.notEqual((await block.locator(".opblock-summary-description").innerText()).trim(), "");
 
     await block.locator(".opblock-summary").first().click();
-    const description = await block.locator(".opblock-description-wrapper").innerText();
-    assert.match(description, /text\/event-stream/);
-    assert.match(description, /Last-Event-ID/);
+    await block.locator(".opblock-body").waitFor(patience);
+    // The operation's description (Markdown in the document), shown under its summary.
+    const wrapper = block.locator(".opblock-description-wrapper");
+    const description = (await wrapper.count()) > 0 ? await wrapper.innerText() : "";
+    const shown = `the description shown: ${JSON.stringify(description)}`;
+    assert.match(description, /text\/event-stream/, shown);
+    assert.match(description, /Last-Event-ID/, shown);
+    // And the success answer's media type, which a client generated from the document reads.
+    const success = await block.locator('tr.response[data-code="200"]').innerText();
+    assert.match(success, /text\/event-stream/, `the 200 answer shown: ${JSON.stringify(success)}`);
     await block.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(artifacts, "docs-events.png") });
     assert.deepEqual(problems, []);
@@ -161,7 +177,7 @@ test("changes reach the page's EventSource, which catches up after a restart", a
       return { status: res.status, body: await res.json() };
     });
     assert.equal(user.status, 201, JSON.stringify(user.body));
-    let all = await eventsArrive(page, "all", 1);
+    let all = await eventsArrive(page, "all", 1, problems);
     const [created] = all.events;
     assert.equal(created.type, "user.created");
     assert.deepEqual(created.data, user.body);
@@ -171,10 +187,10 @@ test("changes reach the page's EventSource, which catches up after a restart", a
     // One made by another client.
     const task = await call(base, "POST", `/users/${user.body.id}/tasks`, { content: "Notes" });
     assert.equal(task.status, 201);
-    all = await eventsArrive(page, "all", 2);
+    all = await eventsArrive(page, "all", 2, problems);
     assert.deepEqual(all.events[1],
                      { type: "task.created", id: String(first + 1), data: task.body });
-    let tasks = await eventsArrive(page, "tasks", 1);
+    let tasks = await eventsArrive(page, "tasks", 1, problems);
     assert.deepEqual(tasks.events, [all.events[1]]);
 
     // The server stops: each stream ends and the browser starts reconnecting.
@@ -195,13 +211,13 @@ test("changes reach the page's EventSource, which catches up after a restart", a
 
     // The server is back on the same port: both streams resume from their last id.
     server = await startServer("feed", args, { port });
-    all = await eventsArrive(page, "all", 4);
+    all = await eventsArrive(page, "all", 4, problems);
     assert.deepEqual(all.events.slice(2), [
       { type: "user.updated", id: String(first + 2), data: renamed },
       { type: "task.deleted", id: String(first + 3),
         data: { id: task.body.id, user_id: user.body.id } },
     ]);
-    tasks = await eventsArrive(page, "tasks", 2);
+    tasks = await eventsArrive(page, "tasks", 2, problems);
     assert.deepEqual(tasks.events, [all.events[1], all.events[3]]);
     for (const feed of [all, tasks]) {
       assert.equal(feed.opens, 2);
@@ -216,10 +232,10 @@ test("changes reach the page's EventSource, which catches up after a restart", a
 
     // And the live changes go on.
     const second = await call(base, "POST", `/users/${user.body.id}/tasks`, { content: "Again" });
-    all = await eventsArrive(page, "all", 5);
+    all = await eventsArrive(page, "all", 5, problems);
     assert.deepEqual(all.events[4],
                      { type: "task.created", id: String(first + 4), data: second.body });
-    tasks = await eventsArrive(page, "tasks", 3);
+    tasks = await eventsArrive(page, "tasks", 3, problems);
     assert.deepEqual(tasks.events[2], all.events[4]);
 
     // Heartbeats (every second here) are comments: no unnamed events, nothing else arrived.
@@ -259,7 +275,7 @@ test("a page of another origin follows the feed (CORS), across a restart too", a
     await follow(page, "cross", `${base}/events`);
     await page.waitForFunction(() => window.feeds.cross.opens === 1, null, patience);
     const user = await call(base, "POST", "/users", { name: "Ada", email: "ada@example.com" });
-    let cross = await eventsArrive(page, "cross", 1);
+    let cross = await eventsArrive(page, "cross", 1, problems);
     assert.deepEqual(cross.events[0].data, user.body);
     const first = Number(cross.events[0].id);
 
@@ -269,7 +285,7 @@ test("a page of another origin follows the feed (CORS), across a restart too", a
     });
     assert.equal(gone, undefined);
     server = await startServer("cross-origin", [], { port });
-    cross = await eventsArrive(page, "cross", 2);
+    cross = await eventsArrive(page, "cross", 2, problems);
     assert.deepEqual(cross.events[1],
                      { type: "user.deleted", id: String(first + 1), data: { id: user.body.id } });
     assert.equal(cross.opens, 2);
@@ -293,50 +309,63 @@ function documentedReader() {
   return `${block}\nwindow.followEvents = followEvents;\n`;
 }
 
-test("with --api-token, EventSource gets 401; the documented fetch() reader follows", async () => {
+// From the service's own page, and from a page of another origin, where the reader's token and
+// Last-Event-ID make the browser ask first (a CORS preflight) whether it may send them.
+for (const crossOrigin of [false, true]) {
+  const where = crossOrigin ? "a page of another origin" : "the service's page";
+  test(`with --api-token, EventSource gets 401; the documented fetch() reader follows (${where})`,
+       async () => { await followWithToken(crossOrigin); });
+}
+
+async function followWithToken(crossOrigin) {
   const token = "events-browser-token";
   const args = ["--api-token", token];
-  let server = await startServer("token-feed", args);
+  const name = crossOrigin ? "token-feed-cross" : "token-feed";
+  let server = await startServer(name, args);
   const { base, port } = server;
+  const elsewhere = crossOrigin ? await startOtherOrigin() : null;
   const { context, page, problems } = await openPage(browser, base, {
     allowedErrors: new RegExp(`${refused.source}|${unauthorized.source}`),
     intercept: false,
+    origins: crossOrigin ? [elsewhere.origin] : [],
   });
   const sentIds = recordFeedRequests(page, base);
+  const feedUrl = crossOrigin ? `${base}/events` : "/events";
   try {
     // Page scripts may come from the service only (CSP); an init script is the test's own.
     await context.addInitScript({ content: documentedReader() });
-    assert.equal((await page.goto(`${base}/docs`)).status(), 200);
+    const opened = await page.goto(crossOrigin ? `${elsewhere.origin}/` : `${base}/docs`);
+    assert.equal(opened.status(), 200);
 
     // EventSource cannot send the token: 401, and the browser gives up.
-    await follow(page, "plain", "/events");
+    await follow(page, "plain", feedUrl);
     await page.waitForFunction(() => window.sources.plain.readyState === 2, null, patience);
     assert.equal((await feedState(page, "plain")).opens, 0);
 
     // A wrong token is an error, not a retry.
-    const wrong = await page.evaluate(() =>
-      followEvents("/events", { token: "wrong", onEvent: () => {},
-                                signal: new AbortController().signal })
-        .then(() => "returned", (error) => String(error)));
+    const wrong = await page.evaluate((url) =>
+      followEvents(url, { token: "wrong", onEvent: () => {},
+                          signal: new AbortController().signal })
+        .then(() => "returned", (error) => String(error)), feedUrl);
     assert.match(wrong, /401/);
 
     const user = await call(base, "POST", "/users", { name: "Grace", email: "grace@example.com" },
                             token);
     assert.equal(user.status, 201);
     // From the first event on (Last-Event-ID: 0), so that the user made before is sent too.
-    await page.evaluate((token) => {
+    await page.evaluate(([url, token]) => {
       window.feeds = { ...window.feeds, fetched: { events: [] } };
       window.sources = { ...window.sources, fetched: { readyState: -1 } };
       window.stopFetched = new AbortController();
-      followEvents("/events", {
+      followEvents(url, {
         token,
         lastEventId: "0",
         signal: window.stopFetched.signal,
         onEvent: (event) => window.feeds.fetched.events.push(event),
       }).then(() => { window.feeds.fetched.ended = "returned"; },
               (error) => { window.feeds.fetched.ended = String(error); });
-    }, token);
-    let fetched = await eventsArrive(page, "fetched", 1);
+    }, [feedUrl, token]);
+    let fetched = await eventsArrive(page, "fetched", 1, problems);
     assert.deepEqual(fetched.events[0].data, user.body);
     assert.equal(fetched.events[0].type, "user.created");
     const first = Number(fetched.events[0].id);
@@ -344,19 +373,19 @@ test("with --api-token, EventSource gets 401; the documented fetch() reader foll
 
     // Stopped, changed meanwhile, started again on the same port: the reader resumes.
     assert.equal(await server.stop(), 0);
-    const patched = await changeWhileDown("token-feed", args, async (other) => {
+    const patched = await changeWhileDown(name, args, async (other) => {
       const res = await call(other, "PATCH", `/users/${user.body.id}`, { name: "Grace Hopper" },
                              token);
       assert.equal(res.status, 200);
       return res.body;
     });
-    server = await startServer("token-feed", args, { port });
-    fetched = await eventsArrive(page, "fetched", 2);
+    server = await startServer(name, args, { port });
+    fetched = await eventsArrive(page, "fetched", 2, problems);
     assert.deepEqual(fetched.events[1], { type: "user.updated", id: String(first + 1),
                                           data: patched });
     const live = await call(base, "POST", "/tags", { name: "home" }, token);
     assert.equal(live.status, 201);
-    fetched = await eventsArrive(page, "fetched", 3);
+    fetched = await eventsArrive(page, "fetched", 3, problems);
     assert.deepEqual(fetched.events[2], { type: "tag.created", id: String(first + 2),
                                           data: live.body });
 
@@ -369,5 +398,6 @@ test("with --api-token, EventSource gets 401; the documented fetch() reader foll
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
+    elsewhere?.close();
   }
-});
+}
