@@ -11,16 +11,16 @@ namespace sql {
 
 namespace {
 
-// The head row counts the ids handed out. Its row lock, taken by the upsert and held to the end
-// of the transaction, makes writers take their ids one transaction at a time: a transaction takes
-// ids only after the one before it has committed (or rolled back, taking its ids back), so ids
-// follow the commit order and have no gaps. On PostgreSQL one statement, with the notification
-// ($1 the count, $2 the time, $3 the events as JSON); the dialects' parameters differ, so these
-// are written with their numbers.
+// The head row (made by migration 0009) counts the ids handed out. Its row lock, taken by the
+// UPDATE and held to the end of the transaction, makes writers take their ids one transaction at a
+// time: a transaction takes ids only after the one before it has committed (or rolled back,
+// taking its ids back), so ids follow the commit order and have no gaps. On PostgreSQL one
+// statement, with the notification ($1 the count, $2 the time, $3 the events as JSON), sent with
+// the COMMIT (Connection::execute_last), so that the lock is held for no round trip; the
+// dialects' parameters differ, so these are written with their numbers.
 const store::Statement events_append_postgresql{
     "events_append",
-    "WITH head AS (INSERT INTO event_head (id, last) VALUES (1, CAST($1 AS BIGINT)) "
-    "ON CONFLICT (id) DO UPDATE SET last = event_head.last + excluded.last "
+    "WITH head AS (UPDATE event_head SET last = last + CAST($1 AS BIGINT) WHERE id = 1 "
     "RETURNING last - CAST($1 AS BIGINT) AS base, "
     "pg_notify('usertasks_events', CAST(last AS TEXT)) AS notified) "
     "INSERT INTO events (id, type, user_id, data, created_at) "
@@ -31,9 +31,7 @@ const store::Statement events_append_postgresql{
 // SQLite, whose writers are one at a time: the ids ($1 of them), then the events of the JSON
 // array $3 from id $2 on.
 const store::Statement events_take_ids_sqlite{
-    "events_take_ids",
-    "INSERT INTO event_head (id, last) VALUES (1, $1) "
-    "ON CONFLICT (id) DO UPDATE SET last = last + excluded.last RETURNING last - $1"};
+    "events_take_ids", "UPDATE event_head SET last = last + $1 WHERE id = 1 RETURNING last - $1"};
 const store::Statement events_insert_sqlite{
     "events_insert",
     "INSERT INTO events (id, type, user_id, data, created_at) "
@@ -150,7 +148,7 @@ store::awaitable<std::size_t> record_events(store::Connection& c,
   values.emplace_back(now);
   values.emplace_back(changes_json(changes));
   if (c.dialect() == store::Dialect::postgresql) {
-    co_await c.execute(sql::events_append_postgresql, values);
+    co_await c.execute_last(sql::events_append_postgresql, values);
     co_return 1;
   }
   std::vector<Value> head(1, values.front());

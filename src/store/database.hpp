@@ -89,6 +89,11 @@ class Connection {
  public:
   virtual ~Connection() = default;
   virtual awaitable<Rows> execute(const Statement& statement, std::span<const Value> params) = 0;
+  // The same for the last statement of a write transaction's work: PostgreSQL sends it with the
+  // COMMIT, in one round trip, unless the transaction is nested in another (a savepoint).
+  virtual awaitable<Rows> execute_last(const Statement& statement, std::span<const Value> params) {
+    co_return co_await execute(statement, params);
+  }
   // Runs SQL text that is not worth preparing (DDL, migration steps). No results.
   virtual awaitable<void> execute_script(std::string_view sql) = 0;
   [[nodiscard]] virtual Dialect dialect() const = 0;

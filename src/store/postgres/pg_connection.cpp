@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <unordered_set>
+#include <utility>
 
 #include "store/database_url.hpp"
 #include "store/postgres/pg_errors.hpp"
@@ -378,6 +379,16 @@ PgConnection::Prepared& PgConnection::prepared(const Statement& statement) {
 }
 
 awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<const Value> params) {
+  co_return co_await send(statement, params, false);
+}
+
+awaitable<Rows> PgConnection::execute_last(const Statement& statement,
+                                           std::span<const Value> params) {
+  co_return co_await send(statement, params, in_transaction_ && nesting_ == 0);
+}
+
+awaitable<Rows> PgConnection::send(const Statement& statement, std::span<const Value> params,
+                                   bool then_commit) {
   // A statement that is not kept, or is planned each time, goes as the unnamed statement: parsed
   // and planned with its values, in the same message as its execution.
   Prepared* p = statement.kept && !statement.plan_each_time ? &prepared(statement) : nullptr;
@@ -387,7 +398,7 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
   const bool with_prepare = p != nullptr && !p->ready;
   // One round trip either way: a pipeline of BEGIN, savepoints, Parse and Bind/Execute ending in
   // one Sync.
-  const bool pipelined = with_begin || deferred > 0 || with_prepare;
+  const bool pipelined = with_begin || deferred > 0 || with_prepare || then_commit;
   PGconn* conn = conn_.get();
   in_flight_ = true;
   if (pipelined) check_sent(PQenterPipelineMode(conn), "enter pipeline mode");
@@ -414,6 +425,10 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
                                  nullptr, 0),
                statement.name);
   }
+  if (then_commit) {
+    check_sent(PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0),
+               "COMMIT");
+  }
   if (pipelined) check_sent(PQpipelineSync(conn), "sync");
   co_await flush();
   ++round_trips_;
@@ -427,6 +442,11 @@ awaitable<Rows> PgConnection::execute(const Statement& statement, std::span<cons
   }
   Rows rows;
   co_await collect(errors, &rows);
+  if (then_commit) {
+    std::string tag;
+    // After a failed statement the COMMIT is skipped, and the transaction is left to roll back.
+    committed_ = co_await collect(errors, nullptr, &tag) && tag == "COMMIT" && !errors.failed();
+  }
   if (pipelined) co_await end_pipeline();
   in_flight_ = false;
   if (errors.failed()) errors.raise(*this);
@@ -465,10 +485,12 @@ awaitable<void> PgConnection::execute_script(std::string_view sql) {
 }
 
 void PgConnection::savepoint() {
+  ++nesting_;
   deferred_.push_back(savepoint_text);
 }
 
 void PgConnection::release_savepoint() {
+  --nesting_;
   // A savepoint that was never sent is simply dropped.
   if (!deferred_.empty() && deferred_.back() == savepoint_text) {
     deferred_.pop_back();
@@ -478,6 +500,7 @@ void PgConnection::release_savepoint() {
 }
 
 awaitable<void> PgConnection::rollback_to_savepoint() {
+  --nesting_;
   if (!deferred_.empty() && deferred_.back() == savepoint_text) {
     deferred_.pop_back();
     co_return;
@@ -486,7 +509,10 @@ awaitable<void> PgConnection::rollback_to_savepoint() {
 }
 
 awaitable<void> PgConnection::commit() {
-  deferred_.clear();     // COMMIT releases every savepoint
+  in_transaction_ = false;
+  nesting_ = 0;
+  deferred_.clear();  // COMMIT releases every savepoint
+  if (std::exchange(committed_, false)) co_return;
   if (begin_pending_) {  // the work ran no statement: there is nothing to commit
     begin_pending_ = false;
     co_return;
@@ -498,6 +524,9 @@ awaitable<void> PgConnection::commit() {
 }
 
 awaitable<void> PgConnection::rollback() {
+  in_transaction_ = false;
+  nesting_ = 0;
+  committed_ = false;
   deferred_.clear();
   if (begin_pending_) {
     begin_pending_ = false;

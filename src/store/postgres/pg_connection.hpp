@@ -54,6 +54,9 @@ class PgConnection final : public Connection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   awaitable<Rows> execute(const Statement& statement, std::span<const Value> params) override;
+  // In the connection's own transaction (not a savepoint), pipelined with COMMIT: commit() then
+  // has nothing left to do. A failure leaves the transaction to roll back, as execute() does.
+  awaitable<Rows> execute_last(const Statement& statement, std::span<const Value> params) override;
   awaitable<void> execute_script(std::string_view sql) override;
   [[nodiscard]] Dialect dialect() const override { return Dialect::postgresql; }
 
@@ -61,6 +64,7 @@ class PgConnection final : public Connection {
   // `snapshot`: a read-only REPEATABLE READ transaction, whose statements share one snapshot.
   void begin(bool snapshot = false) {
     begin_pending_ = true;
+    in_transaction_ = true;
     begin_text_ = snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
   }
   awaitable<void> commit();
@@ -120,6 +124,8 @@ class PgConnection final : public Connection {
   // command tag to `tag`. False when the command failed or was skipped.
   awaitable<bool> collect(Errors& errors, Rows* rows, std::string* tag = nullptr);
   awaitable<void> end_pipeline();
+  // execute(), and with `then_commit` the COMMIT in the same pipeline.
+  awaitable<Rows> send(const Statement& statement, std::span<const Value> params, bool then_commit);
   awaitable<std::string> simple(std::string_view sql);
 
   // Deregisters the socket from its io_context, if any. The caller holds the homes' mutex.
@@ -138,6 +144,9 @@ class PgConnection final : public Connection {
   bool begin_pending_ = false;
   const char* begin_text_ = "BEGIN";
   std::vector<const char*> deferred_;  // SAVEPOINT and RELEASE, sent before the next statement
+  bool in_transaction_ = false;        // begin() until commit() or rollback()
+  int nesting_ = 0;                    // savepoints open
+  bool committed_ = false;             // by execute_last(): commit() has nothing to send
   bool in_flight_ = false;  // set while a command is on the wire; left set if that is abandoned
   bool broken_ = false;
   std::uint64_t round_trips_ = 0;
