@@ -225,7 +225,11 @@ cell() { # cell BACKEND WHAT
       ;;
     fanout_cpu)
       f=${RESULT[$b fanout]}
-      echo "$(field "$f" service_cpu_us_per_change) (+ database $(field "$f" db_cpu_us_per_change))"
+      if [[ $b == postgresql ]]; then
+        echo "$(field "$f" service_cpu_us_per_change) (+ database $(field "$f" db_cpu_us_per_change))"
+      else
+        field "$f" service_cpu_us_per_change
+      fi
       ;;
     memory)
       i=${RESULT[$b idle]}
@@ -235,7 +239,7 @@ cell() { # cell BACKEND WHAT
       read -r -a p <<<"${RESULT[$b feed]}"
       read -r -a n <<<"${RESULT[$b plain]}"
       case $2 in rps) i=0 ;; cpu) i=1 ;; *) i=2 ;; esac
-      awk -v a="${p[$i]}" -v b="${n[$i]}" 'BEGIN { printf "%.0f / %.0f (%+.1f %%)\n", a, b, b > 0 ? (a - b) * 100 / b : 0 }'
+      awk -v a="${p[$i]}" -v b="${n[$i]}" 'BEGIN { printf "%.0f / %.0f (%+.1f %%)\n", a, b, (b > 0 ? (a - b) * 100 / b : 0) }'
       ;;
   esac
 }
