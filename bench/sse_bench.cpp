@@ -11,7 +11,8 @@
 //     all the sockets it reports, so that reading the others does not count). CPU per change: of
 //     PID (the service) and of DB-PID's children (the PostgreSQL backends), from /proc/PID/stat.
 //     Prints "FANOUT subscribers=… ready=… changes=… pairs=… missing=… p50_ms=… p99_ms=… max_ms=…
-//     service_cpu_us_per_change=… db_cpu_us_per_change=… post_errors=… unexpected=…".
+//     service_cpu_us_per_change=… db_cpu_us_per_change=… client_cpu_us_per_change=… post_errors=…
+//     unexpected=… still_open=…" (client: this program's own CPU).
 //   sse_bench idle --port P --pid PID [--subscribers 10000] [--settle-s 2]
 //     The service's VmRSS idle, then holding SUBSCRIBERS subscribers that have all had their first
 //     block (`retry:`), after SETTLE seconds, then again once they are closed. Prints "IDLE
@@ -93,6 +94,16 @@ std::pair<long long, int> stat_ticks(const std::string& pid) {
   while (fields >> field && values.size() < 13) values.push_back(field);
   if (values.size() < 13) return {0, 0};
   return {std::stoll(values[11]) + std::stoll(values[12]), std::stoi(values[1])};
+}
+
+// This process's own CPU seconds.
+double own_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // CPU seconds of PID, or of PID's children when `children` (a postmaster's backends and workers).
@@ -392,6 +403,7 @@ int fanout(const Options& o) {
   std::size_t post_errors = 0, missing = 0, live = ready;
   bool answered = false;
   const double service_before = cpu_seconds(o.pid, false), db_before = cpu_seconds(o.db_pid, true);
+  const double own_before = own_cpu_seconds();
   for (std::size_t change = 0; change < o.changes; ++change) {
     const std::string body =
         R"({"content": "feed benchmark", "user_id": )" + std::to_string(user(random)) + "}";
@@ -430,16 +442,18 @@ int fanout(const Options& o) {
   }
   const double service_cpu = cpu_seconds(o.pid, false) - service_before;
   const double db_cpu = cpu_seconds(o.db_pid, true) - db_before;
+  const double own_cpu = own_cpu_seconds() - own_before;
   std::sort(latencies_ms.begin(), latencies_ms.end());
   const double changes = static_cast<double>(std::max<std::size_t>(o.changes, 1));
   std::printf(
       "FANOUT subscribers=%zu ready=%zu refused=%s changes=%zu pairs=%zu missing=%zu "
       "p50_ms=%.3f p99_ms=%.3f max_ms=%.3f service_cpu_us_per_change=%.0f "
-      "db_cpu_us_per_change=%.0f post_errors=%zu unexpected=%zu still_open=%zu\n",
+      "db_cpu_us_per_change=%.0f client_cpu_us_per_change=%.0f post_errors=%zu unexpected=%zu "
+      "still_open=%zu\n",
       o.subscribers, ready, describe(refused).c_str(), o.changes, latencies_ms.size(), missing,
       percentile(latencies_ms, 50), percentile(latencies_ms, 99),
       latencies_ms.empty() ? 0.0 : latencies_ms.back(), service_cpu * 1e6 / changes,
-      db_cpu * 1e6 / changes, post_errors, unexpected, live);
+      db_cpu * 1e6 / changes, own_cpu * 1e6 / changes, post_errors, unexpected, live);
   return ready == o.subscribers && missing == 0 && post_errors == 0 ? 0 : 1;
 }
 
