@@ -225,11 +225,9 @@ cell() { # cell BACKEND WHAT
       ;;
     fanout_cpu)
       f=${RESULT[$b fanout]}
-      if [[ $b == postgresql ]]; then
-        echo "$(field "$f" service_cpu_us_per_change) (+ database $(field "$f" db_cpu_us_per_change))"
-      else
-        field "$f" service_cpu_us_per_change
-      fi
+      local db=""
+      [[ $b != postgresql ]] || db="; database $(field "$f" db_cpu_us_per_change)"
+      echo "$(field "$f" service_cpu_us_per_change) (kernel $(field "$f" service_system_us_per_change)$db; the client $(field "$f" client_cpu_us_per_change))"
       ;;
     memory)
       i=${RESULT[$b idle]}
@@ -262,7 +260,7 @@ mkdir -p "$ROOT/bench/results"
   echo "$header | target |"
   echo "$rule|---|"
   row "fan-out to $SUBSCRIBERS subscribers, ms p50 / p99 / max" latency "p99 < 50 ms"
-  row "service CPU µs per change, $SUBSCRIBERS subscribers" fanout_cpu ""
+  row "service CPU µs per change to $SUBSCRIBERS subscribers" fanout_cpu ""
   row "memory of $IDLE idle subscribers" memory "< 100 MiB"
   row "POST /tasks req/s, feed / --no-change-feed" rps "≥ -15 %"
   row "POST /tasks service CPU µs/request, feed / --no-change-feed" cpu ""

@@ -11,8 +11,9 @@
 //     all the sockets it reports, so that reading the others does not count). CPU per change: of
 //     PID (the service) and of DB-PID's children (the PostgreSQL backends), from /proc/PID/stat.
 //     Prints "FANOUT subscribers=… ready=… changes=… pairs=… missing=… p50_ms=… p99_ms=… max_ms=…
-//     service_cpu_us_per_change=… db_cpu_us_per_change=… client_cpu_us_per_change=… post_errors=…
-//     unexpected=… still_open=…" (client: this program's own CPU).
+//     service_cpu_us_per_change=… service_system_us_per_change=… db_cpu_us_per_change=…
+//     client_cpu_us_per_change=… post_errors=… unexpected=… still_open=…" (system: the kernel's
+//     part of the service's; client: this program's own CPU).
 //   sse_bench idle --port P --pid PID [--subscribers 10000] [--settle-s 2]
 //     The service's VmRSS idle, then holding SUBSCRIBERS subscribers that have all had their first
 //     block (`retry:`), after SETTLE seconds, then again once they are closed. Prints "IDLE
@@ -82,18 +83,22 @@ long status_kib(int pid, std::string_view field) {
   fail("no " + std::string(field) + " for process " + std::to_string(pid));
 }
 
-// utime + stime of a process, and ppid.
-std::pair<long long, int> stat_ticks(const std::string& pid) {
+// utime and stime of a process (clock ticks), and its parent.
+struct Ticks {
+  long long user = 0, system = 0;
+  int ppid = 0;
+};
+Ticks stat_ticks(const std::string& pid) {
   std::ifstream stat("/proc/" + pid + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
   const auto close = text.rfind(')');
-  if (close == std::string::npos) return {0, 0};
+  if (close == std::string::npos) return {};
   std::istringstream fields(text.substr(close + 2));
   std::string field;
   std::vector<std::string> values;
   while (fields >> field && values.size() < 13) values.push_back(field);
-  if (values.size() < 13) return {0, 0};
-  return {std::stoll(values[11]) + std::stoll(values[12]), std::stoi(values[1])};
+  if (values.size() < 13) return {};
+  return {std::stoll(values[11]), std::stoll(values[12]), std::stoi(values[1])};
 }
 
 // This process's own CPU seconds.
@@ -106,17 +111,19 @@ double own_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// CPU seconds of PID, or of PID's children when `children` (a postmaster's backends and workers).
-double cpu_seconds(int pid, bool children) {
+// CPU seconds of PID, or of PID's children when `children` (a postmaster's backends and workers);
+// `system`: the kernel's part only.
+double cpu_seconds(int pid, bool children, bool system = false) {
   if (pid <= 0) return 0;
   const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
-  if (!children) return static_cast<double>(stat_ticks(std::to_string(pid)).first) / hz;
+  const auto of = [system](const Ticks& t) { return t.system + (system ? 0 : t.user); };
+  if (!children) return static_cast<double>(of(stat_ticks(std::to_string(pid)))) / hz;
   long long total = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const auto name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const auto [ticks, ppid] = stat_ticks(name);
-    if (ppid == pid) total += ticks;
+    const Ticks ticks = stat_ticks(name);
+    if (ticks.ppid == pid) total += of(ticks);
   }
   return static_cast<double>(total) / hz;
 }
@@ -403,7 +410,7 @@ int fanout(const Options& o) {
   std::size_t post_errors = 0, missing = 0, live = ready;
   bool answered = false;
   const double service_before = cpu_seconds(o.pid, false), db_before = cpu_seconds(o.db_pid, true);
-  const double own_before = own_cpu_seconds();
+  const double own_before = own_cpu_seconds(), system_before = cpu_seconds(o.pid, false, true);
   for (std::size_t change = 0; change < o.changes; ++change) {
     const std::string body =
         R"({"content": "feed benchmark", "user_id": )" + std::to_string(user(random)) + "}";
@@ -443,17 +450,20 @@ int fanout(const Options& o) {
   const double service_cpu = cpu_seconds(o.pid, false) - service_before;
   const double db_cpu = cpu_seconds(o.db_pid, true) - db_before;
   const double own_cpu = own_cpu_seconds() - own_before;
+  const double system_cpu = cpu_seconds(o.pid, false, true) - system_before;
   std::sort(latencies_ms.begin(), latencies_ms.end());
   const double changes = static_cast<double>(std::max<std::size_t>(o.changes, 1));
   std::printf(
       "FANOUT subscribers=%zu ready=%zu refused=%s changes=%zu pairs=%zu missing=%zu "
       "p50_ms=%.3f p99_ms=%.3f max_ms=%.3f service_cpu_us_per_change=%.0f "
-      "db_cpu_us_per_change=%.0f client_cpu_us_per_change=%.0f post_errors=%zu unexpected=%zu "
+      "service_system_us_per_change=%.0f db_cpu_us_per_change=%.0f client_cpu_us_per_change=%.0f "
+      "post_errors=%zu unexpected=%zu "
       "still_open=%zu\n",
       o.subscribers, ready, describe(refused).c_str(), o.changes, latencies_ms.size(), missing,
       percentile(latencies_ms, 50), percentile(latencies_ms, 99),
       latencies_ms.empty() ? 0.0 : latencies_ms.back(), service_cpu * 1e6 / changes,
-      db_cpu * 1e6 / changes, own_cpu * 1e6 / changes, post_errors, unexpected, live);
+      system_cpu * 1e6 / changes, db_cpu * 1e6 / changes, own_cpu * 1e6 / changes, post_errors,
+      unexpected, live);
   return ready == o.subscribers && missing == 0 && post_errors == 0 ? 0 : 1;
 }
 
