@@ -297,7 +297,7 @@ pg_script() {
       task_update)
         echo "\\set id $UNTAGGED_TASK"
         echo "BEGIN;"
-        "$sql" task_update --pgbench --set user_id=NULL --set done=NULL
+        "$sql" task_update --pgbench --set user_id=NULL --set done=NULL --set if_match=NULL
         echo ";"
         echo "COMMIT"
         ;;
