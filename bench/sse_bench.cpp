@@ -131,7 +131,7 @@ double cpu_seconds(int pid, bool children, bool system = false) {
 // ---------------------------------------------------------------- one GET /events answer
 
 // Read incrementally: the head, then chunks, then SSE lines. Calls on_event(id) at the blank line
-// that ends an event with an `id:`.
+// that ends an event with an `id:` and data.
 class EventStream {
  public:
   enum class State { head, open, failed, ended };
@@ -191,9 +191,12 @@ class EventStream {
       if (newline == std::string_view::npos) return;
       data.remove_prefix(newline + 1);
       if (!line_.empty() && line_.back() == '\r') line_.pop_back();
-      if (line_.empty()) {
-        if (id_) on_event(*id_);
+      if (line_.empty()) {  // a block without data (the first one's position) is no event
+        if (id_ && has_data_) on_event(*id_);
         id_.reset();
+        has_data_ = false;
+      } else if (line_.starts_with("data:")) {
+        has_data_ = true;
       } else if (line_.starts_with("id:")) {
         id_ = std::strtoull(line_.c_str() + 3, nullptr, 10);
       } else if (line_.starts_with("retry:")) {
@@ -208,6 +211,7 @@ class EventStream {
   std::string head_, size_line_, line_;
   std::size_t chunk_left_ = 0;
   std::optional<std::uint64_t> id_;
+  bool has_data_ = false;
   bool retry_seen_ = false;
 };
 
