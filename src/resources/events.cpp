@@ -21,7 +21,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::string_view retry_advice = "retry: 2000\n\n";
+constexpr std::string_view retry_advice = "retry: 2000\n";
 constexpr std::string_view heartbeat = ": keep-alive\n\n";
 constexpr std::int64_t catch_up_batch = 1000;
 
@@ -84,7 +84,9 @@ asio::awaitable<bool> catch_up(Subscription& sub, http::Stream& out, std::int64_
 asio::awaitable<void> follow(Subscription& sub, http::Stream& out, std::int64_t cursor) {
   Subscriber& s = sub.subscriber;
   out.on_ending([&s] { s.wake(); });
-  if (!co_await out.write(retry_advice)) co_return;
+  // The position, at once: a client that reconnects before its first event resumes from here
+  // (an id without data sets EventSource's last event id and dispatches nothing).
+  if (!co_await out.write(fmt::format("{}id: {}\n\n", retry_advice, cursor))) co_return;
   if (!co_await catch_up(sub, out, cursor)) co_return;
   const auto heartbeat_every = sub.hub.options().heartbeat;
   for (;;) {
@@ -234,6 +236,23 @@ void add_event_routes(http::Router& router, EventHub* hub) {
                  "user.deleted, task.created, task.updated, task.deleted, tag.created, "
                  "tag.updated, tag.deleted)",
                  boost::json::object{{"type", "string"}}}},
+      .description =
+          "A text/event-stream (WHATWG Server-sent events) that stays open. Each committed "
+          "change is one event: `id` (strictly increasing in commit order, no "
+          "gaps), `event` (user.created, user.updated, user.deleted, task.created, task.updated, "
+          "task.deleted, tag.created, tag.updated, tag.deleted) and `data` (the record as GET "
+          "renders it, without embeds; a deletion's id, and a task's user_id). Reconnect with "
+          "Last-Event-ID (EventSource does it by itself) or after= to receive every event after "
+          "that id, then the live ones, without a gap or a duplicate; 410 when they are no "
+          "longer kept. The first block gives `retry:` and the stream's position as an `id:`; a "
+          "`: keep-alive` comment comes when nothing else does, and a client that does not keep up "
+          "is disconnected (it resumes and loses "
+          "nothing).",
+      .headers = {{"Last-Event-ID",
+                   "Resume after this event id (what EventSource sends when it reconnects); wins "
+                   "over after=",
+                   boost::json::object{{"type", "string"}, {"pattern", "^[0-9]+$"}}}},
+      .response = {"EventStream"},
       .response_type = "text/event-stream",
       .problems = {http::Status::bad_request, http::Status::not_found, http::Status::gone,
                    http::Status::service_unavailable}};
