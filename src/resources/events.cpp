@@ -90,6 +90,7 @@ asio::awaitable<void> follow(Subscription& sub, http::Stream& out, std::int64_t 
   if (!co_await catch_up(sub, out, cursor)) co_return;
   const auto heartbeat_every = sub.hub.options().heartbeat;
   for (;;) {
+    if (out.ending()) co_return;  // what is queued, the client reads when it resumes
     if (s.slow) {
       sub.hub.disconnected_slow();
       out.abort();
@@ -110,7 +111,6 @@ asio::awaitable<void> follow(Subscription& sub, http::Stream& out, std::int64_t 
       sub.hub.sent(count);
       continue;
     }
-    if (out.ending()) co_return;
     s.timer.expires_after(heartbeat_every);
     auto [ec] = co_await s.timer.async_wait(nothrow);
     if (!ec && !co_await out.write(heartbeat)) co_return;
