@@ -118,7 +118,7 @@ format-check:
 bench: deps
 	$(call install_missing,$(BENCH_PACKAGES))
 	cmake --preset release
-	cmake --build --preset release --target usertasks bench_sql sqlite_ceiling bench_micro
+	cmake --build --preset release --target usertasks bench_sql sqlite_ceiling bench_micro sse_bench
 	BENCH_SECONDS=$(or $(BENCH_SECONDS),10) bench/run.sh $(ARGS)
 
 # The soak test (docs/reliability.md): 64 clients for SOAK_SECONDS on SQLite, then on a throwaway

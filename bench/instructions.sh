@@ -7,6 +7,9 @@
 #   BACKEND=postgresql bench/instructions.sh …    (a throwaway cluster; default: sqlite)
 #   OLD_SQL="DROP INDEX x" bench/instructions.sh NEW NEW …   SQL run on the old side's database
 #                       after its seeding: one binary against itself without an index, say
+#   OLD_ARGS=--no-change-feed bench/instructions.sh NEW NEW …   more `serve` arguments for the old
+#                       side (NEW_ARGS for the new one): one binary with and without the change feed
+#   MATCHING='^(POST|PATCH)' bench/instructions.sh …   only the rows whose request matches (grep -E)
 # Each database has 100 users of 10 tasks (user u's tasks are 10u-9 … 10u). Where the binary has
 # tags (GET /tags answers), the tasks of users 51-100 get 1 to 3 of 16 tags, as bench/run.sh seeds
 # them: GET /users/57 and GET /tasks/570 read tags on the new binary and none on an old one
@@ -92,7 +95,8 @@ seed() {
 # Instructions per request of METHOD TARGET [BODY [KEYS]] against DATABASE (SQLite: a copy of
 # it); KEYS is `key` or `replay` (above).
 measure() {
-  local binary=$1 database=$2 method=$3 target=$4 body=${5:-} keys=${6:-} port out
+  local binary=$1 database=$2 method=$3 target=$4 body=${5:-} keys=${6:-} port out extra
+  read -r -a extra <<<"${7:-}"
   if [[ $BACKEND == sqlite ]]; then
     cp "${database#sqlite:}" "$WORK/run.db"
     database="sqlite:$WORK/run.db"
@@ -102,7 +106,7 @@ measure() {
   rm -f "$out"*
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
     "$binary" --database "$database" serve --port "$port" --threads 1 --pool 1 \
-    --log-level warn >/dev/null 2>&1 &
+    --log-level warn "${extra[@]}" >/dev/null 2>&1 &
   SERVER=$!
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
   local config=$WORK/curl.cfg
@@ -168,6 +172,7 @@ for spec in "GET /users/7" "GET /users/57" "GET /tasks/70" "GET /tasks/570" \
   'POST /tasks {"content":"benchmark task","user_id":7} key' \
   'POST /tasks {"content":"benchmark task","user_id":7} replay' \
   'PATCH /tasks/70 {"content":"changed","done":true}'; do
+  grep -qE -- "${MATCHING:-.}" <<<"$spec" || continue
   read -r method target body <<<"$spec"
   keys=""  # a last word `key` or `replay` (above) is not the body's
   if [[ $body == *' key' || $body == *' replay' ]]; then
@@ -175,12 +180,13 @@ for spec in "GET /users/7" "GET /users/57" "GET /tasks/70" "GET /tasks/570" \
     body=${body% *}
   fi
   for side in old new; do
-    binary=$1
-    [[ $side == old ]] || binary=$2
+    binary=$1 extra=${OLD_ARGS:-}
+    [[ $side == old ]] || binary=$2 extra=${NEW_ARGS:-}
     if [[ $target == *tag=* ]] && ! has_tags "$side"; then
       declare "$side=—"
     else
-      declare "$side=$(measure "$binary" "$(database_of "$side")" "$method" "$target" "$body" "$keys")"
+      declare "$side=$(measure "$binary" "$(database_of "$side")" "$method" "$target" "$body" \
+        "$keys" "$extra")"
     fi
   done
   label="$method $target${keys:+ ($keys)}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The usertasks benchmark: the service against its database's own ceiling. See docs/performance.md.
 #
-#   bench/run.sh [--scale] [--backend postgresql|sqlite|all] [--no-micro] [--sweep] [--only E,E…]
+#   bench/run.sh [--scale] [--backend postgresql|sqlite|all] [--no-micro] [--no-feed] [--sweep]
+#                [--only E,E…]
 #
 # For each backend: seed 10,000 users with 10 tasks each (--scale: 100,000 users, 1,000,000
 # tasks), the tasks of the first half of the users carrying 1 to 3 tags of 16 (TAG_NAMES below),
@@ -9,7 +10,9 @@
 # (64 connections, 2 threads, BENCH_SECONDS each, random ids), then run the same SQL without
 # the service for as long (pgbench -M prepared on PostgreSQL, bench/sqlite_ceiling on SQLite),
 # measure the server's memory idle and holding 1,000 keep-alive connections, and print and write
-# bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Then the micro-benchmarks. Everything runs on
+# bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Then the change feed's table on the same backends
+# (bench/feed.sh: fan-out latency, memory per idle subscriber, what the outbox costs POST /tasks;
+# not with --no-feed, --scale, --sweep or --only), then the micro-benchmarks. Everything runs on
 # 127.0.0.1 and in a temporary directory; the cluster and the servers are stopped on exit.
 # --sweep replaces the endpoint table: GET /users/{id} and POST /tasks under each --threads and
 # --pool of BENCH_SWEEP ("1x2 1x4 2x2 2x4 2x8"), written to …-BACKEND-sweep.md.
@@ -45,6 +48,7 @@ TAG_NAMES=(home work urgent errands phone email reading health finance travel ga
 SCALE=""
 BACKENDS=(postgresql sqlite)
 MICRO=1
+FEED=1
 SWEEP=0
 ONLY=""
 while [[ $# -gt 0 ]]; do
@@ -59,13 +63,14 @@ while [[ $# -gt 0 ]]; do
       esac
       ;;
     --no-micro) MICRO=0 ;;
+    --no-feed) FEED=0 ;;
     --sweep) SWEEP=1 MICRO=0 ;;
     --only)
       shift
       [[ -n ${1:-} ]] || { echo "run.sh: --only wants wrk.lua endpoint names, comma-separated" >&2 && exit 2; }
       ONLY=$1
       ;;
-    -h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" && exit 0 ;;
+    -h | --help) sed -n '2,23p' "${BASH_SOURCE[0]}" && exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2 && exit 2 ;;
   esac
   shift
@@ -292,7 +297,7 @@ pg_script() {
       task_update)
         echo "\\set id $UNTAGGED_TASK"
         echo "BEGIN;"
-        "$sql" task_update --pgbench --set user_id=NULL --set done=NULL
+        "$sql" task_update --pgbench --set user_id=NULL --set done=NULL --set if_match=NULL
         echo ";"
         echo "COMMIT"
         ;;
@@ -551,6 +556,10 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 for backend in "${BACKENDS[@]}"; do
   if [[ $SWEEP -eq 1 ]]; then sweep_backend "$backend"; else bench_backend "$backend"; fi
 done
+
+if [[ $FEED -eq 1 && $SWEEP -eq 0 && -z $ONLY && -z $SCALE ]]; then
+  BENCH_BUILD_DIR=$BUILD "$ROOT/bench/feed.sh" "${BACKENDS[@]}"
+fi
 
 if [[ $MICRO -eq 1 ]]; then
   if [[ -x $BENCH_BIN/bench_micro ]]; then
