@@ -1,0 +1,137 @@
+#pragma once
+// What the change feed's suites share: opening GET /events with the checks every stream must pass,
+// the records as GET renders them now (minus embeds: what an event carries), and the check of a
+// run of events against what was expected of it.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sse_client.hpp"
+#include "tags_support.hpp"
+
+namespace usertasks::testing {
+
+// GET /events on `port`, checked: 200, text/event-stream, no-store, a chunked body whose first
+// block is `retry: 2000`. Once it returns, the subscription is in place.
+inline std::unique_ptr<SseClient> open_stream(unsigned short port, SseOptions options = {}) {
+  auto stream = std::make_unique<SseClient>(port, std::move(options));
+  EXPECT_EQ(stream->status(), 200U) << stream->response().describe();
+  if (stream->status() != 200) return stream;
+  EXPECT_EQ(stream->header("Content-Type"), "text/event-stream");
+  EXPECT_EQ(stream->header("Cache-Control"), "no-store");
+  EXPECT_TRUE(stream->chunked()) << stream->response().describe();
+  const std::optional<SseMessage> first = stream->next(std::chrono::seconds(10));
+  EXPECT_TRUE(first.has_value()) << "no first block";
+  if (first) {
+    EXPECT_EQ(first->raw, "retry: 2000\n\n") << "the first block is not retry: 2000";
+  }
+  return stream;
+}
+
+// The query of GET /events for `after`.
+inline std::string after(std::int64_t id) {
+  return fmt::format("?after={}", id);
+}
+
+// An event of `type` whose data is `data` (serialized alike: same keys, order and values).
+inline ::testing::AssertionResult IsEvent(const SseMessage& e, std::string_view type,
+                                          const json::object& data) {
+  if (e.event != type) {
+    return ::testing::AssertionFailure() << "a " << e.event << ", expected " << type << ":\n"
+                                         << e.describe();
+  }
+  if (e.number() <= 0) {
+    return ::testing::AssertionFailure() << "no positive id:\n" << e.describe();
+  }
+  if (e.data_lines != 1) {
+    return ::testing::AssertionFailure() << e.data_lines << " data lines, expected one:\n"
+                                         << e.describe();
+  }
+  const std::string expected = to_text(data);
+  if (to_text(e.json()) != expected) {
+    return ::testing::AssertionFailure() << "data " << e.data << "\nexpected " << expected;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Ids strictly increasing by one from the first to the last.
+inline ::testing::AssertionResult Consecutive(const std::vector<SseMessage>& events) {
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    if (events[i].number() != events[i - 1].number() + 1) {
+      return ::testing::AssertionFailure()
+             << "id " << events[i].number() << " follows " << events[i - 1].number() << " (event "
+             << i << ": " << events[i].event << ")";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+struct ExpectedEvent {
+  std::string type;
+  json::object data;
+};
+
+class EventsFixture : public TagsFixture {
+ protected:
+  std::unique_ptr<SseClient> subscribe(std::string query = "", SseOptions options = {}) {
+    options.query = std::move(query);
+    return open_stream(server_->port(), std::move(options));
+  }
+
+  // The records as GET renders them now, without what GET embeds.
+  json::object task_now(std::int64_t id) { return without(task_path(id), "user"); }
+  json::object user_now(std::int64_t id) { return without(fmt::format("/users/{}", id), "tasks"); }
+  json::object tag_now(std::int64_t id) { return without(tag_path(id), "task_count"); }
+  static json::object deleted_task(std::int64_t id, std::int64_t user) {
+    return json::object{{"id", id}, {"user_id", user}};
+  }
+  static json::object deleted(std::int64_t id) { return json::object{{"id", id}}; }
+
+  // `n` events from `stream`; a test failure when fewer come within 10 s.
+  static std::vector<SseMessage> take(SseClient& stream, std::size_t n) {
+    std::vector<SseMessage> got = stream.events(n, std::chrono::seconds(10));
+    EXPECT_EQ(got.size(), n) << "events expected, not received (end: "
+                             << static_cast<int>(stream.end()) << ")";
+    return got;
+  }
+
+  // A write whose one event ends a run: a new user named "marker".
+  std::int64_t write_marker() { return id_of(create_user("marker")); }
+
+  // The next events of `stream` are `expected`, in order and with consecutive ids, followed by
+  // the marker's user.created: no event more came between them. Returns the events read.
+  std::vector<SseMessage> expect_run(SseClient& stream,
+                                     const std::vector<ExpectedEvent>& expected) {
+    const std::int64_t marker = write_marker();
+    std::vector<SseMessage> got = take(stream, expected.size() + 1);
+    for (std::size_t i = 0; i < got.size() && i < expected.size(); ++i) {
+      EXPECT_TRUE(IsEvent(got[i], expected[i].type, expected[i].data)) << "event " << i;
+    }
+    if (got.size() == expected.size() + 1) {
+      EXPECT_TRUE(IsEvent(got.back(), "user.created", user_now(marker)))
+          << "an event more than expected, or the marker's missing";
+    }
+    EXPECT_TRUE(Consecutive(got));
+    if (!got.empty()) got.pop_back();
+    return got;
+  }
+
+ private:
+  json::object without(const std::string& target, std::string_view embed) {
+    json::value got = get_json(target);
+    if (!got.is_object()) return {};
+    json::object record = std::move(got.get_object());
+    EXPECT_TRUE(record.erase(embed) == 1) << target << " did not embed " << embed;
+    return record;
+  }
+};
+
+}  // namespace usertasks::testing
