@@ -1,0 +1,182 @@
+// Streams under pressure: a consumer that stops reading is disconnected once its queue overflows
+// (and resumes without a gap from the last id it read); SIGTERM ends every open stream with the
+// terminating chunk and the process exits 0; two instances on one PostgreSQL database deliver
+// each other's changes.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "events_support.hpp"
+#include "idempotency_support.hpp"
+#include "metrics_text.hpp"
+#include "pg_cluster.hpp"
+
+namespace usertasks::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class EventsStream : public EventsFixture {
+ protected:
+  void restart_with(std::vector<std::string> args) {
+    client_.reset();
+    server_ = start_server(std::move(args));
+    client_ = std::make_unique<Client>(server_->port());
+  }
+  double metric(const std::string& series) { return scrape(*client_)[series]; }
+
+  // POST /tasks with `n` tasks of `user`; their ids in order.
+  std::vector<std::int64_t> post_tasks(std::int64_t user, int n, int batch) {
+    json::array body;
+    for (int i = 0; i < n; ++i) {
+      body.push_back(
+          json::object{{"content", fmt::format("batch {} task {}", batch, i)}, {"user_id", user}});
+    }
+    const Response r = client_->post("/tasks", body);
+    EXPECT_EQ(r.status, 201U) << r.describe();
+    std::vector<std::int64_t> ids;
+    if (r.status == 201) {
+      for (const json::value& t : r.array()) ids.push_back(id_of(t));
+    }
+    return ids;
+  }
+};
+
+// --events-buffer 16 and a client with a tiny receive buffer that does not read: once the
+// server's socket buffer and the queue are full, it is disconnected (the connection ends, the
+// slow-consumer counter moves); resuming from the last id it read gets the rest, no gap.
+TEST_P(EventsStream, ASlowConsumerIsCutOffAndResumesWithoutAGap) {
+  restart_with({"--events-buffer", "16"});
+  const std::int64_t ada = id_of(create_user("Ada"));
+  // It starts at the beginning: Ada's user.created, then the tasks' events.
+  auto slow =
+      open_stream(server_->port(), SseOptions().with_query(after(0)).with_receive_buffer(4096));
+
+  // About 2000 events; more while the server has not given up on the consumer (its socket's send
+  // buffer may take a few MB first), up to 50,000.
+  std::vector<std::int64_t> tasks;
+  int batch = 0;
+  while (batch < 20 ||
+         (metric("usertasks_events_slow_consumer_disconnects_total") == 0 && batch < 500)) {
+    for (std::int64_t id : post_tasks(ada, 100, batch)) tasks.push_back(id);
+    ++batch;
+  }
+  EXPECT_TRUE(wait_until(
+      [&] { return metric("usertasks_events_slow_consumer_disconnects_total") == 1; }, 20s))
+      << "the slow consumer was never disconnected, after " << tasks.size() << " events";
+
+  // What reached it before the server gave up, then the end of the connection.
+  std::vector<SseMessage> read = slow->until_end(10s);
+  EXPECT_NE(slow->end(), SseEnd::open) << "the slow consumer's connection did not end";
+  EXPECT_TRUE(wait_until([&] { return metric("usertasks_events_subscribers") == 0; }));
+  ASSERT_FALSE(read.empty()) << "not even the first event reached the slow consumer";
+  EXPECT_TRUE(IsEvent(read.front(), "user.created", user_now(ada)));
+  const std::size_t before = read.size();
+  auto resumed = open_stream(server_->port(),
+                             SseOptions().with_last_event_id(std::to_string(read.back().number())));
+  if (before < tasks.size() + 1) {
+    for (SseMessage& e : resumed->events(tasks.size() + 1 - before, 30s)) read.push_back(e);
+  }
+  RecordProperty("read_before_the_cut", static_cast<int>(before));
+
+  ASSERT_EQ(read.size(), tasks.size() + 1) << "events missing after the resumption";
+  EXPECT_TRUE(Consecutive(read));
+  read.erase(read.begin());
+  int wrong = 0;
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    if ((read[i].event != "task.created" || id_of(read[i].object()) != tasks[i]) && wrong++ < 5) {
+      ADD_FAILURE() << "event " << i << " is not task " << tasks[i] << "'s creation:\n"
+                    << read[i].describe();
+    }
+  }
+  EXPECT_EQ(metric("usertasks_events_slow_consumer_disconnects_total"), 1);
+  RecordProperty("events_made", static_cast<int>(tasks.size()));
+  std::cout << fmt::format("[{}] slow consumer cut off after {} events were made\n", GetParam(),
+                           tasks.size());
+}
+
+// SIGTERM while 3 streams are open: each ends with the terminating zero-length chunk, and the
+// process exits 0 (before the harness's 10 s SIGKILL).
+TEST_P(EventsStream, SigtermEndsEveryStreamCleanly) {
+  restart_with({"--drain-timeout-ms", "5000"});
+  std::vector<std::unique_ptr<SseClient>> streams;
+  for (int i = 0; i < 3; ++i) streams.push_back(subscribe());
+  const std::int64_t ada = id_of(create_user("Ada"));
+  const json::object ada_now = user_now(ada);
+  for (auto& stream : streams) {
+    const std::vector<SseMessage> got = take(*stream, 1);
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_TRUE(IsEvent(got[0], "user.created", ada_now));
+  }
+  client_.reset();
+  server_->terminate();
+  for (auto& stream : streams) {
+    const std::vector<SseMessage> more = stream->until_end(15s);
+    EXPECT_TRUE(more.empty()) << more.size() << " events after the SIGTERM";
+    EXPECT_EQ(stream->end(), SseEnd::clean)
+        << (stream->end() == SseEnd::open ? "the stream did not end" : "the stream was cut");
+  }
+  const ServerProcess::Exit exit = server_->stop();
+  EXPECT_FALSE(exit.killed) << "the server ignored SIGTERM";
+  EXPECT_TRUE(exit.exited && exit.code == 0) << "exit code/signal " << exit.code;
+}
+
+USERTASKS_INSTANTIATE_FOR_ALL_BACKENDS(EventsStream);
+
+// Two instances on one PostgreSQL database: a change made through one reaches the subscribers of
+// the other (NOTIFY), and both feeds are the same events with the same ids.
+TEST(EventsTwoInstances, AChangeOnOneReachesTheOthersSubscribers) {
+  if (const std::string why = PgCluster::unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
+  const std::string url = backend("postgresql").fresh_database_url();
+  ServerProcess one(
+      ServerConfig{.database_url = url, .extra_args = {}, .migrate = Migrate::flag, .threads = 2});
+  ServerProcess two(
+      ServerConfig{.database_url = url, .extra_args = {}, .migrate = Migrate::flag, .threads = 2});
+  Client to_one(one.port());
+  Client to_two(two.port());
+  auto on_one = open_stream(one.port());
+  auto on_two = open_stream(two.port());
+
+  const auto sent = Clock::now();
+  const Response ada =
+      to_one.post("/users", json::object{{"name", "Ada"}, {"email", "ada@example.com"}});
+  ASSERT_EQ(ada.status, 201U) << ada.describe();
+  const auto answered = Clock::now();
+  const std::optional<SseMessage> first = on_two->next_event(20s);
+  const auto arrived = Clock::now();
+  ASSERT_TRUE(first.has_value()) << "instance 2's subscriber never got instance 1's change";
+  EXPECT_EQ(first->event, "user.created");
+  EXPECT_EQ(to_text(first->json()), ada.body);
+
+  // Writes through both, alternately: both feeds carry all of them, identically.
+  for (int i = 0; i < 10; ++i) {
+    Client& via = i % 2 == 0 ? to_one : to_two;
+    const Response r = via.post(fmt::format("/users/{}/tasks", id_of(ada.json())),
+                                json::object{{"content", fmt::format("task {}", i)}});
+    ASSERT_EQ(r.status, 201U) << r.describe();
+  }
+  std::vector<SseMessage> feed_one = on_one->events(11, 20s);
+  std::vector<SseMessage> feed_two = on_two->events(10, 20s);
+  feed_two.insert(feed_two.begin(), *first);
+  ASSERT_EQ(feed_one.size(), 11U);
+  ASSERT_EQ(feed_two.size(), 11U);
+  EXPECT_TRUE(Consecutive(feed_one));
+  for (std::size_t i = 0; i < feed_one.size(); ++i) EXPECT_EQ(feed_one[i].raw, feed_two[i].raw);
+
+  const auto ms = [](Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  };
+  ::testing::Test::RecordProperty("delivery_after_answer_ms",
+                                  fmt::format("{:.2f}", ms(arrived - answered)));
+  std::cout << fmt::format(
+      "instance 1 -> instance 2: the event arrived {:.2f} ms after the POST's answer ({:.2f} ms "
+      "after it was sent)\n",
+      ms(arrived - answered), ms(arrived - sent));
+}
+
+}  // namespace
+}  // namespace usertasks::testing
