@@ -36,6 +36,42 @@ int print_lines(const std::vector<std::string>& lines) {
   return 0;
 }
 
+// The change feed's settings (GET /events).
+void add_feed_options(CLI::App& serve, resources::FeedOptions& feed) {
+  const auto seconds = [&serve](const char* name, std::chrono::seconds& value, const char* help,
+                                const char* env, long max) {
+    serve
+        .add_option_function<long>(
+            name, [&value](long s) { value = std::chrono::seconds(s); }, help)
+        ->envname(env)
+        ->check(CLI::Range(1L, max))
+        ->default_str(std::to_string(value.count()));
+  };
+  seconds("--events-heartbeat-s", feed.heartbeat,
+          "Seconds between the comment lines that keep an idle event stream open",
+          "USERTASKS_EVENTS_HEARTBEAT_S", 3600);
+  seconds("--events-retention-s", feed.retention,
+          "How long the change feed keeps events for clients that resume, in seconds",
+          "USERTASKS_EVENTS_RETENTION_S", 31'536'000);
+  serve
+      .add_option("--events-buffer", feed.buffer,
+                  "Events queued for one stream; a stream that falls further behind is closed")
+      ->envname("USERTASKS_EVENTS_BUFFER")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->capture_default_str();
+  serve
+      .add_option("--events-max-subscribers", feed.max_subscribers,
+                  "Event streams served at once; more are answered 503")
+      ->envname("USERTASKS_EVENTS_MAX_SUBSCRIBERS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->capture_default_str();
+  serve
+      .add_flag_function(
+          "--no-change-feed", [&feed](std::int64_t) { feed.enabled = false; },
+          "Record no events and answer 404 to GET /events (the feed then misses these writes)")
+      ->envname("USERTASKS_NO_CHANGE_FEED");
+}
+
 void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
   CLI::App* serve = cli.add_subcommand("serve", "Serve the HTTP API");
   auto& s = settings.server;
@@ -114,6 +150,7 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
       ->envname("USERTASKS_IDEMPOTENCY_TTL_S")
       ->check(CLI::Range(1L, 31'536'000L))
       ->default_str(std::to_string(settings.idempotency_ttl.count()));
+  add_feed_options(*serve, settings.feed);
   serve->add_flag("--statement-count-header", settings.statement_count_header,
                   "Report the SQL statements each request ran in X-Statement-Count (for tests)");
   serve->callback([&] { command = [&settings] { return app::serve(settings); }; });

@@ -9,6 +9,7 @@
 #include "http/metrics.hpp"
 #include "http/request.hpp"
 #include "migrate/migrator.hpp"
+#include "resources/events.hpp"
 #include "resources/resource.hpp"
 #include "resources/system.hpp"
 #include "store/database_url.hpp"
@@ -22,15 +23,18 @@ void configure_logging(const std::string& level) {
 
 std::unique_ptr<const http::Router> build_router(
     store::Database& db, const Settings& settings, std::function<std::string()> render_metrics,
-    std::shared_ptr<resources::Idempotency> idempotency) {
+    std::shared_ptr<resources::Idempotency> idempotency, resources::EventHub* events) {
   auto router = std::make_unique<http::Router>();
   if (!idempotency)
     idempotency = std::make_shared<resources::Idempotency>(settings.idempotency_ttl);
+  idempotency->record_events(settings.feed.enabled);
   const resources::ApiOptions options{.statement_count_header = settings.statement_count_header,
                                       .api_token = !settings.api_token.empty(),
                                       .require_if_match = settings.require_if_match,
-                                      .idempotency = std::move(idempotency)};
+                                      .idempotency = std::move(idempotency),
+                                      .record_events = settings.feed.enabled};
   resources::add_routes(*router, db, options);
+  resources::add_event_routes(*router, events);
   resources::Api api(*router, db, options);
   resources::add_metrics_route(api, std::move(render_metrics));
   return router;
@@ -59,10 +63,15 @@ int serve(const Settings& settings) {
   DbMetrics db_metrics;
   MeasuredDatabase db(*driver, db_metrics);
   const auto idempotency = std::make_shared<resources::Idempotency>(settings.idempotency_ttl);
+  resources::EventHub events(db, settings.feed);
+  db.after_commit([&events] { events.wake(); });
   const std::unique_ptr<const http::Router> routes = build_router(
       db, settings,
-      [&] { return metrics.render() + db_metrics.render(db.pool_stats()) + idempotency->render(); },
-      idempotency);
+      [&] {
+        return metrics.render() + db_metrics.render(db.pool_stats()) + idempotency->render() +
+               events.render_metrics();
+      },
+      idempotency, settings.feed.enabled ? &events : nullptr);
   const http::Router& router = *routes;
   metrics.set_routes(router.templates());
   const http::BearerAuth auth(settings.api_token);
@@ -77,10 +86,14 @@ int serve(const Settings& settings) {
         if (auto refused = auth.check(req, route != nullptr && route->open)) {
           co_return std::move(*refused);
         }
-        co_return co_await http::answer(req, match);
+        co_return co_await http::answer(req, match, &context.stream);
       },
       &metrics);
   const unsigned short port = server.listen();
+  if (settings.feed.enabled) {
+    events.start(server.executors(), &db);
+    server.on_stop([&events] { events.stop(); });
+  }
   report_database_at_start(*driver, settings.database);
   spdlog::info("usertasks {} serving http://{}:{} on {}", USERTASKS_VERSION, settings.server.host,
                port, store::redact_passwords(settings.database));

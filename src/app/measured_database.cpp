@@ -55,6 +55,7 @@ store::awaitable<void> MeasuredDatabase::run(store::Access access, Work work) {
   std::exception_ptr failure;
   try {
     co_await inner_.run(access, std::move(work));
+    if (access == store::Access::write && after_commit_) after_commit_();
     co_return;
   } catch (const store::RollBack&) {
     throw;  // an answer, not a failure

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "store/database.hpp"
@@ -35,6 +36,8 @@ class DbMetrics {
 class MeasuredDatabase final : public store::Database {
  public:
   MeasuredDatabase(store::Database& inner, DbMetrics& metrics) : inner_(inner), metrics_(metrics) {}
+  // Called after each write transaction that committed (the change feed reads the outbox then).
+  void after_commit(std::function<void()> hook) { after_commit_ = std::move(hook); }
 
   store::awaitable<void> run(store::Access access, Work work) override;
   // A nested unit of work's failures count as its own: in a request with an Idempotency-Key, a
@@ -44,6 +47,10 @@ class MeasuredDatabase final : public store::Database {
   [[nodiscard]] store::Dialect dialect() const override { return inner_.dialect(); }
   [[nodiscard]] store::PoolStats pool_stats() const override { return inner_.pool_stats(); }
   void close() override { inner_.close(); }
+  std::shared_ptr<void> listen(std::string channel, boost::asio::any_io_executor executor,
+                               std::function<void()> notified) override {
+    return inner_.listen(std::move(channel), std::move(executor), std::move(notified));
+  }
 
  private:
   // Counts `failure` (rethrown by the caller); `cancelled` as classify_db_error takes it.
@@ -51,6 +58,7 @@ class MeasuredDatabase final : public store::Database {
 
   store::Database& inner_;
   DbMetrics& metrics_;
+  std::function<void()> after_commit_;
 };
 
 // What a failure of Database::run was. `cancelled`: the caller had been cancelled (its request

@@ -133,13 +133,17 @@ boost::asio::awaitable<Response> dispatch(const Router& router, Request& req) {
   co_return co_await answer(req, router.match(req.method(), split_target(req.target()).path));
 }
 
-boost::asio::awaitable<Response> answer(Request& req, const Match& match) {
+boost::asio::awaitable<Response> answer(Request& req, const Match& match, StreamBody* body) {
   if (req.method() == Verb::options && req.target() == "*") {
     co_return preflight("GET, POST, PUT, PATCH, DELETE, OPTIONS");
   }
   auto* wrong = std::get_if<WrongMethod>(&match);
   if (req.method() == Verb::options && wrong != nullptr) co_return preflight(wrong->allow);
-  if (auto* m = std::get_if<Matched>(&match)) co_return co_await m->route->handler(req, m->params);
+  if (auto* m = std::get_if<Matched>(&match)) {
+    if (!m->route->stream) co_return co_await m->route->handler(req, m->params);
+    StreamBody ignored;
+    co_return co_await m->route->stream(req, m->params, body != nullptr ? *body : ignored);
+  }
   if (wrong != nullptr) {
     Response res = problem(Status::method_not_allowed, "method-not-allowed",
                            fmt::format("{} is not allowed here", std::string(req.method_string())));

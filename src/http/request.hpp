@@ -41,7 +41,9 @@ bool body_is_json_array(const Request& req);
 // Routes `req`: 404 for an unknown path, 405 with Allow for a known path and another method,
 // 204 for CORS preflights (OPTIONS on a known path, or OPTIONS *).
 boost::asio::awaitable<Response> dispatch(const Router& router, Request& req);
-// The same, for a request already matched: the route's answer, or the router's own.
-boost::asio::awaitable<Response> answer(Request& req, const Match& match);
+// The same, for a request already matched: the route's answer, or the router's own. A streaming
+// route sets `body` (when given) to what writes the rest of its answer.
+boost::asio::awaitable<Response> answer(Request& req, const Match& match,
+                                        StreamBody* body = nullptr);
 
 }  // namespace usertasks::http

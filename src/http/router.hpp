@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "http/stream.hpp"
 
 namespace usertasks::http {
 
@@ -26,6 +27,10 @@ class PathParams {
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, const PathParams&)>;
+// A route whose success answer streams its body: it answers the head, and sets `body` to what
+// writes the rest (http/stream.hpp).
+using StreamHandler =
+    std::function<boost::asio::awaitable<Response>(Request&, const PathParams&, StreamBody& body)>;
 
 // A schema of the API description's components, by name, or an array of it; empty: none.
 struct SchemaRef {
@@ -61,7 +66,8 @@ struct Route {
   // If-Match (If-None-Match too on a GET) but on a POST, which creates the record.
   bool versioned = false;
   Handler handler{};
-  std::size_t slot = 0;  // its path template's index in Router::templates() (metrics)
+  StreamHandler stream{};  // instead of `handler`
+  std::size_t slot = 0;    // its path template's index in Router::templates() (metrics)
 };
 
 struct Matched {

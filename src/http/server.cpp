@@ -31,6 +31,7 @@
 #include "http/metrics.hpp"
 #include "http/request.hpp"
 #include "http/request_id.hpp"
+#include "http/stream_session.hpp"
 
 namespace usertasks::http {
 
@@ -151,6 +152,7 @@ struct Server::Impl {
   struct Connection {
     beast::tcp_stream* stream;
     bool busy = false;
+    std::shared_ptr<StreamControl> streaming;  // while it streams an answer
   };
   // A connection's request timeout: its timer, and the signal that cancels the app's coroutine
   // (the session is spawned bound to this signal's slot). Shared with the timer's handler.
@@ -187,6 +189,7 @@ struct Server::Impl {
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   std::atomic<bool> stopping{false};
+  std::function<void()> stop_hook;
   const bool log_requests = access_log_enabled();  // the log level is set before the server
   std::atomic<std::size_t> open{0};
   std::atomic<std::size_t> refusing{0};  // refused connections being answered
@@ -282,6 +285,7 @@ struct Server::Impl {
   void begin_stop() {
     if (stopping.exchange(true)) return;
     spdlog::info("shutting down: no new connections, finishing requests in flight");
+    if (stop_hook) stop_hook();
     boost::system::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
@@ -289,7 +293,11 @@ struct Server::Impl {
       asio::post(worker->context, [w = worker.get()] {
         w->guard.reset();
         for (Connection* c : w->connections) {
-          if (!c->busy) c->stream->cancel();
+          if (c->streaming) {
+            c->streaming->end(true);
+          } else if (!c->busy) {
+            c->stream->cancel();
+          }
         }
       });
     }
@@ -398,9 +406,22 @@ struct Server::Impl {
                       "an unexpected error occurred; quote the X-Request-Id when reporting it");
   }
 
+  // The body of a streamed answer, for as long as it lasts; the connection's buffers are given
+  // back first, since a stream may stay open for hours.
+  awaitable<void> stream_answer(Connection& self, beast::tcp_stream& stream,
+                                beast::flat_buffer& buffer, StreamBody body) {
+    buffer.clear();
+    buffer.shrink_to_fit();
+    auto control = std::make_shared<StreamControl>();
+    control->stopping = stopping.load();
+    self.streaming = control;
+    co_await serve_stream(stream, body, options.body_timeout, control);
+    self.streaming = nullptr;
+  }
+
   awaitable<void> session(Worker& worker, tcp::socket socket, std::shared_ptr<Deadline> deadline) {
     beast::tcp_stream stream(std::move(socket));
-    Connection self{&stream};
+    Connection self{&stream, false, nullptr};
     worker.connections.insert(&self);
     struct Leave {
       Impl* impl;
@@ -490,8 +511,14 @@ struct Server::Impl {
       const std::size_t bytes = res.body().size();
       const unsigned status = res.result_int();
 
+      // A streamed answer: its head now, chunked; its body after the request is logged.
+      const bool streams = context.stream && status == 200 && req.method() == Verb::get;
+      if (streams) {
+        res.keep_alive(false);  // a stream ends with its connection
+        res.chunked(true);
+      }
       stream.expires_after(options.body_timeout);
-      auto [write_ec, written] = co_await write(stream, res, req.method() == Verb::head);
+      auto [write_ec, written] = co_await write(stream, res, streams || req.method() == Verb::head);
       const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
       if (log_requests) {
@@ -507,6 +534,10 @@ struct Server::Impl {
       if (metrics != nullptr)
         metrics->observe_request(context.route, req.method(), status, elapsed);
       if (write_ec) break;
+      if (streams) {
+        co_await stream_answer(self, stream, buffer, std::move(context.stream));
+        break;
+      }
       if (early) {
         co_await linger(stream, buffer);
         break;
@@ -568,6 +599,16 @@ void Server::run() {
 
 void Server::stop() {
   asio::post(impl_->workers.front()->context, [s = impl_.get()] { s->begin_stop(); });
+}
+
+std::vector<asio::any_io_executor> Server::executors() const {
+  std::vector<asio::any_io_executor> out;
+  for (const auto& worker : impl_->workers) out.emplace_back(worker->context.get_executor());
+  return out;
+}
+
+void Server::on_stop(std::function<void()> hook) {
+  impl_->stop_hook = std::move(hook);
 }
 
 }  // namespace usertasks::http

@@ -3,6 +3,7 @@
 // them. It owns the socket's concerns and every response's; what a request means is the App's.
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "http/stream.hpp"
 
 namespace usertasks::http {
 
@@ -42,6 +44,8 @@ unsigned io_thread_count(const ServerOptions& options);
 // What the app tells the server about a request it handled.
 struct RequestContext {
   std::size_t route = 0;  // the Metrics route slot; preset to Metrics::unmatched()
+  // Set by a streaming route (http/stream.hpp): what writes the body of a 200 after its head.
+  StreamBody stream{};
 };
 
 class Server {
@@ -63,6 +67,11 @@ class Server {
   void run();
   // Begins the graceful stop; callable from any thread.
   void stop();
+  // The io threads' executors, the first also the accept loop's; valid until run() returns.
+  [[nodiscard]] std::vector<boost::asio::any_io_executor> executors() const;
+  // Called (on the first io thread) when the graceful stop begins: what else runs on the io
+  // threads must end then, or run() does not return. Set before run().
+  void on_stop(std::function<void()> hook);
 
  private:
   struct Impl;

@@ -13,9 +13,7 @@
 
 namespace usertasks::repository {
 
-using store::Access;
 using store::Row;
-using store::with_connection;
 
 using models::Task;
 
@@ -53,7 +51,7 @@ std::string user_ids_of(const std::vector<models::Input<Task>>& tasks) {
 awaitable<std::variant<std::vector<Task>, Store::MissingUsers>> Store::create_tasks(
     std::vector<models::Input<Task>> tasks) {
   using Result = std::variant<std::vector<Task>, MissingUsers>;
-  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<Result> {
+  co_return co_await transact<Result>([&](Connection& c) -> awaitable<Result> {
     const std::string ids = user_ids_of(tasks);
     std::vector<Value> users = bind(sql::users_existing, arg("ids", ids));
     const Rows found = co_await exec(c, sql::users_existing, std::move(users));
@@ -73,6 +71,7 @@ awaitable<std::variant<std::vector<Task>, Store::MissingUsers>> Store::create_ta
     for (Row& r : rows) created.push_back(decode<Task>(r, 0));
     std::ranges::sort(created, {}, &Task::id);  // ids were assigned in the array's order
     co_await link_tags(c, tasks, created);
+    for (const Task& task : created) changes_.push_back(change(Happened::created, task));
     co_return created;
   });
 }
@@ -92,9 +91,7 @@ awaitable<void> Store::link_tags(Connection& c, const std::vector<models::Input<
     }
   }
   if (pairs.empty()) co_return;
-  std::vector<Value> create = bind(sql::tags_insert_missing, arg("names", json::serialize(names)),
-                                   arg("now", created.front().created_at));
-  co_await exec(c, sql::tags_insert_missing, std::move(create));
+  co_await insert_missing_tags(c, json::serialize(names), created.front().created_at);
   std::vector<Value> link = bind(sql::task_tags_link_pairs, arg("pairs", json::serialize(pairs)));
   co_await exec(c, sql::task_tags_link_pairs, std::move(link));
   json::array ids;

@@ -12,6 +12,7 @@
 
 #include "base/time.hpp"
 #include "models/models.hpp"
+#include "repository/events.hpp"
 #include "repository/sql.hpp"
 #include "repository/store.hpp"
 
@@ -208,9 +209,53 @@ inline std::vector<Value> page_args(const Sql& sql, const TaskFilter& filter, co
   return page_args<models::Task>(sql, filter.values, page, std::move(of));
 }
 
+// What happened to a record, as its event says.
+enum class Happened : std::uint8_t { created, updated, deleted };
+
+template <class T>
+EventType event_type(Happened what) {
+  constexpr std::size_t first = std::is_same_v<T, models::User>   ? 0
+                                : std::is_same_v<T, models::Task> ? 3
+                                                                  : 6;
+  return static_cast<EventType>(first + static_cast<std::size_t>(what));
+}
+
+// The event of a record created or updated: the record as GET renders it, without embeds.
+template <class T>
+Change change(Happened what, const T& record) {
+  std::optional<std::int64_t> user;
+  if constexpr (std::is_same_v<T, models::User>) user = record.id;
+  if constexpr (std::is_same_v<T, models::Task>) user = record.user_id;
+  return {event_type<T>(what), user, models::json_text(record)};
+}
+
+// The event of a record deleted: its id, and a task's user.
+template <class T>
+Change deletion(std::int64_t id, std::optional<std::int64_t> user_id = std::nullopt) {
+  std::string data = fmt::format(R"({{"id":{})", id);
+  if (std::is_same_v<T, models::Task> && user_id) data += fmt::format(R"(,"user_id":{})", *user_id);
+  data += '}';
+  if (std::is_same_v<T, models::User>) user_id = id;
+  return {event_type<T>(Happened::deleted), user_id, std::move(data)};
+}
+
 }  // namespace usertasks::repository::rows
 
 namespace usertasks::repository {
+
+template <class R, class Work>
+awaitable<R> Store::transact(Work work) {
+  co_return co_await store::with_connection(
+      db_, store::Access::write, [&](Connection& c) -> awaitable<R> {
+        changes_.clear();
+        R result = co_await work(c);
+        if (!changes_.empty() && record_events_) {
+          statements_ += co_await record_events(c, changes_, base::utc_now());
+        }
+        changes_.clear();
+        co_return result;
+      });
+}
 
 template <class T, class R, class Decode>
 awaitable<PageOf<R>> Store::counted_page(Connection& c, Paged list, const Sql& count,

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "models/models.hpp"
+#include "repository/events.hpp"
 #include "repository/idempotency.hpp"
 
 namespace usertasks::repository {
@@ -139,6 +140,7 @@ migrate::Schema build() {
   declare<models::Task>(schema);
   declare<models::Tag>(schema);
   declare_idempotency_keys(schema);  // not an entity: the stored answers of Idempotency-Key
+  declare_events(schema);            // nor the change feed's outbox
   migrate::normalize(schema);
   return schema;
 }

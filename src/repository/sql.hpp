@@ -151,12 +151,12 @@ std::string update(Dialect dialect) {
   const auto table = models::Entity<T>::table;
   return update(dialect, table, models::Entity<T>::fields, embedded<T>(dialect, table));
 }
-// DELETE of the record :id when if_match() holds, returning its id.
+// DELETE of the record :id when if_match() holds, returning `returning` (its id).
 template <class T>
-std::string remove(Dialect dialect) {
+std::string remove(Dialect dialect, std::string_view returning = "id") {
   const auto table = models::Entity<T>::table;
-  return fmt::format("DELETE FROM {} WHERE id = :id{} RETURNING id", table,
-                     if_match(dialect, table, embedded<T>(dialect, table)));
+  return fmt::format("DELETE FROM {} WHERE id = :id{} RETURNING {}", table,
+                     if_match(dialect, table, embedded<T>(dialect, table)), returning);
 }
 // The version and `embedded` of the record :id.
 template <class T>

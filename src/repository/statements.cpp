@@ -76,7 +76,17 @@ const Sql user_with_tasks{"user_with_tasks", [](Dialect d) {
 const Sql tasks_of_users{"tasks_of_users", tasks_of_users_text};
 const Sql user_insert{"user_insert", insert<User>};
 const Sql user_update{"user_update", update<User>};
-const Sql user_delete{"user_delete", remove<User>};
+// A deletion's conditional first step, which also locks the user (FOR UPDATE: against a task
+// inserted for it meanwhile, whose foreign key check shares the lock), so that the tasks it reads
+// next are all the tasks the deletion takes.
+const Sql user_claim{"user_claim", [](Dialect d) {
+                       return fmt::format("SELECT id FROM users WHERE id = :id{}{}",
+                                          if_match(d, "users", embedded<User>(d, "users")),
+                                          d == Dialect::postgresql ? " FOR UPDATE" : "");
+                     }};
+const Sql user_tasks_delete{"user_tasks_delete",
+                            same("DELETE FROM tasks WHERE user_id = :id RETURNING id")};
+const Sql user_delete{"user_delete", same("DELETE FROM users WHERE id = :id RETURNING id")};
 const Sql user_validator{"user_validator", validator<User>};
 
 // The pages (users_page, tasks_page, …) are in page_statements.cpp.
@@ -103,7 +113,13 @@ const Sql users_existing{
                 "SELECT id FROM users WHERE id IN (SELECT value FROM json_each(:ids))")};
 const Sql tasks_insert_each{"tasks_insert_each", insert_each<Task>};
 const Sql task_update{"task_update", update<Task>};
-const Sql task_delete{"task_delete", remove<Task>};
+const Sql task_delete{"task_delete", [](Dialect d) { return remove<Task>(d, "id, user_id"); }};
+const Sql tasks_by_ids{"tasks_by_ids", [](Dialect d) {
+                         return fmt::format(
+                             "SELECT {} FROM tasks WHERE id IN (SELECT CAST(value AS BIGINT) "
+                             "FROM {}) ORDER BY id",
+                             columns<Task>(d), json_values(d, "ids"));
+                       }};
 const Sql task_validator{"task_validator", validator<Task>};
 
 }  // namespace usertasks::repository::sql

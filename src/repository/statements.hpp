@@ -18,8 +18,11 @@ extern const Sql user_with_tasks;
 extern const Sql tasks_of_users;
 extern const Sql user_insert;
 extern const Sql user_update;
-// The tasks go with the user through ON DELETE CASCADE, in this statement's own transaction.
-// The updates and deletes of the records are conditional on :if_match (sql::if_match).
+// The updates and deletes of the records are conditional on :if_match (sql::if_match): a user's
+// deletion through user_claim.
+extern const Sql user_claim;
+// The tasks of the user :id, deleted before it (their ids returned), then the user.
+extern const Sql user_tasks_delete;
 extern const Sql user_delete;
 // The version and the `embedded` integer of a record's validator (models/etag.hpp).
 extern const Sql user_validator;
@@ -49,7 +52,9 @@ extern const Sql tasks_insert_many;
 extern const Sql users_existing;
 extern const Sql tasks_insert_each;
 extern const Sql task_update;
-extern const Sql task_delete;
+extern const Sql task_delete;  // returning the id and the user_id
+// The tasks of :ids (a JSON array), in id order.
+extern const Sql tasks_by_ids;
 extern const Sql task_validator;
 
 // Tags (tag_statements.cpp).
@@ -68,6 +73,7 @@ extern const Sql tag_validator;
 extern const Sql tag_tasks_page;
 // The tasks carrying the tag :tag_id that pass the Task's filters.
 extern const Sql tag_tasks_count;
+// Creates the tags of :names (a JSON array) that do not exist yet, returning those it created.
 extern const Sql tags_insert_missing;
 // Links :task_id with the tags of :names (a JSON array); the links it has already stay.
 extern const Sql task_tags_link;
@@ -83,7 +89,8 @@ extern const Sql task_tags_unlink;
 extern const Sql task_tag_names;
 // Locks the task :id for the transaction; a row when it exists.
 extern const Sql task_lock;
-// Moves updated_at and the version of the task :id, or of the tasks carrying the tag :tag_id.
+// Moves updated_at and the version of the task :id, or of the tasks carrying the tag :tag_id
+// (their ids returned).
 extern const Sql task_touch;
 extern const Sql tag_tasks_touch;
 

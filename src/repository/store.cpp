@@ -76,14 +76,16 @@ awaitable<Outcome<Versioned<T>>> Store::write(const Sql& sql, const models::Inpu
                                               Failure failure, After<T> after,
                                               const Precondition& pre) {
   try {
-    co_return co_await with_connection(
-        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<Versioned<T>>> {
+    co_return co_await transact<Outcome<Versioned<T>>>(
+        [&](Connection& c) -> awaitable<Outcome<Versioned<T>>> {
           std::vector<Value> values = input_args(sql, input, id, base::utc_now(), pre);
           Rows rows = co_await exec(c, sql, std::move(values));
           if (rows.empty()) co_return pre.given ? Failure::precondition_failed : Failure::not_found;
           Versioned<T> written{decode<T>(rows.front(), 0), {}};
           written.validator = {written.record.version, rows.front().integer(column_count<T>)};
           if (after) co_await after(c, written.record);
+          changes_.push_back(
+              change(id == 0 ? Happened::created : Happened::updated, written.record));
           co_return written;
         });
   } catch (const ConstraintViolation& e) {
@@ -121,13 +123,18 @@ Store::After<Task> Store::task_tags_of(const models::Input<Task>& input, bool cr
   };
 }
 
+template <class T>
 awaitable<std::optional<Failure>> Store::remove(const Sql& sql, std::int64_t id,
                                                 const Precondition& pre) {
-  co_return co_await with_connection(
-      db_, Access::write, [&](Connection& c) -> awaitable<std::optional<Failure>> {
+  co_return co_await transact<std::optional<Failure>>(
+      [&](Connection& c) -> awaitable<std::optional<Failure>> {
         std::vector<Value> values = bind(sql, arg("id", id), if_match(pre));
-        if (!(co_await exec(c, sql, std::move(values))).empty()) co_return std::nullopt;
-        co_return pre.given ? Failure::precondition_failed : Failure::not_found;
+        const Rows rows = co_await exec(c, sql, std::move(values));
+        if (rows.empty()) co_return pre.given ? Failure::precondition_failed : Failure::not_found;
+        std::optional<std::int64_t> user;
+        if (rows.front().size() > 1) user = rows.front().integer(1);
+        changes_.push_back(deletion<T>(id, user));
+        co_return std::nullopt;
       });
 }
 
@@ -193,12 +200,13 @@ awaitable<std::optional<UserWithTasks>> Store::get_user_with_tasks(std::int64_t 
 
 awaitable<Outcome<UserWithTasks>> Store::create_user(models::NewUser input) {
   try {
-    co_return co_await with_connection(
-        db_, Access::write, [&](Connection& c) -> awaitable<Outcome<UserWithTasks>> {
+    co_return co_await transact<Outcome<UserWithTasks>>(
+        [&](Connection& c) -> awaitable<Outcome<UserWithTasks>> {
           const std::string now = base::utc_now();
           std::vector<Value> values = input_args(sql::user_insert, input.user, 0, now);
           Rows rows = co_await exec(c, sql::user_insert, std::move(values));
           UserWithTasks result{decode<User>(rows.front(), 0), {}};
+          changes_.push_back(change(Happened::created, result.user));
           if (input.tasks.empty()) co_return result;
           boost::json::array contents(input.tasks.begin(), input.tasks.end());
           std::vector<Value> tasks =
@@ -208,6 +216,7 @@ awaitable<Outcome<UserWithTasks>> Store::create_user(models::NewUser input) {
           result.tasks.reserve(task_rows.size());
           for (Row& r : task_rows) result.tasks.push_back(decode<Task>(r, 0));
           std::ranges::sort(result.tasks, {}, &Task::id);
+          for (const Task& task : result.tasks) changes_.push_back(change(Happened::created, task));
           co_return result;
         });
   } catch (const ConstraintViolation& e) {
@@ -222,8 +231,26 @@ awaitable<Outcome<Versioned<User>>> Store::update_user(std::int64_t id, models::
                            Failure::email_taken, After<User>(), pre);
 }
 
+// The tasks first, each with its event, then the user: its deletion's events, in its transaction.
 awaitable<std::optional<Failure>> Store::delete_user(std::int64_t id, const Precondition& pre) {
-  co_return co_await remove(sql::user_delete, id, pre);
+  co_return co_await transact<std::optional<Failure>>(
+      [&](Connection& c) -> awaitable<std::optional<Failure>> {
+        std::vector<Value> claim = bind(sql::user_claim, arg("id", id), if_match(pre));
+        if ((co_await exec(c, sql::user_claim, std::move(claim))).empty()) {
+          co_return pre.given ? Failure::precondition_failed : Failure::not_found;
+        }
+        std::vector<Value> of_user = bind(sql::user_tasks_delete, arg("id", id));
+        const Rows tasks = co_await exec(c, sql::user_tasks_delete, std::move(of_user));
+        std::vector<std::int64_t> ids;
+        ids.reserve(tasks.size());
+        for (const Row& r : tasks) ids.push_back(r.integer(0));
+        std::ranges::sort(ids);
+        for (const std::int64_t task : ids) changes_.push_back(deletion<Task>(task, id));
+        std::vector<Value> values = bind(sql::user_delete, arg("id", id));
+        co_await exec(c, sql::user_delete, std::move(values));
+        changes_.push_back(deletion<User>(id));
+        co_return std::nullopt;
+      });
 }
 
 awaitable<std::optional<PageOf<Task>>> Store::list_user_tasks(std::int64_t user_id,
@@ -298,7 +325,7 @@ awaitable<Outcome<Versioned<Task>>> Store::update_task(std::int64_t id, models::
 }
 
 awaitable<std::optional<Failure>> Store::delete_task(std::int64_t id, const Precondition& pre) {
-  co_return co_await remove(sql::task_delete, id, pre);
+  co_return co_await remove<Task>(sql::task_delete, id, pre);
 }
 
 awaitable<void> Store::ping() {

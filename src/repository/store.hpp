@@ -13,6 +13,7 @@
 #include "models/models.hpp"
 #include "models/sort.hpp"
 #include "models/validation.hpp"
+#include "repository/events.hpp"
 #include "repository/page_statements.hpp"
 #include "repository/sql.hpp"
 #include "store/database.hpp"
@@ -84,9 +85,12 @@ struct TaskFilter {
 };
 
 // One Store per request: it counts the statements the request runs (tests assert no N+1 with it).
+// Every write records the events of the changes it made in its own transaction (the change feed's
+// outbox, repository/events.hpp), unless `record_events` is false (serve --no-change-feed).
 class Store {
  public:
-  explicit Store(Database& db) : db_(db) {}
+  explicit Store(Database& db, bool record_events = true)
+      : db_(db), record_events_(record_events) {}
 
   awaitable<PageOf<models::User>> list_users(models::FilterValues<models::User> filter, Page page);
   awaitable<PageOf<models::UserWithTasks>> list_users_with_tasks(
@@ -201,11 +205,23 @@ class Store {
   // The tags the inputs of create_tasks give, linked with the tasks created (by position).
   awaitable<void> link_tags(Connection& c, const std::vector<models::Input<models::Task>>& tasks,
                             std::vector<models::Task>& created);
-  // Deletes the record `id` by `sql` under `pre`; nullopt when deleted.
+  // Deletes the record of T `id` by `sql` under `pre`; nullopt when deleted.
+  template <class T>
   awaitable<std::optional<Failure>> remove(const Sql& sql, std::int64_t id,
                                            const Precondition& pre);
+  // A write transaction: `work` (awaitable<R>(Connection&)), then the events of the changes it
+  // noted in changes_, in the same transaction (rows.hpp).
+  template <class R, class Work>
+  awaitable<R> transact(Work work);
+  // Creates the tags of `names` (a JSON array) that do not exist yet, noting each one created.
+  awaitable<void> insert_missing_tags(Connection& c, const std::string& names,
+                                      const std::string& now);
+  // Notes a task.updated for each of the tasks `ids` (a JSON array), as they are now.
+  awaitable<void> note_tasks_updated(Connection& c, std::string ids);
 
   Database& db_;
+  bool record_events_;
+  std::vector<Change> changes_;  // of the write transaction under way
   std::uint64_t statements_ = 0;
 };
 

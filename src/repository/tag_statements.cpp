@@ -23,13 +23,18 @@ std::string tags_named(Dialect d) {
 // otherwise each wait for the other (a deadlock).
 std::string tags_insert_missing_text(Dialect d) {
   if (d == Dialect::sqlite) {
-    return "INSERT INTO tags (name, created_at, updated_at) SELECT value, :now, :now "
-           "FROM json_each(:names) WHERE true ORDER BY lower(value) ON CONFLICT DO NOTHING";
+    return fmt::format(
+        "INSERT INTO tags (name, created_at, updated_at) SELECT value, :now, :now "
+        "FROM json_each(:names) WHERE true ORDER BY lower(value) ON CONFLICT DO NOTHING "
+        "RETURNING {}",
+        columns<Tag>(d));
   }
-  return "INSERT INTO tags (name, created_at, updated_at) "
-         "SELECT n.value, :now::timestamptz, :now::timestamptz "
-         "FROM json_array_elements_text(:names::json) AS n(value) "
-         "ORDER BY lower(n.value) ON CONFLICT DO NOTHING";
+  return fmt::format(
+      "INSERT INTO tags (name, created_at, updated_at) "
+      "SELECT n.value, :now::timestamptz, :now::timestamptz "
+      "FROM json_array_elements_text(:names::json) AS n(value) "
+      "ORDER BY lower(n.value) ON CONFLICT DO NOTHING RETURNING {}",
+      columns<Tag>(d));
 }
 
 }  // namespace
@@ -113,10 +118,11 @@ const Sql task_lock{"task_lock", per_dialect("SELECT id FROM tasks WHERE id = :i
                                              "SELECT id FROM tasks WHERE id = :id")};
 
 const Sql task_touch{
-    "task_touch", same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id = :id")};
+    "task_touch",
+    same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id = :id RETURNING id")};
 
 const Sql tag_tasks_touch{
     "tag_tasks_touch", same("UPDATE tasks SET updated_at = :now, version = version + 1 WHERE id IN "
-                            "(SELECT task_id FROM task_tags WHERE tag_id = :tag_id)")};
+                            "(SELECT task_id FROM task_tags WHERE tag_id = :tag_id) RETURNING id")};
 
 }  // namespace usertasks::repository::sql

@@ -23,6 +23,17 @@ namespace {
 
 using namespace rows;  // NOLINT(google-build-using-namespace): the store's own helpers
 
+// The ids of the rows (their first column) as a JSON array.
+std::string ids_of(const Rows& rows) {
+  std::string out = "[";
+  for (const Row& r : rows) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(r.integer(0));
+  }
+  out += ']';
+  return out;
+}
+
 // The JSON array of one name, as the statements of several take it.
 std::string one_name(std::string name) {
   return boost::json::serialize(boost::json::array{boost::json::string(std::move(name))});
@@ -39,11 +50,7 @@ awaitable<std::vector<std::string>> Store::task_tag_names(Connection& c, std::in
 awaitable<std::vector<std::string>> Store::set_task_tags(Connection& c, std::int64_t task_id,
                                                          const std::string& names, bool created) {
   const bool none = names == "[]";
-  if (!none) {
-    std::vector<Value> values =
-        bind(sql::tags_insert_missing, arg("names", names), arg("now", base::utc_now()));
-    co_await exec(c, sql::tags_insert_missing, std::move(values));
-  }
+  if (!none) co_await insert_missing_tags(c, names, base::utc_now());
   if (!created) {
     std::vector<Value> values =
         bind(sql::task_tags_unlink_others, arg("task_id", task_id), arg("names", names));
@@ -54,6 +61,20 @@ awaitable<std::vector<std::string>> Store::set_task_tags(Connection& c, std::int
       bind(sql::task_tags_link, arg("task_id", task_id), arg("names", names));
   co_await exec(c, sql::task_tags_link, std::move(values));
   co_return co_await task_tag_names(c, task_id);
+}
+
+awaitable<void> Store::insert_missing_tags(Connection& c, const std::string& names,
+                                           const std::string& now) {
+  std::vector<Value> values = bind(sql::tags_insert_missing, arg("names", names), arg("now", now));
+  Rows created = co_await exec(c, sql::tags_insert_missing, std::move(values));
+  for (Row& r : created) changes_.push_back(change(Happened::created, decode<Tag>(r, 0)));
+}
+
+awaitable<void> Store::note_tasks_updated(Connection& c, std::string ids) {
+  if (ids == "[]") co_return;
+  std::vector<Value> values = bind(sql::tasks_by_ids, arg("ids", std::move(ids)));
+  Rows rows = co_await exec(c, sql::tasks_by_ids, std::move(values));
+  for (Row& r : rows) changes_.push_back(change(Happened::updated, decode<Task>(r, 0)));
 }
 
 awaitable<PageOf<Tag>> Store::list_tags(models::FilterValues<Tag> filter, Page page) {
@@ -81,15 +102,16 @@ awaitable<Outcome<Versioned<Tag>>> Store::update_tag(std::int64_t id, models::In
   After<Tag> touch = [this](Connection& c, Tag& tag) -> awaitable<void> {
     std::vector<Value> values =
         bind(sql::tag_tasks_touch, arg("tag_id", tag.id), arg("now", tag.updated_at));
-    co_await exec(c, sql::tag_tasks_touch, std::move(values));
+    const Rows touched = co_await exec(c, sql::tag_tasks_touch, std::move(values));
+    co_await note_tasks_updated(c, ids_of(touched));
   };
   co_return co_await write(sql::tag_update, input, id, ConstraintViolation::Kind::unique,
                            Failure::tag_taken, std::move(touch), pre);
 }
 
 awaitable<std::optional<Failure>> Store::delete_tag(std::int64_t id, const Precondition& pre) {
-  co_return co_await with_connection(
-      db_, Access::write, [&](Connection& c) -> awaitable<std::optional<Failure>> {
+  co_return co_await transact<std::optional<Failure>>(
+      [&](Connection& c) -> awaitable<std::optional<Failure>> {
         // The precondition and the lock first, so that nothing is touched when it fails.
         std::vector<Value> claim = bind(sql::tag_claim, arg("id", id), if_match(pre));
         if ((co_await exec(c, sql::tag_claim, std::move(claim))).empty()) {
@@ -97,9 +119,11 @@ awaitable<std::optional<Failure>> Store::delete_tag(std::int64_t id, const Preco
         }
         std::vector<Value> touch =
             bind(sql::tag_tasks_touch, arg("tag_id", id), arg("now", base::utc_now()));
-        co_await exec(c, sql::tag_tasks_touch, std::move(touch));
+        const Rows touched = co_await exec(c, sql::tag_tasks_touch, std::move(touch));
         std::vector<Value> values = bind(sql::tag_delete, arg("id", id));
         co_await exec(c, sql::tag_delete, std::move(values));
+        co_await note_tasks_updated(c, ids_of(touched));  // as the deletion left them
+        changes_.push_back(deletion<Tag>(id));
         co_return std::nullopt;
       });
 }
@@ -111,42 +135,41 @@ awaitable<std::optional<PageOf<Task>>> Store::list_tag_tasks(std::int64_t tag_id
 }
 
 awaitable<Outcome<bool>> Store::add_task_tag(std::int64_t task_id, std::string name) {
-  co_return co_await with_connection(
-      db_, Access::write, [&](Connection& c) -> awaitable<Outcome<bool>> {
-        std::vector<Value> lock = bind(sql::task_lock, arg("id", task_id));
-        if ((co_await exec(c, sql::task_lock, std::move(lock))).empty()) {
-          co_return Failure::not_found;
-        }
-        const std::vector<std::string> names = co_await task_tag_names(c, task_id);
-        const std::string key = base::utf8::lower(name);
-        for (const std::string& n : names) {
-          if (base::utf8::lower(n) == key) co_return false;
-        }
-        if (names.size() >= models::field<Task>("tags").max_length) {
-          co_return Failure::too_many_tags;
-        }
-        const std::string now = base::utc_now();
-        const std::string list = one_name(std::move(name));
-        std::vector<Value> create =
-            bind(sql::tags_insert_missing, arg("names", list), arg("now", now));
-        co_await exec(c, sql::tags_insert_missing, std::move(create));
-        std::vector<Value> link =
-            bind(sql::task_tags_link, arg("task_id", task_id), arg("names", list));
-        co_await exec(c, sql::task_tags_link, std::move(link));
-        std::vector<Value> touch = bind(sql::task_touch, arg("id", task_id), arg("now", now));
-        co_await exec(c, sql::task_touch, std::move(touch));
-        co_return true;
-      });
+  co_return co_await transact<Outcome<bool>>([&](Connection& c) -> awaitable<Outcome<bool>> {
+    std::vector<Value> lock = bind(sql::task_lock, arg("id", task_id));
+    if ((co_await exec(c, sql::task_lock, std::move(lock))).empty()) {
+      co_return Failure::not_found;
+    }
+    const std::vector<std::string> names = co_await task_tag_names(c, task_id);
+    const std::string key = base::utf8::lower(name);
+    for (const std::string& n : names) {
+      if (base::utf8::lower(n) == key) co_return false;
+    }
+    if (names.size() >= models::field<Task>("tags").max_length) {
+      co_return Failure::too_many_tags;
+    }
+    const std::string now = base::utc_now();
+    const std::string list = one_name(std::move(name));
+    co_await insert_missing_tags(c, list, now);
+    std::vector<Value> link =
+        bind(sql::task_tags_link, arg("task_id", task_id), arg("names", list));
+    co_await exec(c, sql::task_tags_link, std::move(link));
+    std::vector<Value> touch = bind(sql::task_touch, arg("id", task_id), arg("now", now));
+    co_await exec(c, sql::task_touch, std::move(touch));
+    co_await note_tasks_updated(c, fmt::format("[{}]", task_id));
+    co_return true;
+  });
 }
 
 awaitable<bool> Store::remove_task_tag(std::int64_t task_id, std::string name) {
-  co_return co_await with_connection(db_, Access::write, [&](Connection& c) -> awaitable<bool> {
+  co_return co_await transact<bool>([&](Connection& c) -> awaitable<bool> {
     std::vector<Value> unlink =
         bind(sql::task_tags_unlink, arg("task_id", task_id), arg("name", std::move(name)));
     if ((co_await exec(c, sql::task_tags_unlink, std::move(unlink))).empty()) co_return false;
     std::vector<Value> touch =
         bind(sql::task_touch, arg("id", task_id), arg("now", base::utc_now()));
     co_await exec(c, sql::task_touch, std::move(touch));
+    co_await note_tasks_updated(c, fmt::format("[{}]", task_id));
     co_return true;
   });
 }

@@ -164,7 +164,7 @@ awaitable<std::optional<Response>> Idempotency::in_transaction(store::Database& 
       }
       // The handler's units of work run on this connection, in this transaction.
       store::Pinned pinned(db, c);
-      repository::Store store(pinned);
+      repository::Store store(pinned, record_events_);
       Response res = co_await handle(store);
       statements += store.statements_run();
       if (!success(res)) {

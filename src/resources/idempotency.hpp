@@ -50,6 +50,8 @@ class Idempotency : public std::enable_shared_from_this<Idempotency> {
   Idempotency(std::chrono::seconds ttl, std::chrono::milliseconds purge_interval);
 
   [[nodiscard]] std::chrono::seconds ttl() const { return ttl_; }
+  // Whether the writes of keyed requests record the change feed's events (ApiOptions).
+  void record_events(bool record) { record_events_ = record; }
 
   // The answer to `request`: the stored one replayed (Idempotent-Replayed: true), 422 when the key
   // answered another request, 409 while a request with the key is in flight, or else `handle`'s,
@@ -82,6 +84,7 @@ class Idempotency : public std::enable_shared_from_this<Idempotency> {
   static awaitable<void> purge(store::Database& db, std::shared_ptr<Idempotency> self);
 
   const std::chrono::seconds ttl_;
+  bool record_events_ = true;
   const std::chrono::milliseconds purge_interval_;
   // When the next purge is due (steady clock, nanoseconds); claimed by the request that starts it.
   std::atomic<std::int64_t> next_purge_{0};

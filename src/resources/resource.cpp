@@ -86,7 +86,7 @@ http::Handler bind(store::Database& db, const ApiOptions& options, std::vector<s
       co_return bad_query(*problem);
     }
 
-    repository::Store store(db);
+    repository::Store store(db, options.record_events);
     Exchange ex{req, params, *parsed, store, options};
     std::optional<Response> res;
     try {

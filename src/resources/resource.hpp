@@ -36,6 +36,8 @@ struct ApiOptions {
   bool require_if_match = false;
   // The idempotency keys of the POST routes; none: they ignore Idempotency-Key.
   std::shared_ptr<Idempotency> idempotency;
+  // Writes record the events of the change feed (false: serve --no-change-feed).
+  bool record_events = true;
 };
 
 // One request as a resource sees it.

@@ -84,4 +84,10 @@ std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOp
   return std::make_unique<postgres::PostgresDatabase>(url, pool);
 }
 
+std::shared_ptr<void> Database::listen(std::string /*channel*/,
+                                       boost::asio::any_io_executor /*executor*/,
+                                       std::function<void()> /*notified*/) {
+  return nullptr;
+}
+
 }  // namespace usertasks::store

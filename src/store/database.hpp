@@ -2,6 +2,7 @@
 // The small asynchronous database interface that the store is written against. The SQLite and
 // PostgreSQL drivers implement it; nothing above store/ sees a driver handle.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -130,6 +131,11 @@ class Database {
   [[nodiscard]] virtual PoolStats pool_stats() const = 0;
   // Stops background threads; pending work completes first.
   virtual void close() = 0;
+  // Calls `notified` on `executor` for each notification on `channel` (PostgreSQL's NOTIFY), and
+  // once more each time the listening connection is opened again after a loss (notifications may
+  // have been missed), until the returned handle goes. Null: this database has none (SQLite).
+  virtual std::shared_ptr<void> listen(std::string channel, boost::asio::any_io_executor executor,
+                                       std::function<void()> notified);
 };
 
 struct DatabaseOptions {

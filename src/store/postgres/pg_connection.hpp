@@ -6,6 +6,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,6 +91,10 @@ class PgConnection final : public Connection {
   [[nodiscard]] bool still_good();
   // Whether this connection may go back to the pool: open, idle, no transaction, nothing in flight.
   [[nodiscard]] bool reusable() const;
+
+  // LISTENs on `channel`, then calls `notified` for each notification that arrives, until the
+  // connection fails (Unavailable) or the awaiting coroutine is cancelled (pg_listener.cpp).
+  awaitable<void> listen(const std::string& channel, const std::function<void()>& notified);
 
   // Round trips so far (each send-then-await-results counts one); tests use it to check batching.
   [[nodiscard]] std::uint64_t round_trips() const { return round_trips_; }

@@ -43,6 +43,9 @@ class PostgresDatabase final : public Database {
   [[nodiscard]] Dialect dialect() const override { return Dialect::postgresql; }
   [[nodiscard]] PoolStats pool_stats() const override;
   void close() override;
+  // A connection of its own, outside the pool, opened again after a loss (pg_listener.cpp).
+  std::shared_ptr<void> listen(std::string channel, boost::asio::any_io_executor executor,
+                               std::function<void()> notified) override;
 
   // Connections open now (lent or idle), for tests.
   [[nodiscard]] unsigned open_connections() const;
