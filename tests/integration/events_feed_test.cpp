@@ -41,6 +41,22 @@ TEST_P(EventsFeedTest, TheStreamsHeadAndFirstBlock) {
   EXPECT_FALSE(first->is_event());
 }
 
+// Once the server says it serves, so does the feed: a 503 would end an EventSource for good (it
+// reconnects after a dropped stream, not after an error status), and clients reconnect exactly
+// when a server has just restarted. Raced: GET /events as soon as each of 8 servers serves.
+TEST_P(EventsFeedTest, TheFeedIsServedAsSoonAsTheServerIs) {
+  int refused = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto server = start_server({});
+    const SseClient stream(server->port());
+    if (stream.status() != 200) {
+      ++refused;
+      ADD_FAILURE() << "server " << i << ":\n" << stream.response().describe();
+    }
+  }
+  EXPECT_EQ(refused, 0);
+}
+
 // --api-token applies: 401 without the token (or with another), the stream with it.
 TEST_P(EventsFeedTest, TheApiTokenApplies) {
   restart_with({"--api-token", "s3cret"});

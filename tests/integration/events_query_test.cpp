@@ -69,10 +69,21 @@ TEST_P(EventsQueryTest, AfterReplaysTheEventsPastItThenGoesLive) {
   EXPECT_EQ(live[0].number(), first[2].number() + 1);
 }
 
+// A subscription made once a write has been answered does not get that write's event: its first
+// event is the next write's. Raced: each round subscribes at once after the write's answer.
 TEST_P(EventsQueryTest, WithoutAfterOnlyLaterEventsCome) {
   const std::vector<SseMessage> first = three_events();
-  auto stream = subscribe();
-  expect_run(*stream, {});
+  for (int round = 0; round < 20; ++round) {
+    const std::int64_t ada = id_of(create_user("Ada"));
+    const std::int64_t task = id_of(create_task(ada));
+    auto stream = subscribe();
+    const std::int64_t marker = write_marker();
+    const std::vector<SseMessage> got = take(*stream, 1);
+    ASSERT_EQ(got.size(), 1U);
+    ASSERT_TRUE(IsEvent(got[0], "user.created", user_now(marker)))
+        << "round " << round << ": an event committed before the subscription (task " << task
+        << " was the last)";
+  }
 }
 
 TEST_P(EventsQueryTest, LastEventIdWinsOverAfter) {
