@@ -63,7 +63,8 @@ int serve(const Settings& settings) {
   DbMetrics db_metrics;
   MeasuredDatabase db(*driver, db_metrics);
   const auto idempotency = std::make_shared<resources::Idempotency>(settings.idempotency_ttl);
-  resources::EventHub events(db, settings.feed);
+  // The feed's own reads are not the requests' (db_errors_total): it has the driver itself.
+  resources::EventHub events(*driver, settings.feed);
   db.after_commit([&events] { events.wake(); });
   const std::unique_ptr<const http::Router> routes = build_router(
       db, settings,
@@ -91,7 +92,7 @@ int serve(const Settings& settings) {
       &metrics);
   const unsigned short port = server.listen();
   if (settings.feed.enabled) {
-    events.start(server.executors(), &db);
+    events.start(server.executors(), driver.get());
     server.on_stop([&events] { events.stop(); });
   }
   report_database_at_start(*driver, settings.database);

@@ -36,7 +36,7 @@ Response preflight(std::string_view allow) {
   res.set(Field::access_control_allow_methods, allow);
   res.set(Field::access_control_allow_headers,
           "Content-Type, Authorization, X-Request-Id, Prefer, Idempotency-Key, If-Match, "
-          "If-None-Match");
+          "If-None-Match, Last-Event-ID");
   res.set(Field::access_control_max_age, "86400");
   return res;
 }

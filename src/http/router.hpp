@@ -55,6 +55,8 @@ struct Route {
   std::string name;     // a stable name, e.g. users.get
   std::string summary;  // one line for `usertasks routes` and the API description
   std::vector<QueryParameter> query{};
+  std::string description{};             // more than the summary, for the API description
+  std::vector<QueryParameter> headers{};  // request headers it reads, beyond the common ones
   SchemaRef request{};   // the body it takes, if any
   SchemaRef response{};  // the body of its success answer, if any
   std::string response_type = "application/json";

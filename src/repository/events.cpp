@@ -50,6 +50,15 @@ const Sql events_after{
 const Sql events_bounds{"events_bounds", same("SELECT (SELECT min(id) FROM events), "
                                               "(SELECT last FROM event_head WHERE id = 1)")};
 
+// Whether the oldest event is due for the purge: a read first, so that a purge with nothing to do
+// takes no write lock (SQLite's is the database's).
+const Sql events_oldest_expired{
+    "events_oldest_expired",
+    per_dialect("SELECT 1 FROM events WHERE id = (SELECT min(id) FROM events) "
+                "AND created_at <= CAST(:cutoff AS TIMESTAMPTZ)",
+                "SELECT 1 FROM events WHERE id = (SELECT min(id) FROM events) "
+                "AND created_at <= :cutoff")};
+
 // From the oldest event on, by the primary key: a range of `limit` ids, not a scan for old rows.
 const Sql events_purge{
     "events_purge",
@@ -115,7 +124,10 @@ void declare_events(migrate::Schema& schema) {
   using migrate::LogicalType;
   migrate::Table events;
   events.name = "events";
+  // Identity columns for what each dialect does with a one-column integer key (SQLite: the rowid);
+  // the ids are always given, never drawn.
   events.columns.push_back(column("id", LogicalType::bigint, false, true));
+  events.columns.back().identity = true;
   events.columns.push_back(column("type", LogicalType::text, false));
   events.columns.push_back(column("user_id", LogicalType::bigint, true));
   events.columns.push_back(column("data", LogicalType::text, false));
@@ -124,6 +136,7 @@ void declare_events(migrate::Schema& schema) {
   migrate::Table head;
   head.name = "event_head";
   head.columns.push_back(column("id", LogicalType::bigint, false, true));
+  head.columns.back().identity = true;
   head.columns.push_back(column("last", LogicalType::bigint, false));
   schema.tables.push_back(std::move(head));
 }
@@ -172,6 +185,11 @@ store::awaitable<EventBounds> event_bounds(store::Connection& c) {
   if (!rows.front().is_null(0)) bounds.oldest = rows.front().integer(0);
   if (!rows.front().is_null(1)) bounds.newest = rows.front().integer(1);
   co_return bounds;
+}
+
+store::awaitable<bool> events_expired(store::Connection& c, const std::string& cutoff) {
+  std::vector<Value> values = bind(sql::events_oldest_expired, Arg{"cutoff", cutoff});
+  co_return !(co_await run(c, sql::events_oldest_expired, std::move(values))).empty();
 }
 
 store::awaitable<std::size_t> purge_events(store::Connection& c, const std::string& cutoff,

@@ -72,6 +72,8 @@ inline constexpr std::string_view event_channel = "usertasks_events";
 store::awaitable<std::vector<Event>> read_events(store::Connection& c, std::int64_t after,
                                                  std::int64_t limit);
 store::awaitable<EventBounds> event_bounds(store::Connection& c);
+// Whether the oldest event was recorded at or before `cutoff`.
+store::awaitable<bool> events_expired(store::Connection& c, const std::string& cutoff);
 // Deletes up to `limit` of the oldest events recorded at or before `cutoff`; how many.
 store::awaitable<std::size_t> purge_events(store::Connection& c, const std::string& cutoff,
                                            std::int64_t limit);

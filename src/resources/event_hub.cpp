@@ -177,6 +177,11 @@ awaitable<void> EventHub::purge_if_due() {
   const auto utc =
       std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   const std::string cutoff = base::format_utc(utc - options_.retention);
+  bool due = false;
+  co_await db_.run(store::Access::read, [&](store::Connection& c) -> awaitable<void> {
+    due = co_await repository::events_expired(c, cutoff);
+  });
+  if (!due) co_return;
   std::size_t deleted = 0;
   do {
     co_await db_.run(store::Access::write, [&](store::Connection& c) -> awaitable<void> {

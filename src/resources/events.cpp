@@ -234,6 +234,21 @@ void add_event_routes(http::Router& router, EventHub* hub) {
                  "user.deleted, task.created, task.updated, task.deleted, tag.created, "
                  "tag.updated, tag.deleted)",
                  boost::json::object{{"type", "string"}}}},
+      .description =
+          "Each committed change is one event: `id` (strictly increasing in commit order, no "
+          "gaps), `event` (user.created, user.updated, user.deleted, task.created, task.updated, "
+          "task.deleted, tag.created, tag.updated, tag.deleted) and `data` (the record as GET "
+          "renders it, without embeds; a deletion's id, and a task's user_id). Reconnect with "
+          "Last-Event-ID (EventSource does it by itself) or after= to receive every event after "
+          "that id, then the live ones, without a gap or a duplicate; 410 when they are no "
+          "longer kept. The stream stays open: a `: keep-alive` comment comes when nothing else "
+          "does, and a client that does not keep up is disconnected (it resumes and loses "
+          "nothing).",
+      .headers = {{"Last-Event-ID",
+                   "Resume after this event id (what EventSource sends when it reconnects); wins "
+                   "over after=",
+                   boost::json::object{{"type", "string"}, {"pattern", "^[0-9]+$"}}}},
+      .response = {"EventStream"},
       .response_type = "text/event-stream",
       .problems = {http::Status::bad_request, http::Status::not_found, http::Status::gone,
                    http::Status::service_unavailable}};

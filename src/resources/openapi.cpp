@@ -104,6 +104,11 @@ json::object components() {
       {"required", json::array{"status"}},
       {"properties", {{"status", {{"type", "string"}, {"examples", json::array{"ok"}}}}}}};
   schemas[openapi_schema().name] = {{"type", "object"}, {"description", "an OpenAPI 3.1 document"}};
+  schemas["EventStream"] = {
+      {"type", "string"},
+      {"description",
+       "text/event-stream (WHATWG Server-sent events): blocks of `id: N`, `event: TYPE`, "
+       "`data: JSON`, a blank line; `retry:` first, `: keep-alive` comments between"}};
   schemas[metrics_schema().name] = {
       {"type", "string"}, {"description", "the Prometheus text exposition format, version 0.0.4"}};
   schemas["Problem"] = {
@@ -260,6 +265,7 @@ json::object problem_response(http::Status status, bool keyed) {
 json::object operation(const http::Route& route, const json::object& schemas, bool token) {
   const bool list = route.response.array;
   json::object op{{"operationId", route.name}, {"summary", route.summary}};
+  if (!route.description.empty()) op["description"] = route.description;
   json::array parameters;
   for (std::size_t at = route.path.find('{'); at != std::string::npos;
        at = route.path.find('{', at + 1)) {
@@ -275,6 +281,13 @@ json::object operation(const http::Route& route, const json::object& schemas, bo
                                       {"required", false},
                                       {"description", q.description},
                                       {"schema", std::move(schema)}});
+  }
+  for (const http::QueryParameter& h : route.headers) {
+    parameters.push_back(json::object{{"name", h.name},
+                                      {"in", "header"},
+                                      {"required", false},
+                                      {"description", h.description},
+                                      {"schema", h.schema}});
   }
   if (list) parameters.push_back(prefer_parameter());
   add_conditions(route, parameters);

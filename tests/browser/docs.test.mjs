@@ -4,104 +4,13 @@
 // then read back over plain HTTP. Any console error, or any request to a host other than the test
 // server, fails the test. A screenshot is kept in USERTASKS_ARTIFACTS.
 //
-// Run by ctest (label browser), which sets:
-//   USERTASKS_BINARY         the usertasks binary
-//   USERTASKS_ARTIFACTS      where to write the screenshots: docs-overview.png (the page as
-//                            opened), docs.png (the task created), docs-authorize.png
-//   USERTASKS_NODE_MODULES   the node_modules with playwright-core (npm ci in the build directory)
-//   CHROMIUM                 the browser (default /usr/bin/chromium)
+// Screenshots in USERTASKS_ARTIFACTS: docs-overview.png (the page as opened), docs.png (the task
+// created), docs-authorize.png. Run by ctest (label browser): harness.mjs lists the environment.
 
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-
-const binary = process.env.USERTASKS_BINARY;
-const artifacts = process.env.USERTASKS_ARTIFACTS;
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
-assert.ok(binary && existsSync(binary), `USERTASKS_BINARY must name the binary (${binary})`);
-assert.ok(artifacts, "USERTASKS_ARTIFACTS must name a directory");
-assert.ok(existsSync(chromiumPath), `no browser at ${chromiumPath}: apt-get install chromium`);
-
-const { chromium } = await import(
-  process.env.USERTASKS_NODE_MODULES
-    ? pathToFileURL(path.join(process.env.USERTASKS_NODE_MODULES, "playwright-core", "index.mjs"))
-        .href
-    : "playwright-core"
-);
-
-// The flags this machine's closed network needs: no background service of the browser may try
-// to reach its vendor's hosts.
-const browserArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-const scratch = mkdtempSync(path.join(tmpdir(), "usertasks-browser-"));
-const servers = [];
-
-// Starts `usertasks serve` on a fresh SQLite database and a free port; resolves to its base URL
-// once /healthz answers.
-async function startServer(name, extraArgs = []) {
-  const db = path.join(scratch, `${name}.db`);
-  const child = spawn(
-    binary,
-    ["--database", `sqlite:${db}`, "serve", "--migrate", "--host", "127.0.0.1", "--port", "0",
-     "--threads", "2", ...extraArgs],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  servers.push(child);
-  let log = "";
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${log}`)), 20000);
-    const read = (chunk) => {
-      log += chunk;
-      const m = /serving http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout.on("data", read);
-    child.stderr.on("data", read);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code}):\n${log}`));
-    });
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const health = await fetch(`${base}/healthz`);
-  assert.equal(health.status, 200);
-  return base;
-}
-
-// A page that records what must not happen: console errors, uncaught exceptions, and requests to
-// any origin but the server's (which are also stopped).
-async function openPage(browser, base) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const problems = [];
-  await context.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${base}/`) || url.startsWith("data:")) return route.continue();
-    problems.push(`request to another host: ${url}`);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  return { context, page, problems };
-}
+import { artifacts, cleanUp, launchBrowser, openPage, startServer } from "./harness.mjs";
 
 // The operation block of `method path`, expanded and in "Try it out" mode.
 async function tryItOut(page, method, route) {
@@ -126,18 +35,16 @@ async function execute(block) {
 let browser;
 
 before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: browserArgs });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  for (const child of servers) child.kill("SIGTERM");
-  rmSync(scratch, { recursive: true, force: true });
+  cleanUp();
 });
 
 test("a user and a task are created through /docs", async () => {
-  const base = await startServer("create");
+  const { base } = await startServer("create");
   const { context, page, problems } = await openPage(browser, base);
   try {
     const answer = await page.goto(`${base}/docs`);
@@ -190,7 +97,7 @@ test("a user and a task are created through /docs", async () => {
 
 test("with --api-token the page loads without it and calls the API with the one authorized", async () => {
   const token = "browser-test-token";
-  const base = await startServer("token", ["--api-token", token]);
+  const { base } = await startServer("token", ["--api-token", token]);
   const { context, page, problems } = await openPage(browser, base);
   try {
     assert.equal((await page.goto(`${base}/docs`)).status(), 200);
@@ -225,7 +132,7 @@ test("with --api-token the page loads without it and calls the API with the one 
 });
 
 test("the page's files: types, caching, validators, no token", async () => {
-  const base = await startServer("headers", ["--api-token", "headers-token"]);
+  const { base } = await startServer("headers", ["--api-token", "headers-token"]);
   const page = await fetch(`${base}/docs`);
   assert.equal(page.status, 200);
   assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");

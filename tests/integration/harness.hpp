@@ -288,5 +288,10 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
 
 // X-Statement-Count of a response, or -1 when absent.
 int statement_count(const Response& response);
+// The statements a write adds to record its changes in the change feed's outbox, however many
+// (repository/events.hpp): one on PostgreSQL, two on SQLite.
+inline int outbox_statements(std::string_view backend) {
+  return backend == "postgresql" ? 1 : 2;
+}
 
 }  // namespace usertasks::testing

@@ -66,6 +66,7 @@ TEST_P(HttpTest, RoutesAreExactlyTheEndpointsOfApiMd) {
                              {"GET", "/tags/{id}/tasks"},
                              {"PUT", "/tasks/{id}/tags/{name}"},
                              {"DELETE", "/tasks/{id}/tags/{name}"},
+                             {"GET", "/events"},
                              {"GET", "/healthz"},
                              {"GET", "/openapi.json"},
                              {"GET", "/metrics"},
@@ -114,6 +115,7 @@ TEST_P(HttpTest, PreflightAnswers204WithTheAllowedMethods) {
       {"/tasks", {"GET", "POST"}},
       {"/tasks/1", {"GET", "PUT", "PATCH", "DELETE"}},
       {"*", {"GET", "POST", "PUT", "PATCH", "DELETE"}},
+      {"/events", {"GET"}},
   };
   for (const auto& [target, methods] : cases) {
     const Response r = client_->request("OPTIONS", target, "", preflight);
@@ -124,8 +126,9 @@ TEST_P(HttpTest, PreflightAnswers204WithTheAllowedMethods) {
       EXPECT_NE(allowed.find(m), std::string::npos) << target << " allows " << allowed;
     }
     const std::string headers = r.header("Access-Control-Allow-Headers");
-    for (const char* h :
-         {"Content-Type", "Authorization", "X-Request-Id", "Prefer", "Idempotency-Key"}) {
+    // Last-Event-ID: a fetch() reader of GET /events on another origin resumes with it.
+    for (const char* h : {"Content-Type", "Authorization", "X-Request-Id", "Prefer",
+                          "Idempotency-Key", "Last-Event-ID"}) {
       EXPECT_NE(headers.find(h), std::string::npos) << target << " allows " << headers;
     }
   }

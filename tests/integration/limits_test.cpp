@@ -361,7 +361,7 @@ TEST_P(LimitsTest, ARequestPastTheRequestTimeoutGets503AndChangesNothing) {
       after.post("/users", json::object{{"name", "Late"}, {"email", "late@example.com"}}).status,
       201U);
 
-  const MetricsText m = scrape(after);
+  const MetricsText m = scrape_at_rest(after);
   const double timeouts = postgres ? 2 : 1;
   EXPECT_EQ(m["usertasks_http_request_timeouts_total"], timeouts);
   EXPECT_EQ(m[R"(usertasks_db_errors_total{kind="timeout"})"], timeouts);

@@ -133,7 +133,7 @@ TEST_P(MetricsEndpointTest, OpenConnectionsAreAGauge) {
 
 TEST_P(MetricsEndpointTest, ThePoolGaugesShowItAtRest) {
   create_user("Ada");
-  const MetricsText m = scrape(*client_);
+  const MetricsText m = scrape_at_rest(*client_);
   EXPECT_EQ(m[R"(usertasks_db_pool_connections{state="in_use"})"], 0);
   EXPECT_GE(m[R"(usertasks_db_pool_connections{state="idle"})"], 1);
   EXPECT_EQ(m["usertasks_db_pool_waiting"], 0);

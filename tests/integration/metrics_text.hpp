@@ -2,9 +2,11 @@
 // Reading back GET /metrics in tests: the samples of the Prometheus text format by their exact
 // "name{labels}" text.
 
+#include <chrono>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -37,6 +39,17 @@ inline MetricsText scrape(Client& client, const Headers& headers = {}) {
   const Response r = client.request("GET", "/metrics", "", headers);
   EXPECT_EQ(r.status, 200U) << r.describe();
   return MetricsText(r.body);
+}
+
+// The same once no database connection is in use: after a write, the change feed reads the
+// outbox on a connection of the pool for a moment. Waits up to 5 s.
+inline MetricsText scrape_at_rest(Client& client) {
+  MetricsText m = scrape(client);
+  for (int i = 0; i < 250 && m[R"(usertasks_db_pool_connections{state="in_use"})"] != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    m = scrape(client);
+  }
+  return m;
 }
 
 }  // namespace usertasks::testing
