@@ -92,7 +92,11 @@ TEST_F(EventsOrder, ATransactionCommittedLaterIsNotMissed) {
       client.post("/users", json::object{{"name", "Ada"}, {"email", "ada@example.com"}});
   ASSERT_EQ(ada.status, 201U) << ada.describe();
   const std::int64_t user = id_of(ada.json());
-  auto throughout = open_stream(server.port());
+  // From the start (Ada's event first): positioned after every event committed before A and B.
+  auto throughout = open_stream(server.port(), SseOptions().with_query("?after=0"));
+  const std::vector<SseMessage> before = throughout->events(1, 10s);
+  ASSERT_EQ(before.size(), 1U);
+  ASSERT_EQ(before[0].event, "user.created");
 
   Session blocker(url_);
   Session watcher(url_);

@@ -103,8 +103,9 @@ TEST_P(EventsQueryTest, UserIdKeepsTheEventsOfOneUser) {
   const std::int64_t ada = id_of(create_user("Ada"));
   const std::int64_t bob = id_of(create_user("Bob"));
   const std::int64_t bobs = id_of(create_task(bob, "Bob's"));
-  auto everything = subscribe();
-  auto adas = subscribe(fmt::format("?user_id={}", ada));
+  const std::int64_t now = position();
+  auto everything = subscribe(after(now));
+  auto adas = subscribe(after(now) + fmt::format("&user_id={}", ada));
 
   const std::int64_t mine = id_of(create_task(ada, "Ada's"));
   create_task(bob, "Bob's too");
@@ -133,7 +134,7 @@ TEST_P(EventsQueryTest, UserIdKeepsTheEventsOfOneUser) {
 
 TEST_P(EventsQueryTest, TypesKeepsTheEventsOfThoseTypes) {
   const std::int64_t ada = id_of(create_user("Ada"));
-  auto some = subscribe("?types=task.created,user.deleted,tag.updated");
+  auto some = subscribe_now("&types=task.created,user.deleted,tag.updated");
   const std::int64_t task = id_of(create_tagged_task(ada, {"home"}));
   ASSERT_EQ(client_->patch(task_path(task), json::object{{"done", true}}).status, 200U);
   ASSERT_EQ(client_->patch(tag_path(tag_id("home")), json::object{{"name", "house"}}).status, 200U);
@@ -147,7 +148,7 @@ TEST_P(EventsQueryTest, TypesKeepsTheEventsOfThoseTypes) {
   EXPECT_EQ(id_of(got[2].object()), bob);
   // Combined with user_id: both apply.
   const std::int64_t cy = id_of(create_user("Cy"));
-  auto both = subscribe(fmt::format("?types=task.created&user_id={}", cy));
+  auto both = subscribe_now(fmt::format("&types=task.created&user_id={}", cy));
   create_task(cy, "first");
   const std::int64_t dan = id_of(create_user("Dan"));
   create_task(dan, "not Cy's");
@@ -240,7 +241,7 @@ TEST_P(EventsQueryTest, AnIdWhoseSuccessorsWerePurgedIs410) {
   EXPECT_TRUE(IsProblem(get_events("", std::to_string(first[1].number())).response(), 410,
                         "events-expired"));
 
-  auto live = subscribe();
+  auto live = subscribe();  // 3 s after the last write
   const std::int64_t dan = id_of(create_user("Dan"));
   const std::vector<SseMessage> next = take(*live, 1);
   ASSERT_EQ(next.size(), 1U);

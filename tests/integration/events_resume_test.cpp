@@ -21,7 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class EventsResume : public ::testing::TestWithParam<std::string> {
+class EventsResumeTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     Backend& b = backend(GetParam());
@@ -84,7 +84,7 @@ struct Resumer {
   }
 };
 
-TEST_P(EventsResume, AResumingSubscriberGetsEveryChangeExactlyOnce) {
+TEST_P(EventsResumeTest, AResumingSubscriberGetsEveryChangeExactlyOnce) {
   auto server = serve();
   Ledger ledger;
   std::atomic<bool> writers_done{false};
@@ -145,7 +145,7 @@ TEST_P(EventsResume, AResumingSubscriberGetsEveryChangeExactlyOnce) {
                            ledger.events, resumer.connections);
 }
 
-TEST_P(EventsResume, AKillLeavesNoEventWithoutItsWriteNorAWriteWithoutItsEvent) {
+TEST_P(EventsResumeTest, AKillLeavesNoEventWithoutItsWriteNorAWriteWithoutItsEvent) {
   auto server = serve();
   Ledger ledger;
   std::atomic<long> acknowledged{0};
@@ -212,7 +212,7 @@ TEST_P(EventsResume, AKillLeavesNoEventWithoutItsWriteNorAWriteWithoutItsEvent) 
   RecordProperty("events", static_cast<int>(events.size()));
 }
 
-USERTASKS_INSTANTIATE_FOR_ALL_BACKENDS(EventsResume);
+USERTASKS_INSTANTIATE_FOR_ALL_BACKENDS(EventsResumeTest);
 
 }  // namespace
 }  // namespace usertasks::testing

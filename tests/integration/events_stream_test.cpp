@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "events_support.hpp"
 #include "idempotency_support.hpp"
@@ -28,14 +29,27 @@ class EventsStream : public EventsFixture {
     client_ = std::make_unique<Client>(server_->port());
   }
   double metric(const std::string& series) { return scrape(*client_)[series]; }
-  std::size_t slow_consumer(int per_post);
+
+  // How the events reach the slow consumer: `per_post` tasks a POST, of `size` characters (a short
+  // text when 0), `pause` after each POST, `events` of them and more (up to `at_most`) until it is
+  // disconnected.
+  struct Load {
+    int per_post = 100;
+    int size = 0;
+    std::chrono::milliseconds pause{0};
+    int events = 2000;
+    int at_most = 50'000;
+    std::vector<std::string> args;
+  };
+  std::size_t slow_consumer(const Load& load);
 
   // POST /tasks with `n` tasks of `user`; their ids in order.
-  std::vector<std::int64_t> post_tasks(std::int64_t user, int n, int batch) {
+  std::vector<std::int64_t> post_tasks(std::int64_t user, int n, int batch, int size = 0) {
     json::array body;
     for (int i = 0; i < n; ++i) {
-      body.push_back(
-          json::object{{"content", fmt::format("batch {} task {}", batch, i)}, {"user_id", user}});
+      std::string content = fmt::format("batch {} task {}", batch, i);
+      if (size > 0) content = repeat("x", size - static_cast<int>(content.size())) + content;
+      body.push_back(json::object{{"content", content}, {"user_id", user}});
     }
     const Response r = client_->post("/tasks", body);
     EXPECT_EQ(r.status, 201U) << r.describe();
@@ -47,23 +61,25 @@ class EventsStream : public EventsFixture {
   }
 };
 
-// --events-buffer 16 and a client with a tiny receive buffer that does not read, while about 2000
-// events are made `per_post` at a time: it is disconnected (the connection ends, the slow-consumer
-// counter moves), and resuming from the last id it read (or where it started, when it read none)
-// gets the rest, no gap. Returns how many events it read before the cut.
-std::size_t EventsStream::slow_consumer(int per_post) {
-  restart_with({"--events-buffer", "16"});
+// --events-buffer 16 and a client with a tiny receive buffer that does not read, while events are
+// made as `load` says: it is disconnected (the connection ends, the slow-consumer counter moves),
+// and resuming from the last id it read (or where it started, when it read none) gets the rest,
+// no gap. Returns how many events it read before the cut.
+std::size_t EventsStream::slow_consumer(const Load& load) {
+  std::vector<std::string> args{"--events-buffer", "16"};
+  args.insert(args.end(), load.args.begin(), load.args.end());
+  restart_with(args);
   const std::int64_t ada = id_of(create_user("Ada"));
   // It starts at the beginning: Ada's user.created, then the tasks' events.
   auto slow =
       open_stream(server_->port(), SseOptions().with_query(after(0)).with_receive_buffer(4096));
-  // More while the server has not given up on it, up to 50,000 events.
   std::vector<std::int64_t> tasks;
-  for (int batch = 0; batch < 2000 / per_post ||
+  for (int batch = 0; static_cast<int>(tasks.size()) < load.events ||
                       (metric("usertasks_events_slow_consumer_disconnects_total") == 0 &&
-                       batch < 50'000 / per_post);
+                       static_cast<int>(tasks.size()) < load.at_most);
        ++batch) {
-    for (std::int64_t id : post_tasks(ada, per_post, batch)) tasks.push_back(id);
+    for (std::int64_t id : post_tasks(ada, load.per_post, batch, load.size)) tasks.push_back(id);
+    if (load.pause.count() > 0) std::this_thread::sleep_for(load.pause);
   }
   EXPECT_TRUE(wait_until(
       [&] { return metric("usertasks_events_slow_consumer_disconnects_total") == 1; }, 20s))
@@ -93,20 +109,40 @@ std::size_t EventsStream::slow_consumer(int per_post) {
   }
   EXPECT_EQ(metric("usertasks_events_slow_consumer_disconnects_total"), 1);
   std::cout << fmt::format("[{}] {} at a time: cut off after {} events were made, {} read\n",
-                           GetParam(), per_post, tasks.size(), before);
+                           GetParam(), load.per_post, tasks.size(), before);
   return before;
 }
 
 // Arrays of 100: a batch overflows the queue at once, maybe before the first event was written.
 TEST_P(EventsStream, ASlowConsumerIsCutOffAndResumesWithoutAGap) {
-  RecordProperty("read_before_the_cut", static_cast<int>(slow_consumer(100)));
+  RecordProperty("read_before_the_cut", static_cast<int>(slow_consumer({.per_post = 100,
+                                                                        .size = 0,
+                                                                        .pause = 0ms,
+                                                                        .events = 2000,
+                                                                        .at_most = 50'000,
+                                                                        .args = {}})));
 }
 
 // Arrays of 10, which the queue holds: the cut comes once the socket's buffers are full, after
 // the consumer was sent some events.
 TEST_P(EventsStream, AConsumerIsCutOffOnceItsSocketIsFull) {
-  const std::size_t read = slow_consumer(10);
+  const std::size_t read = slow_consumer(
+      {.per_post = 10, .size = 0, .pause = 0ms, .events = 2000, .at_most = 50'000, .args = {}});
   EXPECT_GT(read, 0U);
+  RecordProperty("read_before_the_cut", static_cast<int>(read));
+}
+
+// One event at a time, each of about 10 kB, a pause after each, so that the server writes each
+// at once until the consumer's socket is full and its writes block; the 16 events queued next
+// overflow the queue. It is disconnected as a slow consumer then, not when the blocked write
+// gives up (--body-timeout-ms, raised to 60 s so that only the rule ends it within the wait).
+TEST_P(EventsStream, AStalledConsumerIsCutOffWhenItsQueueOverflows) {
+  const std::size_t read = slow_consumer({.per_post = 1,
+                                          .size = 10'000,
+                                          .pause = 1ms,
+                                          .events = 1,
+                                          .at_most = 2000,
+                                          .args = {"--body-timeout-ms", "60000"}});
   RecordProperty("read_before_the_cut", static_cast<int>(read));
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -21,8 +22,19 @@ namespace usertasks::testing {
 
 // GET /events on `port`, checked: 200, text/event-stream, no-store, a chunked body whose first
 // block is `retry: 2000`. Once it returns, the subscription is in place.
+//
+// A server that has just started may answer 503 /problems/unavailable while its feed starts:
+// that is retried here (for up to 10 s), so that each test checks its own rule; the rule that
+// the feed serves as soon as the server does is TheFeedIsServedAsSoonAsTheServerIs's.
 inline std::unique_ptr<SseClient> open_stream(unsigned short port, SseOptions options = {}) {
-  auto stream = std::make_unique<SseClient>(port, std::move(options));
+  auto stream = std::make_unique<SseClient>(port, options);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stream->status() == 503 &&
+         stream->response().body.find("/problems/unavailable") != std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    stream = std::make_unique<SseClient>(port, options);
+  }
   EXPECT_EQ(stream->status(), 200U) << stream->response().describe();
   if (stream->status() != 200) return stream;
   EXPECT_EQ(stream->header("Content-Type"), "text/event-stream");
@@ -84,6 +96,24 @@ class EventsFixture : public TagsFixture {
   std::unique_ptr<SseClient> subscribe(std::string query = "", SseOptions options = {}) {
     options.query = std::move(query);
     return open_stream(server_->port(), std::move(options));
+  }
+
+  // The newest event id, found through a write of its own ("position"): its event is read from
+  // the start of the feed.
+  std::int64_t position() {
+    const std::int64_t user = id_of(create_user("position"));
+    auto from_start = subscribe(after(0));
+    while (std::optional<SseMessage> e = from_start->next_event(std::chrono::seconds(10))) {
+      if (e->event == "user.created" && id_of(e->object()) == user) return e->number();
+    }
+    ADD_FAILURE() << "the position's event never came";
+    return 0;
+  }
+  // A stream that starts after every event committed so far: after=position() with `filters`
+  // ("&user_id=3"). A subscription without after= should start there by itself; the query tests
+  // check that rule on its own (WithoutAfterOnlyLaterEventsCome), the others start here.
+  std::unique_ptr<SseClient> subscribe_now(const std::string& filters = "") {
+    return subscribe(after(position()) + filters);
   }
 
   // The records as GET renders them now, without what GET embeds.
