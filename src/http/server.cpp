@@ -1,7 +1,6 @@
 #include "http/server.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -31,6 +30,7 @@
 #include "http/metrics.hpp"
 #include "http/request.hpp"
 #include "http/request_id.hpp"
+#include "http/server_support.hpp"
 #include "http/stream_session.hpp"
 
 namespace usertasks::http {
@@ -63,84 +63,6 @@ constexpr std::size_t spare_descriptors = max_refusing + 64;
 // accept() out of descriptors or memory fails again at once while the connection waits in the
 // backlog: the accept loop pauses this long instead of spinning.
 constexpr std::chrono::milliseconds accept_pause{100};
-
-// A warning that a flood could repeat thousands of times a second: given at once, then at most
-// once a second, with the number of occurrences since the last one. Used by one thread.
-class RateLimitedWarning {
- public:
-  // Counts one occurrence; true when it is time to warn, `count` then being the occurrences the
-  // warning covers.
-  bool due(std::uint64_t& count) {
-    ++pending_;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::seconds(1)) return false;
-    last_ = now;
-    count = std::exchange(pending_, 0);
-    return true;
-  }
-
- private:
-  std::chrono::steady_clock::time_point last_{};
-  std::uint64_t pending_ = 0;
-};
-
-// Raises the soft limit of open files, up to the hard limit, when it is below what
-// `max_connections` needs; warns when even the hard limit is below.
-void ensure_descriptors(std::size_t max_connections) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  const auto wanted = static_cast<rlim_t>(max_connections + spare_descriptors);
-  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
-    rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(limit.rlim_max, wanted);
-    if (raised.rlim_cur > limit.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
-  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
-    spdlog::warn(
-        "--max-connections {} needs about {} open files but the limit is {}: raise it "
-        "(ulimit -n) or lower --max-connections",
-        max_connections, wanted, limit.rlim_cur);
-  }
-}
-
-void add_cors(Response& res) {
-  res.set("Access-Control-Allow-Origin", "*");
-  res.set("Access-Control-Expose-Headers",
-          "Location, Link, X-Request-Id, Retry-After, X-Total-Count, Preference-Applied, "
-          "Idempotent-Replayed, ETag, Last-Modified");
-}
-
-// The answer to a connection over the limit, but for its request id.
-Response refusal_answer(std::size_t max_connections) {
-  Response res = problem(Status::service_unavailable, "too-many-connections",
-                         fmt::format("the server is serving its limit of {} connections; try "
-                                     "again shortly",
-                                     max_connections));
-  res.set(Field::retry_after, "1");
-  res.keep_alive(false);
-  add_cors(res);
-  return res;
-}
-
-// A session that ended with an exception: a bug, since every expected failure is answered.
-void log_connection_failure(const std::exception_ptr& failure) {
-  try {
-    std::rethrow_exception(failure);
-  } catch (const std::exception& e) {
-    spdlog::error("connection failed: {}", e.what());
-  } catch (...) {
-    spdlog::error("connection failed");
-  }
-}
-
-// The answer to a request whose handling passed the request timeout.
-Response timed_out(std::chrono::milliseconds limit) {
-  Response res =
-      problem(Status::service_unavailable, "timeout",
-              fmt::format("the request was not handled within {} ms; try again", limit.count()));
-  res.set(Field::retry_after, "1");
-  return res;
-}
 
 }  // namespace
 
@@ -572,7 +494,7 @@ unsigned short Server::listen() {
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) fail(ec.message());
-  ensure_descriptors(s.options.max_connections);
+  ensure_descriptors(s.options.max_connections, spare_descriptors);
   return s.acceptor.local_endpoint().port();
 }
 

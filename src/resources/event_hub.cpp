@@ -76,9 +76,9 @@ std::string render_event(const repository::Event& e) {
 
 EventHub::EventHub(store::Database& db, FeedOptions options) : db_(db), options_(options) {}
 
-EventHub::~EventHub() {
-  stop();
-}
+// stop() has run when the server began to stop (app.cpp); after that the io threads are gone, and
+// nothing may be posted to them.
+EventHub::~EventHub() = default;
 
 void EventHub::start(std::vector<asio::any_io_executor> io, store::Database* notifications) {
   for (auto& ex : io) shards_.push_back(std::make_unique<Shard>(ex));

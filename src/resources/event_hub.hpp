@@ -74,6 +74,7 @@ class EventHub {
   // Starts the reader on `io.front()`; `io` are the server's io threads, one shard each. The
   // reader listens on `notifications` when it gives them (PostgreSQL).
   void start(std::vector<boost::asio::any_io_executor> io, store::Database* notifications);
+  // Ends the reader and the listening; before the io threads end (http::Server::on_stop).
   void stop();
   // A write committed through this instance: read the outbox now. Any thread.
   void wake();

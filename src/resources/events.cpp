@@ -21,7 +21,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::string_view retry_advice = "retry: 2000\n\n";
+constexpr std::string_view retry_advice = "retry: 2000\n";
 constexpr std::string_view heartbeat = ": keep-alive\n\n";
 constexpr std::int64_t catch_up_batch = 1000;
 
@@ -84,10 +84,13 @@ asio::awaitable<bool> catch_up(Subscription& sub, http::Stream& out, std::int64_
 asio::awaitable<void> follow(Subscription& sub, http::Stream& out, std::int64_t cursor) {
   Subscriber& s = sub.subscriber;
   out.on_ending([&s] { s.wake(); });
-  if (!co_await out.write(retry_advice)) co_return;
+  // The position, at once: a client that reconnects before its first event resumes from here
+  // (an id without data sets EventSource's last event id and dispatches nothing).
+  if (!co_await out.write(fmt::format("{}id: {}\n\n", retry_advice, cursor))) co_return;
   if (!co_await catch_up(sub, out, cursor)) co_return;
   const auto heartbeat_every = sub.hub.options().heartbeat;
   for (;;) {
+    if (out.ending()) co_return;  // what is queued, the client reads when it resumes
     if (s.slow) {
       sub.hub.disconnected_slow();
       out.abort();
@@ -108,7 +111,6 @@ asio::awaitable<void> follow(Subscription& sub, http::Stream& out, std::int64_t 
       sub.hub.sent(count);
       continue;
     }
-    if (out.ending()) co_return;
     s.timer.expires_after(heartbeat_every);
     auto [ec] = co_await s.timer.async_wait(nothrow);
     if (!ec && !co_await out.write(heartbeat)) co_return;
@@ -235,14 +237,16 @@ void add_event_routes(http::Router& router, EventHub* hub) {
                  "tag.updated, tag.deleted)",
                  boost::json::object{{"type", "string"}}}},
       .description =
-          "Each committed change is one event: `id` (strictly increasing in commit order, no "
+          "A text/event-stream (WHATWG Server-sent events) that stays open. Each committed "
+          "change is one event: `id` (strictly increasing in commit order, no "
           "gaps), `event` (user.created, user.updated, user.deleted, task.created, task.updated, "
           "task.deleted, tag.created, tag.updated, tag.deleted) and `data` (the record as GET "
           "renders it, without embeds; a deletion's id, and a task's user_id). Reconnect with "
           "Last-Event-ID (EventSource does it by itself) or after= to receive every event after "
           "that id, then the live ones, without a gap or a duplicate; 410 when they are no "
-          "longer kept. The stream stays open: a `: keep-alive` comment comes when nothing else "
-          "does, and a client that does not keep up is disconnected (it resumes and loses "
+          "longer kept. The first block gives `retry:` and the stream's position as an `id:`; a "
+          "`: keep-alive` comment comes when nothing else does, and a client that does not keep up "
+          "is disconnected (it resumes and loses "
           "nothing).",
       .headers = {{"Last-Event-ID",
                    "Resume after this event id (what EventSource sends when it reconnects); wins "
