@@ -24,7 +24,8 @@ class EventsFeedTest : public EventsFixture {
   double metric(const std::string& series) { return scrape(*client_)[series]; }
 };
 
-// The head every answer carries (CORS, a request id), the stream's own, and `retry:` first.
+// The head every answer carries (CORS, a request id), the stream's own, and `retry:` first, with
+// the stream's position.
 TEST_P(EventsFeedTest, TheStreamsHeadAndFirstBlock) {
   SseClient stream(server_->port(), SseOptions().with_header("X-Request-Id", "feed-1"));
   ASSERT_EQ(stream.status(), 200U) << stream.response().describe();
@@ -36,7 +37,8 @@ TEST_P(EventsFeedTest, TheStreamsHeadAndFirstBlock) {
   EXPECT_EQ(stream.header("X-Request-Id"), "feed-1");
   const std::optional<SseMessage> first = stream.next();
   ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(first->raw, "retry: 2000\n\n");
+  // No event yet: the position is 0.
+  EXPECT_EQ(first->raw, "retry: 2000\nid: 0\n\n");
   EXPECT_EQ(first->retry, "2000");
   EXPECT_FALSE(first->is_event());
 }

@@ -70,7 +70,8 @@ TEST_P(EventsQueryTest, AfterReplaysTheEventsPastItThenGoesLive) {
 }
 
 // A subscription made once a write has been answered does not get that write's event: its first
-// event is the next write's. Raced: each round subscribes at once after the write's answer.
+// event is the next write's, and its position (the first block's id) is the id before that.
+// Raced: each round subscribes at once after the write's answer.
 TEST_P(EventsQueryTest, WithoutAfterOnlyLaterEventsCome) {
   const std::vector<SseMessage> first = three_events();
   for (int round = 0; round < 20; ++round) {
@@ -83,6 +84,9 @@ TEST_P(EventsQueryTest, WithoutAfterOnlyLaterEventsCome) {
     ASSERT_TRUE(IsEvent(got[0], "user.created", user_now(marker)))
         << "round " << round << ": an event committed before the subscription (task " << task
         << " was the last)";
+    // Its position, in its first block, is the newest id then: the marker's is the next.
+    ASSERT_TRUE(stream->first_block().has_value());
+    ASSERT_EQ(stream->first_block()->number(), got[0].number() - 1) << "round " << round;
   }
 }
 

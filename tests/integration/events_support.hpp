@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,8 +22,34 @@
 
 namespace usertasks::testing {
 
+// The position a subscription asks for: Last-Event-ID, else after=; nullopt without either.
+inline std::optional<std::int64_t> position_asked(const SseOptions& options) {
+  if (options.last_event_id) return std::stoll(*options.last_event_id);
+  static const std::regex after_parameter(R"((?:^\?|&)after=(\d+))");
+  std::smatch m;
+  if (std::regex_search(options.query, m, after_parameter)) return std::stoll(m[1].str());
+  return std::nullopt;
+}
+
+// A stream's first block: `retry: 2000` and `id: N`, its position (`expected` when given), no
+// data: it dispatches no event, but is the id an EventSource reconnecting before the first
+// event sends back.
+inline ::testing::AssertionResult IsPositionBlock(const SseMessage& block,
+                                                  std::optional<std::int64_t> expected) {
+  if (block.raw != fmt::format("retry: 2000\nid: {}\n\n", block.id) || block.number() < 0) {
+    return ::testing::AssertionFailure() << "the first block is not retry: 2000 and an id:\n"
+                                         << block.describe();
+  }
+  if (expected && block.number() != *expected) {
+    return ::testing::AssertionFailure() << "the first block gives the position " << block.id
+                                         << ", the subscription asked for " << *expected;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // GET /events on `port`, checked: 200, text/event-stream, no-store, a chunked body whose first
-// block is `retry: 2000`. Once it returns, the subscription is in place.
+// block is `retry: 2000` with the stream's position. Once it returns, the subscription is in
+// place.
 //
 // A server that has just started may answer 503 /problems/unavailable while its feed starts:
 // that is retried here (for up to 10 s), so that each test checks its own rule; the rule that
@@ -43,7 +71,7 @@ inline std::unique_ptr<SseClient> open_stream(unsigned short port, SseOptions op
   const std::optional<SseMessage> first = stream->next(std::chrono::seconds(10));
   EXPECT_TRUE(first.has_value()) << "no first block";
   if (first) {
-    EXPECT_EQ(first->raw, "retry: 2000\n\n") << "the first block is not retry: 2000";
+    EXPECT_TRUE(IsPositionBlock(*first, position_asked(options)));
   }
   return stream;
 }

@@ -303,13 +303,17 @@ std::optional<SseMessage> SseClient::take_block() {
 std::optional<SseMessage> SseClient::next(std::chrono::milliseconds timeout) {
   timed_out_ = false;
   const auto deadline = Clock::now() + timeout;
+  const auto handed = [this](std::optional<SseMessage> block) {
+    if (block && !first_) first_ = block;
+    return block;
+  };
   for (;;) {
-    if (auto block = take_block()) return block;
+    if (auto block = take_block()) return handed(std::move(block));
     if (end_ != SseEnd::open || fd_ < 0) return std::nullopt;
     if (!receive(deadline)) {
       if (eof_) {
         decode_chunks();
-        if (auto block = take_block()) return block;
+        if (auto block = take_block()) return handed(std::move(block));
         if (end_ == SseEnd::open) end_ = SseEnd::cut;
       }
       return std::nullopt;

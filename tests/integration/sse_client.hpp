@@ -104,6 +104,8 @@ class SseClient {
   // Every event until the stream ends, or until `idle` passes without an event arriving.
   std::vector<SseMessage> until_end(std::chrono::milliseconds idle = std::chrono::seconds(10));
 
+  // The first block handed out, once there is one.
+  [[nodiscard]] const std::optional<SseMessage>& first_block() const { return first_; }
   [[nodiscard]] SseEnd end() const { return end_; }
   [[nodiscard]] bool timed_out() const { return timed_out_; }
   // Comments seen by next_event() and events() while skipping them.
@@ -134,6 +136,7 @@ class SseClient {
   bool eof_ = false;
   bool timed_out_ = false;
   std::vector<std::string> skipped_;
+  std::optional<SseMessage> first_;
 };
 
 // The events' ids, in order.
