@@ -93,6 +93,11 @@ int serve(const Settings& settings) {
   const unsigned short port = server.listen();
   if (settings.feed.enabled) {
     events.start(server.executors(), driver.get());
+    try {
+      events.prime(run_sync(events.bounds()).newest);
+    } catch (const std::exception& e) {
+      spdlog::warn("change feed: cannot read the outbox yet: {}", e.what());
+    }
     server.on_stop([&events] { events.stop(); });
   }
   report_database_at_start(*driver, settings.database);

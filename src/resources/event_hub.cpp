@@ -61,7 +61,10 @@ void Subscriber::offer(const FeedBatch& batch) {
     // outbox until it has passed what it drops here.
     queue.clear();
     held.clear();
-    if (live) slow = true;
+    if (live) {
+      slow = true;
+      if (on_slow) on_slow();
+    }
     dropped_through = batch->back().id;
   } else {
     held.push_back(batch);
@@ -89,6 +92,11 @@ void EventHub::start(std::vector<asio::any_io_executor> io, store::Database* not
         notifications->listen(std::string(repository::event_channel), home, [this] { wake(); });
   }
   asio::co_spawn(home, run(), asio::detached);
+}
+
+void EventHub::prime(std::int64_t head) {
+  published_ = head;
+  for (auto& shard : shards_) shard->delivered = head;
 }
 
 void EventHub::stop() {

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ class Subscriber {
   bool live = false;            // caught up: an overflow now means too slow
   bool slow = false;
   std::int64_t dropped_through = 0;  // catching up, the queue overflowed: it dropped up to here
+  // Called when it turns slow: its stream is dropped at once, even in the middle of a write that
+  // the client does not take.
+  std::function<void()> on_slow;
 
  private:
   std::size_t limit_;
@@ -76,6 +80,9 @@ class EventHub {
   void start(std::vector<boost::asio::any_io_executor> io, store::Database* notifications);
   // Ends the reader and the listening; before the io threads end (http::Server::on_stop).
   void stop();
+  // Sets the head the reader starts from, before the io threads run: so that the feed serves from
+  // the first request on. Without it the reader reads the head itself (the database was down).
+  void prime(std::int64_t head);
   // A write committed through this instance: read the outbox now. Any thread.
   void wake();
 

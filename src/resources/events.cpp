@@ -81,9 +81,20 @@ asio::awaitable<bool> catch_up(Subscription& sub, http::Stream& out, std::int64_
   co_return true;
 }
 
+// Counts a stream that ended because its client was too slow, and forgets the stream.
+struct EndOfStream {
+  Subscription& sub;
+  ~EndOfStream() {
+    sub.subscriber.on_slow = nullptr;
+    if (sub.subscriber.slow) sub.hub.disconnected_slow();
+  }
+};
+
 asio::awaitable<void> follow(Subscription& sub, http::Stream& out, std::int64_t cursor) {
   Subscriber& s = sub.subscriber;
+  const EndOfStream end{sub};
   out.on_ending([&s] { s.wake(); });
+  s.on_slow = [&out] { out.abort(); };
   // The position, at once: a client that reconnects before its first event resumes from here
   // (an id without data sets EventSource's last event id and dispatches nothing).
   if (!co_await out.write(fmt::format("{}id: {}\n\n", retry_advice, cursor))) co_return;
@@ -91,11 +102,7 @@ asio::awaitable<void> follow(Subscription& sub, http::Stream& out, std::int64_t 
   const auto heartbeat_every = sub.hub.options().heartbeat;
   for (;;) {
     if (out.ending()) co_return;  // what is queued, the client reads when it resumes
-    if (s.slow) {
-      sub.hub.disconnected_slow();
-      out.abort();
-      co_return;
-    }
+    if (s.slow) co_return;        // dropped by on_slow
     if (!s.queue.empty()) {
       std::string text;
       std::size_t count = 0;
@@ -187,7 +194,9 @@ asio::awaitable<http::Response> subscribe(EventHub* hub, http::Request& req,
     co_return unavailable("too-many-subscribers",
                           "the server is serving its limit of change feed streams");
   }
-  if (after) {
+  // The newest id tells where a stream without a position starts: at the newest event committed,
+  // whatever the reader has read yet. With a position, whether it is still kept.
+  {
     std::optional<repository::EventBounds> bounds;
     try {
       bounds = co_await hub->bounds();
@@ -195,8 +204,12 @@ asio::awaitable<http::Response> subscribe(EventHub* hub, http::Request& req,
       spdlog::warn("database unavailable: {}", e.what());
     }
     if (!bounds) co_return unavailable("unavailable", "the database cannot be reached");
-    const bool kept = !bounds->oldest ? *after == bounds->newest : *bounds->oldest <= *after + 1;
-    if (*after > bounds->newest || (*after < bounds->newest && !kept)) co_return expired(*after);
+    if (!after) {
+      after = bounds->newest;
+    } else {
+      const bool kept = !bounds->oldest ? *after == bounds->newest : *bounds->oldest <= *after + 1;
+      if (*after > bounds->newest || (*after < bounds->newest && !kept)) co_return expired(*after);
+    }
   }
   const auto executor = co_await asio::this_coro::executor;
   auto sub =
