@@ -27,6 +27,7 @@ class EventsFeedTest : public EventsFixture {
 // The head every answer carries (CORS, a request id), the stream's own, and `retry:` first, with
 // the stream's position.
 TEST_P(EventsFeedTest, TheStreamsHeadAndFirstBlock) {
+  subscribe()->close();  // once the feed has started (TheFeedIsServedAsSoonAsTheServerIs)
   SseClient stream(server_->port(), SseOptions().with_header("X-Request-Id", "feed-1"));
   ASSERT_EQ(stream.status(), 200U) << stream.response().describe();
   EXPECT_EQ(stream.header("Content-Type"), "text/event-stream");
