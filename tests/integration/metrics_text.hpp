@@ -41,11 +41,15 @@ inline MetricsText scrape(Client& client, const Headers& headers = {}) {
   return MetricsText(r.body);
 }
 
-// The same once no database connection is in use: after a write, the change feed reads the
-// outbox on a connection of the pool for a moment. Waits up to 5 s.
+// The same once no database connection is in use or waited for: after a write, the change feed
+// reads the outbox on a connection of the pool for a moment. Waits up to 5 s.
 inline MetricsText scrape_at_rest(Client& client) {
   MetricsText m = scrape(client);
-  for (int i = 0; i < 250 && m[R"(usertasks_db_pool_connections{state="in_use"})"] != 0; ++i) {
+  const auto busy = [](MetricsText& t) {
+    return t[R"(usertasks_db_pool_connections{state="in_use"})"] != 0 ||
+           t["usertasks_db_pool_waiting"] != 0;
+  };
+  for (int i = 0; i < 250 && busy(m); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     m = scrape(client);
   }
