@@ -79,6 +79,12 @@ TEST(Subscribers, OverflowingLiveIsSlowAndCatchingUpDropsAndRemembers) {
   live.offer(batch(12, 1));
   EXPECT_TRUE(live.queue.empty()) << "a slow subscriber takes nothing more";
 
+  Subscriber keeping_up(io.get_executor(), FeedFilter{}, 10);
+  keeping_up.live = true;
+  keeping_up.offer(batch(1, 25));
+  EXPECT_FALSE(keeping_up.slow) << "one commit's batch, whatever its size, into an empty queue";
+  EXPECT_EQ(keeping_up.queue.size(), 25U);
+
   Subscriber catching_up(io.get_executor(), FeedFilter{}, 10);
   catching_up.offer(batch(1, 11));
   EXPECT_FALSE(catching_up.slow);
