@@ -88,7 +88,7 @@ EventHub::~EventHub() = default;
 void EventHub::start(std::vector<asio::any_io_executor> io, store::Database* notifications) {
   for (auto& ex : io) shards_.push_back(std::make_unique<Shard>(ex));
   const asio::any_io_executor home = io.front();
-  timer_.emplace(home);
+  home_ = home;
   if (notifications != nullptr) {
     listening_ =
         notifications->listen(std::string(repository::event_channel), home, [this] { wake(); });
@@ -104,12 +104,18 @@ void EventHub::prime(std::int64_t head) {
 void EventHub::stop() {
   if (stopped_.exchange(true)) return;
   listening_.reset();
-  if (timer_) asio::post(timer_->get_executor(), [this] { timer_->cancel(); });
+  if (home_) {
+    asio::post(home_, [this] {
+      if (timer_ != nullptr) timer_->cancel();
+    });
+  }
 }
 
 void EventHub::wake() {
-  if (wake_pending_.exchange(true) || !timer_) return;
-  asio::post(timer_->get_executor(), [this] { timer_->cancel(); });
+  if (wake_pending_.exchange(true) || !home_) return;
+  asio::post(home_, [this] {
+    if (timer_ != nullptr) timer_->cancel();
+  });
 }
 
 EventHub::Shard* EventHub::shard_of(const asio::any_io_executor& ex) {
@@ -201,6 +207,12 @@ awaitable<void> EventHub::purge_if_due() {
 }
 
 awaitable<void> EventHub::run() {
+  asio::steady_timer timer(home_);
+  timer_ = &timer;
+  struct Forget {
+    asio::steady_timer*& timer;
+    ~Forget() { timer = nullptr; }
+  } forget{timer_};
   std::uint64_t failures = 0;
   while (!stopped_.load()) {
     try {

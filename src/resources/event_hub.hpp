@@ -111,7 +111,10 @@ class EventHub {
   store::Database& db_;
   FeedOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::optional<boost::asio::steady_timer> timer_;  // the reader's, on io.front()
+  boost::asio::any_io_executor home_;  // io.front(): the reader's thread
+  // The reader's timer, which lives in its coroutine's frame, so that it goes before its io thread
+  // does; null when the reader is not running. Touched on home_ only.
+  boost::asio::steady_timer* timer_ = nullptr;
   std::shared_ptr<void> listening_;
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> stopped_{false};

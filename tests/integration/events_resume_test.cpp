@@ -92,8 +92,9 @@ TEST_P(EventsResumeTest, AResumingSubscriberGetsEveryChangeExactlyOnce) {
   Resumer resumer;
   std::jthread subscriber([&] { resumer.run(server->port(), writers_done, owed); });
   {
-    std::vector<std::jthread> writers;
+    // Before the writers, which read it until they are joined at the end of the block.
     const auto until = std::chrono::steady_clock::now() + 4s;
+    std::vector<std::jthread> writers;
     for (int i = 0; i < 8; ++i) {
       writers.emplace_back([&, i] {
         try {
