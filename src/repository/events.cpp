@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "repository/schema.hpp"
 #include "repository/sql.hpp"
 #include "repository/statement_text.hpp"
 
@@ -73,16 +74,6 @@ namespace {
 
 using store::Value;
 
-migrate::Column column(std::string_view name, migrate::LogicalType type, bool nullable,
-                       bool primary_key = false) {
-  migrate::Column c;
-  c.name = name;
-  c.type = type;
-  c.nullable = nullable;
-  c.primary_key = primary_key;
-  return c;
-}
-
 // The changes as the JSON array the statements read; `data` is JSON already, and comes back out
 // byte for byte (PostgreSQL's json type keeps its text; SQLite's json_extract writes an object
 // as compact JSON, which it is).
@@ -124,18 +115,18 @@ void declare_events(migrate::Schema& schema) {
   events.name = "events";
   // Identity columns for what each dialect does with a one-column integer key (SQLite: the rowid);
   // the ids are always given, never drawn.
-  events.columns.push_back(column("id", LogicalType::bigint, false, true));
+  events.columns.push_back(plain_column("id", LogicalType::bigint, false, true));
   events.columns.back().identity = true;
-  events.columns.push_back(column("type", LogicalType::text, false));
-  events.columns.push_back(column("user_id", LogicalType::bigint, true));
-  events.columns.push_back(column("data", LogicalType::text, false));
-  events.columns.push_back(column("created_at", LogicalType::timestamp, false));
+  events.columns.push_back(plain_column("type", LogicalType::text, false));
+  events.columns.push_back(plain_column("user_id", LogicalType::bigint, true));
+  events.columns.push_back(plain_column("data", LogicalType::text, false));
+  events.columns.push_back(plain_column("created_at", LogicalType::timestamp, false));
   schema.tables.push_back(std::move(events));
   migrate::Table head;
   head.name = "event_head";
-  head.columns.push_back(column("id", LogicalType::bigint, false, true));
+  head.columns.push_back(plain_column("id", LogicalType::bigint, false, true));
   head.columns.back().identity = true;
-  head.columns.push_back(column("last", LogicalType::bigint, false));
+  head.columns.push_back(plain_column("last", LogicalType::bigint, false));
   schema.tables.push_back(std::move(head));
 }
 

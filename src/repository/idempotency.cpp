@@ -1,5 +1,6 @@
 #include "repository/idempotency.hpp"
 
+#include "repository/schema.hpp"
 #include "repository/sql.hpp"
 #include "repository/statement_text.hpp"
 
@@ -72,31 +73,21 @@ std::optional<std::string> text_or_null(store::Row& row, std::size_t i) {
   return row.take_text(i);
 }
 
-migrate::Column column(std::string_view name, migrate::LogicalType type, bool nullable,
-                       bool primary_key = false) {
-  migrate::Column c;
-  c.name = name;
-  c.type = type;
-  c.nullable = nullable;
-  c.primary_key = primary_key;
-  return c;
-}
-
 }  // namespace
 
 void declare_idempotency_keys(migrate::Schema& schema) {
   using migrate::LogicalType;
   migrate::Table t;
   t.name = sql::table;
-  t.columns.push_back(column("scope", LogicalType::text, false, true));
-  t.columns.push_back(column("key", LogicalType::text, false, true));
-  t.columns.push_back(column("fingerprint", LogicalType::text, false));
-  t.columns.push_back(column("status", LogicalType::bigint, false));
-  t.columns.push_back(column("location", LogicalType::text, true));
-  t.columns.push_back(column("etag", LogicalType::text, true));
-  t.columns.push_back(column("content_type", LogicalType::text, true));
-  t.columns.push_back(column("body", LogicalType::text, false));
-  t.columns.push_back(column("created_at", LogicalType::timestamp, false));
+  t.columns.push_back(plain_column("scope", LogicalType::text, false, true));
+  t.columns.push_back(plain_column("key", LogicalType::text, false, true));
+  t.columns.push_back(plain_column("fingerprint", LogicalType::text, false));
+  t.columns.push_back(plain_column("status", LogicalType::bigint, false));
+  t.columns.push_back(plain_column("location", LogicalType::text, true));
+  t.columns.push_back(plain_column("etag", LogicalType::text, true));
+  t.columns.push_back(plain_column("content_type", LogicalType::text, true));
+  t.columns.push_back(plain_column("body", LogicalType::text, false));
+  t.columns.push_back(plain_column("created_at", LogicalType::timestamp, false));
   schema.tables.push_back(std::move(t));
   migrate::Index by_age;
   by_age.name = "idempotency_keys_created_at_idx";

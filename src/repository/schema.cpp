@@ -152,4 +152,14 @@ const migrate::Schema& declared_schema() {
   return schema;
 }
 
+migrate::Column plain_column(std::string_view name, migrate::LogicalType type, bool nullable,
+                             bool primary_key) {
+  migrate::Column c;
+  c.name = name;
+  c.type = type;
+  c.nullable = nullable;
+  c.primary_key = primary_key;
+  return c;
+}
+
 }  // namespace usertasks::repository

@@ -9,4 +9,8 @@ namespace usertasks::repository {
 
 [[nodiscard]] const migrate::Schema& declared_schema();
 
+// A column of a table that is not an entity's (the idempotency keys, the outbox).
+migrate::Column plain_column(std::string_view name, migrate::LogicalType type, bool nullable,
+                             bool primary_key = false);
+
 }  // namespace usertasks::repository
