@@ -86,7 +86,7 @@ void add_serve(CLI::App& cli, app::Settings& settings, Command& command) {
       ->capture_default_str();
   serve
       ->add_option("--pool", settings.database_options.pool,
-                   "Database connections (SQLite: worker threads)")
+                   "PostgreSQL connections (SQLite has one writer, and a reader per io thread)")
       ->envname("USERTASKS_POOL")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "http/metrics.hpp"
+#include "repository/gather.hpp"
 
 namespace usertasks::app {
 
@@ -17,9 +18,8 @@ std::string DbMetrics::render(const store::PoolStats& pool) const {
     out += text;
     out += '\n';
   };
-  http::append_metric_header(
-      out, "usertasks_db_pool_connections", "gauge",
-      "Database connections by state (SQLite: connections of the worker threads).");
+  http::append_metric_header(out, "usertasks_db_pool_connections", "gauge",
+                             "Database connections by state (SQLite: the readers and the writer).");
   line(fmt::format(R"(usertasks_db_pool_connections{{state="in_use"}} {})", pool.in_use));
   line(fmt::format(R"(usertasks_db_pool_connections{{state="idle"}} {})", pool.idle));
   http::append_metric_header(out, "usertasks_db_pool_waiting", "gauge",
@@ -30,6 +30,23 @@ std::string DbMetrics::render(const store::PoolStats& pool) const {
   for (std::size_t k = 0; k < kinds.size(); ++k) {
     line(fmt::format(R"(usertasks_db_errors_total{{kind="{}"}} {})", kinds[k],
                      errors_[k].load(std::memory_order_relaxed)));
+  }
+  using repository::gather::Kind;
+  using repository::gather::tally;
+  const std::array<std::pair<Kind, std::string_view>, 2> groups = {
+      {{Kind::read, "read"}, {Kind::write, "write"}}};
+  http::append_metric_header(
+      out, "usertasks_db_groups_total", "counter",
+      "Coalesced point reads (kind=read) and group commits (kind=write) run.");
+  for (const auto& [kind, name] : groups) {
+    line(fmt::format(R"(usertasks_db_groups_total{{kind="{}"}} {})", name,
+                     tally(kind).groups.load(std::memory_order_relaxed)));
+  }
+  http::append_metric_header(out, "usertasks_db_grouped_requests_total", "counter",
+                             "Requests those served: over groups_total, the mean group size.");
+  for (const auto& [kind, name] : groups) {
+    line(fmt::format(R"(usertasks_db_grouped_requests_total{{kind="{}"}} {})", name,
+                     tally(kind).members.load(std::memory_order_relaxed)));
   }
   return out;
 }

@@ -46,6 +46,7 @@ class MeasuredDatabase final : public store::Database {
                                     Work work) override;
   [[nodiscard]] store::Dialect dialect() const override { return inner_.dialect(); }
   [[nodiscard]] store::PoolStats pool_stats() const override { return inner_.pool_stats(); }
+  [[nodiscard]] bool gathers() const override { return inner_.gathers(); }
   void close() override { inner_.close(); }
   std::shared_ptr<void> listen(std::string channel, boost::asio::any_io_executor executor,
                                std::function<void()> notified) override {

@@ -244,7 +244,15 @@ Change deletion(std::int64_t id, std::optional<std::int64_t> user_id = std::null
 namespace usertasks::repository {
 
 template <class R, class Work>
-awaitable<R> Store::transact(Work work) {
+awaitable<R> Store::transact(Work work, bool gathered) {
+  if (gathered && db_.gathers()) {
+    std::optional<R> result;
+    co_await write_gathered([&](Connection& c) -> awaitable<void> {
+      changes_.clear();
+      result.emplace(co_await work(c));
+    });
+    co_return std::move(*result);
+  }
   co_return co_await store::with_connection(
       db_, store::Access::write, [&](Connection& c) -> awaitable<R> {
         changes_.clear();

@@ -57,6 +57,15 @@ std::string tasks_insert_many_text(Dialect d) {
       columns<Task>(d));
 }
 
+// `column` is one of the ids of a coalesced read, :ids ("1,2,3"); on PostgreSQL an index scan
+// for the array's values.
+std::string among_ids(Dialect d, std::string_view column) {
+  return d == Dialect::postgresql
+             ? fmt::format("{} = ANY(CAST(string_to_array(CAST(:ids AS TEXT), ',') AS BIGINT[]))",
+                           column)
+             : fmt::format("{} IN (SELECT value FROM json_each('[' || :ids || ']'))", column);
+}
+
 }  // namespace
 
 const Sql ping{"ping", same("SELECT 1")};
@@ -72,6 +81,14 @@ const Sql user_with_tasks{"user_with_tasks", [](Dialect d) {
                                 "WHERE u.id = :id ORDER BY t.id",
                                 columns<User>(d, "u"), columns<Task>(d, "t"));
                           }};
+
+const Sql users_with_tasks_by_ids{
+    "users_with_tasks_by_ids", [](Dialect d) {
+      return fmt::format(
+          "SELECT {}, {} FROM users u LEFT JOIN tasks t ON t.user_id = u.id "
+          "WHERE {} ORDER BY u.id, t.id",
+          columns<User>(d, "u"), columns<Task>(d, "t"), among_ids(d, "u.id"));
+    }};
 
 const Sql tasks_of_users{"tasks_of_users", tasks_of_users_text};
 const Sql user_insert{"user_insert", insert<User>};
@@ -100,6 +117,12 @@ const Sql task_with_user{
       return fmt::format(
           "SELECT {}, {} FROM tasks t JOIN users u ON u.id = t.user_id WHERE t.id = :id",
           columns<Task>(d, "t"), columns<User>(d, "u"));
+    }};
+
+const Sql tasks_with_user_by_ids{
+    "tasks_with_user_by_ids", [](Dialect d) {
+      return fmt::format("SELECT {}, {} FROM tasks t JOIN users u ON u.id = t.user_id WHERE {}",
+                         columns<Task>(d, "t"), columns<User>(d, "u"), among_ids(d, "t.id"));
     }};
 
 const Sql task_insert{"task_insert", insert<Task>};

@@ -14,6 +14,8 @@ extern const Sql users_page;
 extern const Sql users_count;
 // One statement for a user and all of its tasks (the joinedload of the original).
 extern const Sql user_with_tasks;
+// The same for several users at once, :ids ("1,2,3"), ordered by user: coalesced reads.
+extern const Sql users_with_tasks_by_ids;
 // The select-in half of include=tasks: every task of the users of one page.
 extern const Sql tasks_of_users;
 extern const Sql user_insert;
@@ -45,6 +47,7 @@ extern const Sql tasks_count_of_user;
 extern const Sql tasks_count_tagged;
 // A task with its user in one statement.
 extern const Sql task_with_user;
+extern const Sql tasks_with_user_by_ids;  // :ids ("1,2,3")
 extern const Sql task_insert;
 // Every task created with a user, in one statement whatever their number.
 extern const Sql tasks_insert_many;

@@ -74,7 +74,7 @@ template <class T>
 awaitable<Outcome<Versioned<T>>> Store::write(const Sql& sql, const models::Input<T>& input,
                                               std::int64_t id, ConstraintViolation::Kind refused,
                                               Failure failure, After<T> after,
-                                              const Precondition& pre) {
+                                              const Precondition& pre, bool gathered) {
   try {
     co_return co_await transact<Outcome<Versioned<T>>>(
         [&](Connection& c) -> awaitable<Outcome<Versioned<T>>> {
@@ -87,7 +87,8 @@ awaitable<Outcome<Versioned<T>>> Store::write(const Sql& sql, const models::Inpu
           changes_.push_back(
               change(id == 0 ? Happened::created : Happened::updated, written.record));
           co_return written;
-        });
+        },
+        gathered);
   } catch (const ConstraintViolation& e) {
     if (e.kind() != refused) throw;
   }
@@ -97,7 +98,7 @@ awaitable<Outcome<Versioned<T>>> Store::write(const Sql& sql, const models::Inpu
 // The tags' writes are in tag_store.cpp.
 template awaitable<Outcome<Versioned<models::Tag>>> Store::write(
     const Sql&, const models::Input<models::Tag>&, std::int64_t, ConstraintViolation::Kind, Failure,
-    After<models::Tag>, const Precondition&);
+    After<models::Tag>, const Precondition&, bool);
 
 template <class T>
 awaitable<std::optional<models::Validator>> Store::validator_of(std::int64_t id) {
@@ -183,19 +184,40 @@ awaitable<PageOf<UserWithTasks>> Store::list_users_with_tasks(models::FilterValu
       });
 }
 
+namespace {
+
+// The users of user_with_tasks or users_with_tasks_by_ids rows (by user, then task), with their
+// tasks.
+std::vector<std::pair<std::int64_t, UserWithTasks>> users_with_tasks(Rows& rows) {
+  constexpr std::size_t task_at = column_count<User>;
+  std::vector<std::pair<std::int64_t, UserWithTasks>> users;
+  for (Row& r : rows) {
+    if (users.empty() || users.back().first != r.integer(0)) {
+      User user = decode<User>(r, 0);
+      const std::int64_t id = user.id;
+      users.emplace_back(id, UserWithTasks{std::move(user), {}});
+    }
+    if (!r.is_null(task_at)) users.back().second.tasks.push_back(decode<Task>(r, task_at));
+  }
+  return users;
+}
+
+std::vector<std::pair<std::int64_t, TaskWithUser>> tasks_with_user(Rows& rows) {
+  std::vector<std::pair<std::int64_t, TaskWithUser>> tasks;
+  tasks.reserve(rows.size());
+  for (Row& r : rows) {
+    TaskWithUser t{decode<Task>(r, 0), decode<User>(r, column_count<Task>)};
+    const std::int64_t id = t.task.id;
+    tasks.emplace_back(id, std::move(t));
+  }
+  return tasks;
+}
+
+}  // namespace
+
 awaitable<std::optional<UserWithTasks>> Store::get_user_with_tasks(std::int64_t id) {
-  co_return co_await with_connection(
-      db_, Access::read, [&](Connection& c) -> awaitable<std::optional<UserWithTasks>> {
-        std::vector<Value> values = bind(sql::user_with_tasks, arg("id", id));
-        Rows rows = co_await exec(c, sql::user_with_tasks, std::move(values));
-        if (rows.empty()) co_return std::nullopt;
-        constexpr std::size_t task_at = column_count<User>;
-        UserWithTasks result{decode<User>(rows.front(), 0), {}};
-        for (Row& r : rows) {
-          if (!r.is_null(task_at)) result.tasks.push_back(decode<Task>(r, task_at));
-        }
-        co_return result;
-      });
+  co_return co_await read_coalesced<UserWithTasks>(
+      sql::user_with_tasks, sql::users_with_tasks_by_ids, id, users_with_tasks);
 }
 
 awaitable<Outcome<UserWithTasks>> Store::create_user(models::NewUser input) {
@@ -308,14 +330,16 @@ awaitable<PageOf<TaskWithUser>> Store::list_tasks_with_user(TaskFilter filter, P
 }
 
 awaitable<std::optional<TaskWithUser>> Store::get_task_with_user(std::int64_t id) {
-  co_return co_await read_one<TaskWithUser>(sql::task_with_user, id, [](Row& r) {
-    return TaskWithUser{decode<Task>(r, 0), decode<User>(r, column_count<Task>)};
-  });
+  co_return co_await read_coalesced<TaskWithUser>(sql::task_with_user, sql::tasks_with_user_by_ids,
+                                                  id, tasks_with_user);
 }
 
+// Without tags, a group commit: with them, two groups could each wait for a tag the other created.
 awaitable<Outcome<Versioned<Task>>> Store::create_task(models::Input<Task> input) {
+  After<Task> tags = task_tags_of(input, true);
+  const bool gathered = !tags;
   co_return co_await write(sql::task_insert, input, 0, ConstraintViolation::Kind::foreign_key,
-                           Failure::user_not_found, task_tags_of(input, true));
+                           Failure::user_not_found, std::move(tags), no_precondition, gathered);
 }
 
 awaitable<Outcome<Versioned<Task>>> Store::update_task(std::int64_t id, models::Input<Task> input,

@@ -195,7 +195,8 @@ class Store {
   awaitable<Outcome<Versioned<T>>> write(const Sql& sql, const models::Input<T>& input,
                                          std::int64_t id, store::ConstraintViolation::Kind refused,
                                          Failure failure, After<T> after = nullptr,
-                                         const Precondition& pre = no_precondition);
+                                         const Precondition& pre = no_precondition,
+                                         bool gathered = false);
   After<models::Task> task_tags_of(const models::Input<models::Task>& input, bool created);
   // Makes `names` (a JSON array) the tags of the task, creating the tags no tag names yet; the
   // task's tags after. `created`: the task is new and has none.
@@ -210,9 +211,21 @@ class Store {
   awaitable<std::optional<Failure>> remove(const Sql& sql, std::int64_t id,
                                            const Precondition& pre);
   // A write transaction: `work` (awaitable<R>(Connection&)), then the events of the changes it
-  // noted in changes_, in the same transaction (rows.hpp).
+  // noted in changes_, in the same transaction (rows.hpp). `gathered`: a single-record write that
+  // may commit in one transaction with others of its io thread (write_gathered).
   template <class R, class Work>
-  awaitable<R> transact(Work work);
+  awaitable<R> transact(Work work, bool gathered = false);
+  // `work` in a group commit (gathered_store.cpp): each member in a savepoint of one transaction,
+  // which also records all their events, and commits before any member returns.
+  awaitable<void> write_gathered(std::function<awaitable<void>(Connection&)> work);
+  // A point read of record `id` by `one`, which may be coalesced with the same reads of other
+  // requests into one statement, `many` (:ids), on PostgreSQL (gathered_store.cpp). `split` turns
+  // the rows of either statement into (id, record) pairs.
+  template <class R>
+  using Split = std::vector<std::pair<std::int64_t, R>> (*)(Rows&);
+  template <class R>
+  awaitable<std::optional<R>> read_coalesced(const Sql& one, const Sql& many, std::int64_t id,
+                                             Split<R> split);
   // Creates the tags of `names` (a JSON array) that do not exist yet, noting each one created.
   awaitable<void> insert_missing_tags(Connection& c, const std::string& names,
                                       const std::string& now);

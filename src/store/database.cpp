@@ -69,7 +69,7 @@ std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOp
   switch (database_kind(url)) {
     case DatabaseKind::sqlite:
       return std::make_unique<sqlite::SqliteDatabase>(url.substr(sqlite_scheme.size()),
-                                                      options.pool);
+                                                      options.statement_timeout);
     case DatabaseKind::unsupported:
       throw std::invalid_argument(unsupported_database_message(url));
     case DatabaseKind::postgresql:

@@ -99,8 +99,8 @@ class Connection {
   [[nodiscard]] virtual Dialect dialect() const = 0;
 };
 
-// What a pool is doing at one moment, for metrics. SQLite: connections of the worker threads, and
-// work queued for a worker.
+// What a pool is doing at one moment, for metrics. SQLite: the read connections and the writer's,
+// and writes queued for the writer.
 struct PoolStats {
   std::size_t in_use = 0;   // lent to a request (PostgreSQL: also being opened)
   std::size_t idle = 0;     // open and free
@@ -134,6 +134,9 @@ class Database {
   virtual awaitable<void> run_nested(Connection& connection, Access access, Work work);
   [[nodiscard]] virtual Dialect dialect() const = 0;
   [[nodiscard]] virtual PoolStats pool_stats() const = 0;
+  // Whether concurrent requests' units of work may be gathered into one (repository/gather.hpp):
+  // a pool that they share. Not a Pinned connection, which is one request's transaction.
+  [[nodiscard]] virtual bool gathers() const { return false; }
   // Stops background threads; pending work completes first.
   virtual void close() = 0;
   // Calls `notified` on `executor` for each notification on `channel` (PostgreSQL's NOTIFY), and
@@ -144,12 +147,13 @@ class Database {
 };
 
 struct DatabaseOptions {
-  unsigned pool = 4;  // connections (SQLite: worker threads, each with its connection)
+  unsigned pool = 4;  // connections (PostgreSQL; SQLite has one writer, and a reader per io thread)
   // How long a request waits for a free connection before it gets Unavailable (PostgreSQL).
   std::chrono::milliseconds pool_timeout{5000};
-  // PostgreSQL's statement_timeout for the pool's sessions (0: the server's setting). The service
-  // sets it to its request timeout, so that the server ends a statement whose request was
-  // abandoned instead of running it to the end.
+  // PostgreSQL's statement_timeout for the pool's sessions (0: the server's setting), and the bound
+  // of a SQLite read, which runs on its io thread (0: none). The service sets it to its request
+  // timeout (and a margin), so that the server ends a statement whose request was abandoned
+  // instead of running it to the end, and a SQLite read holds its io thread no longer.
   std::chrono::milliseconds statement_timeout{0};
 };
 

@@ -42,6 +42,7 @@ class PostgresDatabase final : public Database {
   awaitable<void> run_nested(Connection& connection, Access access, Work work) override;
   [[nodiscard]] Dialect dialect() const override { return Dialect::postgresql; }
   [[nodiscard]] PoolStats pool_stats() const override;
+  [[nodiscard]] bool gathers() const override { return true; }
   void close() override;
   // A connection of its own, outside the pool, opened again after a loss (pg_listener.cpp).
   std::shared_ptr<void> listen(std::string channel, boost::asio::any_io_executor executor,

@@ -108,7 +108,7 @@ void SqliteConnection::fail(int code, std::string_view context, int os_error) {
   switch (code & 0xff) {
     case SQLITE_CONSTRAINT:
       throw ConstraintViolation(ConstraintViolation::Kind::other, message);
-    case SQLITE_INTERRUPT:  // the request was abandoned (watch())
+    case SQLITE_INTERRUPT:  // the request was abandoned (watch()) or ran out of time (limit())
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_READONLY:

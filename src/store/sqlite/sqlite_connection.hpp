@@ -35,7 +35,7 @@ inline constexpr std::string_view connection_setup =
 std::string to_sqlite_placeholders(std::string_view sql);
 
 // One sqlite3 handle with its prepared statements. Used by one thread at a time; its awaitables
-// complete without suspending, on the worker thread that runs them.
+// complete without suspending, on the thread that runs them (an io thread, or the writer).
 class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(const std::string& path);
@@ -44,7 +44,7 @@ class SqliteConnection final : public Connection {
   awaitable<void> execute_script(std::string_view sql) override;
   [[nodiscard]] Dialect dialect() const override { return Dialect::sqlite; }
 
-  // Synchronous forms, for transaction control on the worker thread.
+  // Synchronous forms, for transaction control.
   Rows run(const Statement& statement, std::span<const Value> params);
   void exec(std::string_view sql);
 
@@ -53,6 +53,9 @@ class SqliteConnection final : public Connection {
   // wait for a lock gives up at its next retry; both throw Unavailable. Another thread may set the
   // flag at any time; the connection's own thread sets and clears the pointer.
   void watch(const std::atomic<bool>* flag) { interrupt_ = flag; }
+  // Until `deadline` (no bound: time_point::max()), the same for a unit of work that runs on the
+  // thread that would otherwise set the flag (a read on an io thread): the clock is the flag.
+  void limit(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
   // Inside BEGIN ... COMMIT. SQLite ends a transaction on its own after some errors (an interrupt
   // among them), after which ROLLBACK is itself an error.
   [[nodiscard]] bool in_transaction() const;
@@ -65,14 +68,18 @@ class SqliteConnection final : public Connection {
   // does not always keep the system's error (sqlite3_system_errno is 0 after a failed write).
   [[noreturn]] void fail(int code, std::string_view context, int os_error = 0);
   [[nodiscard]] bool interrupted() const {
-    return interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed);
+    return (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) ||
+           (deadline_ != no_deadline && std::chrono::steady_clock::now() >= deadline_);
   }
+  static constexpr std::chrono::steady_clock::time_point no_deadline =
+      std::chrono::steady_clock::time_point::max();
   static int on_busy(void* self, int attempt);
   static int on_progress(void* self);
 
   DbHandle db_;
   std::unordered_map<const Statement*, StmtHandle> statements_;
   const std::atomic<bool>* interrupt_ = nullptr;
+  std::chrono::steady_clock::time_point deadline_ = no_deadline;
   std::chrono::steady_clock::time_point busy_since_;
 };
 
