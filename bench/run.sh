@@ -10,7 +10,9 @@
 # (64 connections, 2 threads, BENCH_SECONDS each, random ids), then run the same SQL without
 # the service for as long (pgbench -M prepared on PostgreSQL, bench/sqlite_ceiling on SQLite),
 # measure the server's memory idle and holding 1,000 keep-alive connections, and print and write
-# bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Then the change feed's table on the same backends
+# bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Each endpoint's row gives the CPU time per request
+# of the server process and, on PostgreSQL, of the cluster's processes, and the ceiling's per
+# operation (/proc/PID/stat). Then the change feed's table on the same backends
 # (bench/feed.sh: fan-out latency, memory per idle subscriber, what the outbox costs POST /tasks;
 # not with --no-feed, --scale, --sweep or --only), then the micro-benchmarks. Everything runs on
 # 127.0.0.1 and in a temporary directory; the cluster and the servers are stopped on exit.
@@ -35,6 +37,7 @@ THREADS=${BENCH_THREADS:-2}
 HOLD=${BENCH_HOLD:-1000}
 POOL=4 # the service's default --pool, and so the SQLite ceiling's threads
 PG_BIN=/usr/lib/postgresql/15/bin
+CLK_TCK=$(getconf CLK_TCK) # the unit of /proc/PID/stat's CPU times
 
 USERS=10000
 TASKS_PER_USER=10
@@ -70,7 +73,7 @@ while [[ $# -gt 0 ]]; do
       [[ -n ${1:-} ]] || { echo "run.sh: --only wants wrk.lua endpoint names, comma-separated" >&2 && exit 2; }
       ONLY=$1
       ;;
-    -h | --help) sed -n '2,23p' "${BASH_SOURCE[0]}" && exit 0 ;;
+    -h | --help) sed -n '/^set -euo/q; 2,$p' "${BASH_SOURCE[0]}" && exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2 && exit 2 ;;
   esac
   shift
@@ -176,6 +179,27 @@ rss_file_kib() { awk '/^RssFile:/ { print $2 }' "/proc/$1/status"; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# cpu_ticks PID: the CPU time, in clock ticks, that PID and its children have used: its utime,
+# stime, cutime and cstime (fields 14-17 of /proc/PID/stat; the last two hold the children it has
+# waited for, such as the PostgreSQL backends that exited) and the utime and stime of its live
+# children. The fields are counted after the name's ")", as a name may hold spaces.
+cpu_ticks() {
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^\([0-9]*\) .*) /\1 /' |
+    awk -v pid="$1" '$1 == pid { t += $13 + $14 + $15 + $16 } $3 == pid { t += $13 + $14 }
+      END { print t + 0 }'
+}
+
+# cpu_us BEFORE AFTER COUNT: the CPU microseconds per operation between two cpu_ticks readings
+# (a tenth under 10).
+cpu_us() {
+  awk -v t="$(($2 - $1))" -v n="$3" -v hz="$CLK_TCK" \
+    'BEGIN { us = (n > 0 ? t * 1e6 / hz / n : 0); printf (us < 10 ? "%.1f" : "%.0f"), us }'
+}
+
+# pg_ticks: cpu_ticks of the throwaway cluster: its postmaster, and under it every backend and
+# background process.
+pg_ticks() { cpu_ticks "$(head -n 1 "$PG_DIR/data/postmaster.pid")"; }
+
 # start_server DATABASE LOG_LEVEL LOG_FILE [SERVE_ARGS…]: serves DATABASE on a free port; sets
 # SERVER_PID/PORT.
 start_server() {
@@ -196,9 +220,13 @@ start_server() {
 # field LINE NAME: the value of NAME=… in a "KEY k=v …" line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
-# run_wrk ENDPOINT [PORT]: one wrk run against the server on PORT (SERVER_PORT); prints its
-# BENCH line.
+# run_wrk ENDPOINT [PORT PID]: one wrk run against the server PID on PORT (SERVER_PID on
+# SERVER_PORT); prints its BENCH line, with cpu_us=…, the server's CPU µs per request, and while
+# the cluster runs db_cpu_us=…, the cluster's.
 run_wrk() {
+  local pid=${3:-$SERVER_PID} cpu db="" line
+  cpu=$(cpu_ticks "$pid")
+  [[ -z $PG_DIR ]] || db=$(pg_ticks)
   BENCH_ENDPOINT=$1 BENCH_USERS=$USERS BENCH_TASKS=$TASKS BENCH_TAGGED_USERS=$TAGGED_USERS \
     BENCH_TAGS=$TAG_LIST \
     timeout $((DURATION + 60)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
@@ -206,7 +234,10 @@ run_wrk() {
     cat "$WORK/wrk.out" >&2
     exit 1
   }
-  grep '^BENCH ' "$WORK/wrk.out"
+  line=$(grep '^BENCH ' "$WORK/wrk.out")
+  line+=" cpu_us=$(cpu_us "$cpu" "$(cpu_ticks "$pid")" "$(field "$line" requests)")"
+  [[ -z $db ]] || line+=" db_cpu_us=$(cpu_us "$db" "$(pg_ticks)" "$(field "$line" requests)")"
+  echo "$line"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -307,7 +338,8 @@ pg_script() {
   } >"$WORK/$1.sql"
 }
 
-# pg_ceiling OP CLIENTS: pgbench on OP's script; prints "CEILING op=… ops_per_s=… …".
+# pg_ceiling OP CLIENTS: pgbench on OP's script; prints "CEILING op=… ops_per_s=… …
+# db_cpu_us=…", the last the cluster's CPU µs per transaction (pgbench's own is not counted).
 pg_ceiling() {
   pg_script "$1"
   local content="benchmark task"
@@ -316,17 +348,22 @@ pg_ceiling() {
   # extended protocol; the rest is prepared once, as the service prepares it.
   local protocol=prepared
   [[ $1 != tasks_page_search ]] || protocol=extended
+  local ticks
+  ticks=$(pg_ticks)
   timeout $((DURATION + 60)) pgbench -n -M "$protocol" -c "$2" -j "$THREADS" \
     -T "$DURATION" -f "$WORK/$1.sql" -D "content=$content" \
     -D "now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)" bench >"$WORK/pgbench.out" 2>&1 || {
     cat "$WORK/$1.sql" "$WORK/pgbench.out" >&2
     exit 1
   }
-  local tps latency failed
+  local tps latency failed transactions
   tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$WORK/pgbench.out")
   latency=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench.out")
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$WORK/pgbench.out")
-  echo "CEILING op=$1 clients=$2 ops_per_s=$tps latency_avg_ms=${latency:-?} failed=${failed:-0}"
+  transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' \
+    "$WORK/pgbench.out")
+  echo "CEILING op=$1 clients=$2 ops_per_s=$tps latency_avg_ms=${latency:-?} failed=${failed:-0}" \
+    "db_cpu_us=$(cpu_us "$ticks" "$(pg_ticks)" "$transactions")"
 }
 
 # ---------------------------------------------------------------- SQLite
@@ -361,10 +398,15 @@ EOF
   TAG_LINKS=$(sqlite3 "$SQLITE_DB" "SELECT count(*) FROM task_tags")
 }
 
+# sqlite_ceiling OP: bench/sqlite_ceiling on OP; prints its CEILING line with db_cpu_us=…, the
+# program's CPU µs per op (the database runs in it), which this shell gets when it ends.
 sqlite_ceiling() {
-  timeout $((DURATION + 60)) "$BENCH_BIN/sqlite_ceiling" --db "$SQLITE_DB" --op "$1" \
+  local shell=$BASHPID ticks line
+  ticks=$(cpu_ticks "$shell")
+  line=$(timeout $((DURATION + 60)) "$BENCH_BIN/sqlite_ceiling" --db "$SQLITE_DB" --op "$1" \
     --threads "$POOL" --seconds "$DURATION" --users "$USERS" --tasks "$TASKS" \
-    --tagged-users "$TAGGED_USERS" --tags "$TAG_LIST"
+    --tagged-users "$TAGGED_USERS" --tags "$TAG_LIST")
+  echo "$line db_cpu_us=$(cpu_us "$ticks" "$(cpu_ticks "$shell")" "$(field "$line" ops)")"
 }
 
 # ---------------------------------------------------------------- one backend
@@ -455,14 +497,14 @@ bench_backend() {
   rss_fresh=$(rss_kib "$SERVER_PID")
 
   local rows="" notes="" info_rows="" entry label endpoint op target info line ceiling rps p50 p99
-  local info_line non2xx errors ratio ok ceiling_rate ceiling_pool pool_rate best
+  local info_line non2xx errors ratio ok ceiling_rate ceiling_pool pool_rate best db_cpu
   for entry in "${ENDPOINTS[@]}"; do
     IFS='|' read -r label endpoint op target info <<<"$entry"
     echo "-- $label"
     line=$(run_wrk "$endpoint")
     echo "   service: $line"
     if [[ $info == info ]]; then
-      info_line=$(run_wrk "$endpoint" "$INFO_PORT")
+      info_line=$(run_wrk "$endpoint" "$INFO_PORT" "$INFO_PID")
       echo "   service, --log-level info: $info_line"
       info_rows+="| \`$label\` | $(printf '%.0f' "$(field "$info_line" rps)") | $(field "$info_line" p50_ms) | $(field "$info_line" p99_ms) |"$'\n'
     fi
@@ -475,9 +517,17 @@ bench_backend() {
       echo "   ceiling: $ceiling"
       echo "   ceiling: $ceiling_pool"
       pool_rate=$(field "$ceiling_pool" ops_per_s)
+      db_cpu=$(field "$line" db_cpu_us)
     else
       ceiling=$(sqlite_ceiling "$op")
       echo "   ceiling: $ceiling"
+      db_cpu="in service"
+    fi
+    # The ratio and the ceiling's CPU are those of the higher ceiling.
+    best=$ceiling
+    if [[ $pool_rate != "—" ]] &&
+      awk -v a="$(field "$ceiling" ops_per_s)" -v b="$pool_rate" 'BEGIN { exit !(b > a) }'; then
+      best=$ceiling_pool
     fi
     rps=$(field "$line" rps)
     p50=$(field "$line" p50_ms)
@@ -485,12 +535,12 @@ bench_backend() {
     non2xx=$(field "$line" non2xx)
     errors=$(field "$line" errors)
     ceiling_rate=$(field "$ceiling" ops_per_s)
-    best=$(awk -v a="$ceiling_rate" -v b="$pool_rate" 'BEGIN { print (b + 0 > a + 0 ? b : a) }')
-    ratio=$(awk -v a="$rps" -v b="$best" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    ratio=$(awk -v a="$rps" -v b="$(field "$best" ops_per_s)" \
+      'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
     ok=$(awk -v r="$ratio" -v t="$target" -v p="$p99" \
       'BEGIN { print (r >= t ? "yes" : "no") " / " (p <= 10 ? "yes" : "no") }')
     [[ $pool_rate == "—" ]] || pool_rate=$(printf '%.0f' "$pool_rate")
-    rows+="| \`$label\` | $(printf '%.0f' "$rps") | $p50 | $p99 | $(printf '%.0f' "$ceiling_rate") | $pool_rate | $ratio | ≥ $target: $ok | $((non2xx + errors)) |"$'\n'
+    rows+="| \`$label\` | $(printf '%.0f' "$rps") | $p50 | $p99 | $(printf '%.0f' "$ceiling_rate") | $pool_rate | $ratio | ≥ $target: $ok | $(field "$line" cpu_us) | $db_cpu | $(field "$best" db_cpu_us) | $((non2xx + errors)) |"$'\n'
     if ((non2xx + errors > 0)); then
       notes+="- \`$label\`: $non2xx answers not 2xx, $errors socket errors; the server's last log line: \`$(tail -n 1 "$WORK/server.log" | cut -c1-300)\`"$'\n'
     fi
@@ -509,11 +559,13 @@ bench_backend() {
 
   [[ $backend != postgresql ]] || pg_stop
 
-  local ceiling_name file
+  local ceiling_name ceiling_cpu file
   if [[ $backend == postgresql ]]; then
     ceiling_name="pgbench -n -M prepared -c $CONNECTIONS -j $THREADS -T $DURATION, the same statements (and again with -c $POOL); -M extended for the search, which the service plans each time"
+    ceiling_cpu="database CPU: the cluster's (the postmaster, its backends and background processes, the exited ones included) over the same run, per request; the ceiling's: the cluster's per pgbench transaction in the higher ceiling's run (pgbench's own CPU is not counted)."
   else
     ceiling_name="bench/sqlite_ceiling, the same statements on the same file from $POOL threads (the service's pool)"
+    ceiling_cpu="The database runs in the service; the ceiling's database CPU: bench/sqlite_ceiling's (the database and the loop that drives it) per operation."
   fi
   file=$ROOT/bench/results/$DATE-$COMMIT-$backend$SCALE${ONLY:+-only}.md
   {
@@ -526,11 +578,14 @@ bench_backend() {
     echo "- service: build/release/usertasks serve --log-level warn (pool $POOL, one io thread per core)"
     echo "- ceiling: $ceiling_name"
     echo
-    echo "| endpoint | req/s | p50 ms | p99 ms | ceiling/s | ceiling/s, $POOL clients | ratio | target ratio / p99 ≤ 10 ms | errors |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---|---:|"
+    echo "| endpoint | req/s | p50 ms | p99 ms | ceiling/s | ceiling/s, $POOL clients | ratio | target ratio / p99 ≤ 10 ms | service CPU µs/req | database CPU µs/req | ceiling's database CPU µs/op | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"
     printf '%s' "$rows"
     echo
     echo "ratio: req/s over the higher ceiling. errors: answers not 2xx plus socket errors."
+    echo "service CPU: the server process's user and system time over the wrk run, per request wrk"
+    echo "completed (/proc/PID/stat, in ticks of 1/$CLK_TCK s)."
+    echo "$ceiling_cpu"
     [[ -z $notes ]] || printf '\n%s' "$notes"
     echo
     echo "With the default \`--log-level info\` (an access-log line per request, to a file), run by a"
