@@ -12,7 +12,8 @@
 # measure the server's memory idle and holding 1,000 keep-alive connections, and print and write
 # bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Each endpoint's row gives the CPU time per request
 # of the server process and, on PostgreSQL, of the cluster's processes, and the ceiling's per
-# operation (/proc/PID/stat). Then the change feed's table on the same backends
+# operation (/proc/PID/stat). After the endpoints: GET /users/{id}, GET /tasks/{id} and POST /tasks
+# with one connection (wrk -c 1 -t 1). Then the change feed's table on the same backends
 # (bench/feed.sh: fan-out latency, memory per idle subscriber, what the outbox costs POST /tasks;
 # not with --no-feed, --scale, --sweep or --only), then the micro-benchmarks. Everything runs on
 # 127.0.0.1 and in a temporary directory; the cluster and the servers are stopped on exit.
@@ -20,7 +21,8 @@
 # --pool of BENCH_SWEEP ("1x2 1x4 2x2 2x4 2x8"), written to …-BACKEND-sweep.md.
 # --only user,user_tagged,…: only the endpoints of these wrk.lua names (the table's second column
 # below: user, user_tagged, task, tasks_of_tag, tasks_of_user, tasks_newest, users_with_tasks,
-# post_task, patch_task, healthz), written to …-BACKEND-only.md.
+# post_task, patch_task, healthz), written to …-BACKEND-only.md; the one-connection table keeps
+# those of its endpoints that are among them.
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_HOLD (1000),
 # BENCH_BUILD_DIR (build/release), BENCH_SWEEP (io threads x pool size, for --sweep).
@@ -220,16 +222,23 @@ start_server() {
 # field LINE NAME: the value of NAME=… in a "KEY k=v …" line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
-# run_wrk ENDPOINT [PORT PID]: one wrk run against the server PID on PORT (SERVER_PID on
-# SERVER_PORT); prints its BENCH line, with cpu_us=…, the server's CPU µs per request, and while
+# latency_row LABEL LINE: the table row "| `LABEL` | req/s | p50 ms | p99 ms |" of a BENCH line.
+latency_row() {
+  echo "| \`$1\` | $(printf '%.0f' "$(field "$2" rps)") | $(field "$2" p50_ms) | $(field "$2" p99_ms) |"
+}
+
+# run_wrk ENDPOINT [PORT PID [CONNECTIONS]]: one wrk run against the server PID on PORT
+# (SERVER_PID on SERVER_PORT) with CONNECTIONS (BENCH_CONNECTIONS; as many threads, up to
+# BENCH_THREADS); prints its BENCH line, with cpu_us=…, the server's CPU µs per request, and while
 # the cluster runs db_cpu_us=…, the cluster's.
 run_wrk() {
-  local pid=${3:-$SERVER_PID} cpu db="" line
+  local pid=${3:-$SERVER_PID} connections=${4:-$CONNECTIONS} cpu db="" line
   cpu=$(cpu_ticks "$pid")
   [[ -z $PG_DIR ]] || db=$(pg_ticks)
   BENCH_ENDPOINT=$1 BENCH_USERS=$USERS BENCH_TASKS=$TASKS BENCH_TAGGED_USERS=$TAGGED_USERS \
     BENCH_TAGS=$TAG_LIST \
-    timeout $((DURATION + 60)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
+    timeout $((DURATION + 60)) wrk -t $((connections < THREADS ? connections : THREADS)) \
+    -c "$connections" -d "${DURATION}s" --latency \
     -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:${2:-$SERVER_PORT}" >"$WORK/wrk.out" 2>&1 || {
     cat "$WORK/wrk.out" >&2
     exit 1
@@ -498,15 +507,17 @@ bench_backend() {
 
   local rows="" notes="" info_rows="" entry label endpoint op target info line ceiling rps p50 p99
   local info_line non2xx errors ratio ok ceiling_rate ceiling_pool pool_rate best db_cpu
+  local -A lines=() labels=() # by wrk.lua endpoint, for the tables that follow the first
   for entry in "${ENDPOINTS[@]}"; do
     IFS='|' read -r label endpoint op target info <<<"$entry"
     echo "-- $label"
     line=$(run_wrk "$endpoint")
     echo "   service: $line"
+    lines[$endpoint]=$line labels[$endpoint]=$label
     if [[ $info == info ]]; then
       info_line=$(run_wrk "$endpoint" "$INFO_PORT" "$INFO_PID")
       echo "   service, --log-level info: $info_line"
-      info_rows+="| \`$label\` | $(printf '%.0f' "$(field "$info_line" rps)") | $(field "$info_line" p50_ms) | $(field "$info_line" p99_ms) |"$'\n'
+      info_rows+="$(latency_row "$label" "$info_line")"$'\n'
     fi
     pool_rate="—"
     if [[ $backend == postgresql ]]; then
@@ -554,6 +565,16 @@ bench_backend() {
   echo "   $hold_line"
   local hold_rss
   hold_rss=$(field "$hold_line" rss_kib)
+
+  # One connection and one wrk thread: a request's latency with nothing queued before it.
+  local one_rows="" one_line
+  for endpoint in user task post_task; do
+    [[ -n ${lines[$endpoint]:-} ]] || continue
+    one_line=$(run_wrk "$endpoint" "$SERVER_PORT" "$SERVER_PID" 1)
+    echo "   one connection, ${labels[$endpoint]}: $one_line"
+    one_rows+="$(latency_row "${labels[$endpoint]}" "$one_line")"$'\n'
+  done
+
   stop_server
   load_after=$(load)
 
@@ -594,6 +615,14 @@ bench_backend() {
     echo "| endpoint | req/s | p50 ms | p99 ms |"
     echo "|---|---:|---:|---:|"
     printf '%s' "$info_rows"
+    if [[ -n $one_rows ]]; then
+      echo
+      echo "With one connection (wrk -c 1 -t 1, ${DURATION} s), on the same server after the runs above:"
+      echo
+      echo "| endpoint | req/s | p50 ms | p99 ms |"
+      echo "|---|---:|---:|---:|"
+      printf '%s' "$one_rows"
+    fi
     echo
     echo "Resident memory (VmRSS) of the server: $((rss_fresh / 1024)) MiB idle after start," \
       "$((rss_after / 1024)) MiB idle after the load ($((rss_after_file / 1024)) MiB of it mapped" \
