@@ -13,16 +13,18 @@
 # bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Each endpoint's row gives the CPU time per request
 # of the server process and, on PostgreSQL, of the cluster's processes, and the ceiling's per
 # operation (/proc/PID/stat). After the endpoints: GET /users/{id}, GET /tasks/{id} and POST /tasks
-# with one connection (wrk -c 1 -t 1). Then the change feed's table on the same backends
+# with one connection (wrk -c 1 -t 1), and the HTTP ceiling: nginx (2 workers, no access log)
+# serving the answer to a GET /tasks/{id} as a static file under the same wrk load, beside the
+# service's two point reads. Then the change feed's table on the same backends
 # (bench/feed.sh: fan-out latency, memory per idle subscriber, what the outbox costs POST /tasks;
 # not with --no-feed, --scale, --sweep or --only), then the micro-benchmarks. Everything runs on
-# 127.0.0.1 and in a temporary directory; the cluster and the servers are stopped on exit.
+# 127.0.0.1 and in a temporary directory; the cluster, the servers and nginx are stopped on exit.
 # --sweep replaces the endpoint table: GET /users/{id} and POST /tasks under each --threads and
 # --pool of BENCH_SWEEP ("1x2 1x4 2x2 2x4 2x8"), written to …-BACKEND-sweep.md.
 # --only user,user_tagged,…: only the endpoints of these wrk.lua names (the table's second column
 # below: user, user_tagged, task, tasks_of_tag, tasks_of_user, tasks_newest, users_with_tasks,
 # post_task, patch_task, healthz), written to …-BACKEND-only.md; the one-connection table keeps
-# those of its endpoints that are among them.
+# those of its endpoints that are among them, and nginx runs if user or task is.
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_HOLD (1000),
 # BENCH_BUILD_DIR (build/release), BENCH_SWEEP (io threads x pool size, for --sweep).
@@ -39,6 +41,7 @@ THREADS=${BENCH_THREADS:-2}
 HOLD=${BENCH_HOLD:-1000}
 POOL=4 # the service's default --pool, and so the SQLite ceiling's threads
 PG_BIN=/usr/lib/postgresql/15/bin
+NGINX_BIN=/usr/sbin/nginx
 CLK_TCK=$(getconf CLK_TCK) # the unit of /proc/PID/stat's CPU times
 
 USERS=10000
@@ -94,6 +97,7 @@ TAG_LINKS="?"
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed (make bench installs it)" >&2; exit 1; }
 done
+[[ -x $NGINX_BIN ]] || { echo "run.sh: $NGINX_BIN is not installed (make bench installs nginx-light)" >&2; exit 1; }
 for program in "$BIN" "$BENCH_BIN/bench_sql" "$BENCH_BIN/sqlite_ceiling"; do
   [[ -x $program ]] || { echo "run.sh: $program is missing; build the release preset first" >&2; exit 1; }
 done
@@ -134,6 +138,8 @@ SERVER_PID=""
 SERVER_PORT=""
 INFO_PID="" # bench_backend's second server, at the default log level
 INFO_PORT=""
+NGINX_PID="" # the HTTP ceiling (start_nginx)
+NGINX_PORT=""
 
 # stop_pid PID: SIGTERM, then SIGKILL after 15 s.
 stop_pid() {
@@ -146,13 +152,13 @@ stop_pid() {
   wait "$1" 2>/dev/null || true
 }
 
-# stop_server: the server, and bench_backend's second one if it runs.
+# stop_server: the server, bench_backend's second one and nginx, those that run.
 stop_server() {
   local pid
-  for pid in "$SERVER_PID" "$INFO_PID"; do
+  for pid in "$SERVER_PID" "$INFO_PID" "$NGINX_PID"; do
     [[ -z $pid ]] || stop_pid "$pid"
   done
-  SERVER_PID="" INFO_PID=""
+  SERVER_PID="" INFO_PID="" NGINX_PID=""
 }
 
 cleanup() {
@@ -202,6 +208,19 @@ cpu_us() {
 # background process.
 pg_ticks() { cpu_ticks "$(head -n 1 "$PG_DIR/data/postmaster.pid")"; }
 
+# wait_up PID PORT LOG_FILE: waits for the server PID to answer GET /healthz on PORT; if it does
+# not within 10 s, prints its log and stops the run.
+wait_up() {
+  for _ in $(seq 1 100); do
+    if curl -sf -m 1 "http://127.0.0.1:$2/healthz" >/dev/null; then return 0; fi
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "run.sh: the server on port $2 did not come up; its log:" >&2
+  cat "$3" >&2
+  exit 1
+}
+
 # start_server DATABASE LOG_LEVEL LOG_FILE [SERVE_ARGS…]: serves DATABASE on a free port; sets
 # SERVER_PID/PORT.
 start_server() {
@@ -209,14 +228,44 @@ start_server() {
   "$BIN" --database "$1" serve --host 127.0.0.1 --port "$SERVER_PORT" --log-level "$2" "${@:4}" \
     >"$3" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    if curl -sf -m 1 "http://127.0.0.1:$SERVER_PORT/healthz" >/dev/null; then return 0; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "run.sh: the server did not come up; its log:" >&2
-  cat "$3" >&2
-  exit 1
+  wait_up "$SERVER_PID" "$SERVER_PORT" "$3"
+}
+
+# start_nginx FILE CONTENT_TYPE: the HTTP ceiling, nginx serving FILE as CONTENT_TYPE at every
+# path on a free port, with 2 worker processes, no access log, and keep-alive connections that
+# it does not close after 1,000 requests (the service does not); sets NGINX_PID/PORT.
+start_nginx() {
+  local dir=$WORK/nginx
+  NGINX_PORT=$(free_port)
+  mkdir -p "$dir/tmp"
+  cp "$1" "$dir/body"
+  # "user": a master run by root would hand its workers to nobody, who cannot read $WORK. The
+  # temporary paths would be /var/lib/nginx's, and the pid file /run/nginx.pid.
+  cat >"$dir/nginx.conf" <<EOF
+user $(id -un);
+worker_processes 2;
+pid $dir/nginx.pid;
+events {}
+http {
+  access_log off;
+  types {}
+  default_type "$2";
+  keepalive_requests 1000000000;
+  client_body_temp_path $dir/tmp;
+  proxy_temp_path $dir/tmp;
+  fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp;
+  scgi_temp_path $dir/tmp;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $dir;
+    try_files /body =404;
+  }
+}
+EOF
+  "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/nginx.log" 2>&1 &
+  NGINX_PID=$!
+  wait_up "$NGINX_PID" "$NGINX_PORT" "$dir/nginx.log"
 }
 
 # field LINE NAME: the value of NAME=… in a "KEY k=v …" line.
@@ -575,10 +624,33 @@ bench_backend() {
     one_rows+="$(latency_row "${labels[$endpoint]}" "$one_line")"$'\n'
   done
 
+  # The HTTP ceiling serves the answer to GET /tasks/{id} for a task of a user without tags (as
+  # wrk.lua draws them), with its Content-Type.
+  local body_id=$((TAGGED_USERS + 1)) content_type=""
+  if [[ -n ${lines[task]:-}${lines[user]:-} ]]; then
+    content_type=$(curl -sf -o "$WORK/task.json" -w '%{content_type}' \
+      "http://127.0.0.1:$SERVER_PORT/tasks/$body_id")
+  fi
   stop_server
-  load_after=$(load)
-
   [[ $backend != postgresql ]] || pg_stop
+
+  local http_rows="" nginx_line nginx_rps
+  if [[ -n $content_type ]]; then
+    echo "-- HTTP ceiling: nginx"
+    start_nginx "$WORK/task.json" "$content_type"
+    nginx_line=$(run_wrk task "$NGINX_PORT" "$NGINX_PID")
+    stop_server
+    echo "   nginx: $nginx_line"
+    nginx_rps=$(field "$nginx_line" rps)
+    http_rows="| nginx, the static file | $(printf '%.0f' "$nginx_rps") | $(field "$nginx_line" p99_ms) | $(field "$nginx_line" cpu_us) | 1.00 |"$'\n'
+    for endpoint in task user; do
+      [[ -n ${lines[$endpoint]:-} ]] || continue
+      line=${lines[$endpoint]}
+      rps=$(field "$line" rps)
+      http_rows+="| usertasks, \`${labels[$endpoint]}\` | $(printf '%.0f' "$rps") | $(field "$line" p99_ms) | $(field "$line" cpu_us) | $(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') |"$'\n'
+    done
+  fi
+  load_after=$(load)
 
   local ceiling_name ceiling_cpu file
   if [[ $backend == postgresql ]]; then
@@ -622,6 +694,17 @@ bench_backend() {
       echo "| endpoint | req/s | p50 ms | p99 ms |"
       echo "|---|---:|---:|---:|"
       printf '%s' "$one_rows"
+    fi
+    if [[ -n $http_rows ]]; then
+      echo
+      echo "HTTP ceiling: nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||') serving the answer to \`GET /tasks/$body_id\`"
+      echo "($(wc -c <"$WORK/task.json") bytes, Content-Type: $content_type) as a static file, worker_processes 2,"
+      echo "no access log, under the same wrk load as \`GET /tasks/{id}\`. CPU: the server's processes'"
+      echo "(nginx: its master and workers) per request; ratio: req/s over nginx's."
+      echo
+      echo "| server | req/s | p99 ms | CPU µs/req | ratio to nginx |"
+      echo "|---|---:|---:|---:|---:|"
+      printf '%s' "$http_rows"
     fi
     echo
     echo "Resident memory (VmRSS) of the server: $((rss_fresh / 1024)) MiB idle after start," \
