@@ -179,6 +179,7 @@ free_port() {
 }
 
 # pg_start, pg_stop: a throwaway PostgreSQL cluster (bench/pg_cluster.sh).
+# shellcheck source-path=SCRIPTDIR source=pg_cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg_cluster.sh"
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
