@@ -629,8 +629,9 @@ bench_backend() {
   # wrk.lua draws them), with its Content-Type.
   local body_id=$((TAGGED_USERS + 1)) content_type=""
   if [[ -n ${lines[task]:-}${lines[user]:-} ]]; then
-    content_type=$(curl -sf -o "$WORK/task.json" -w '%{content_type}' \
-      "http://127.0.0.1:$SERVER_PORT/tasks/$body_id")
+    content_type=$(curl -sf -m 10 -o "$WORK/task.json" -w '%{content_type}' \
+      "http://127.0.0.1:$SERVER_PORT/tasks/$body_id") ||
+      { echo "run.sh: GET /tasks/$body_id, the HTTP ceiling's body, failed" >&2 && exit 1; }
   fi
   stop_server
   [[ $backend != postgresql ]] || pg_stop
