@@ -21,7 +21,7 @@ TEST_PACKAGES := libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 clang-
 # machines bundles npm, and Debian's npm package would conflict with it: so nodejs and npm are
 # installed only when there is no npm command.
 NPM_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
-BENCH_PACKAGES := wrk postgresql-15 postgresql-client-15 sqlite3 libbenchmark-dev curl
+BENCH_PACKAGES := wrk postgresql-15 postgresql-client-15 sqlite3 libbenchmark-dev curl nginx-light
 
 .PHONY: all build run test suite deps test-deps test-asan asan test-tsan tsan fuzz format format-check clean package
 

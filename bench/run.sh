@@ -10,15 +10,21 @@
 # (64 connections, 2 threads, BENCH_SECONDS each, random ids), then run the same SQL without
 # the service for as long (pgbench -M prepared on PostgreSQL, bench/sqlite_ceiling on SQLite),
 # measure the server's memory idle and holding 1,000 keep-alive connections, and print and write
-# bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Then the change feed's table on the same backends
+# bench/results/YYYY-MM-DD-COMMIT-BACKEND.md. Each endpoint's row gives the CPU time per request
+# of the server process and, on PostgreSQL, of the cluster's processes, and the ceiling's per
+# operation (/proc/PID/stat). After the endpoints: GET /users/{id}, GET /tasks/{id} and POST /tasks
+# with one connection (wrk -c 1 -t 1), and the HTTP ceiling: nginx (2 workers, no access log)
+# serving the answer to a GET /tasks/{id} as a static file under the same wrk load, beside the
+# service's two point reads. Then the change feed's table on the same backends
 # (bench/feed.sh: fan-out latency, memory per idle subscriber, what the outbox costs POST /tasks;
 # not with --no-feed, --scale, --sweep or --only), then the micro-benchmarks. Everything runs on
-# 127.0.0.1 and in a temporary directory; the cluster and the servers are stopped on exit.
+# 127.0.0.1 and in a temporary directory; the cluster, the servers and nginx are stopped on exit.
 # --sweep replaces the endpoint table: GET /users/{id} and POST /tasks under each --threads and
 # --pool of BENCH_SWEEP ("1x2 1x4 2x2 2x4 2x8"), written to …-BACKEND-sweep.md.
 # --only user,user_tagged,…: only the endpoints of these wrk.lua names (the table's second column
 # below: user, user_tagged, task, tasks_of_tag, tasks_of_user, tasks_newest, users_with_tasks,
-# post_task, patch_task, healthz), written to …-BACKEND-only.md.
+# post_task, patch_task, healthz), written to …-BACKEND-only.md; the one-connection table keeps
+# those of its endpoints that are among them, and nginx runs if user or task is.
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_HOLD (1000),
 # BENCH_BUILD_DIR (build/release), BENCH_SWEEP (io threads x pool size, for --sweep).
@@ -35,6 +41,8 @@ THREADS=${BENCH_THREADS:-2}
 HOLD=${BENCH_HOLD:-1000}
 POOL=4 # the service's default --pool, and so the SQLite ceiling's threads
 PG_BIN=/usr/lib/postgresql/15/bin
+NGINX_BIN=/usr/sbin/nginx
+CLK_TCK=$(getconf CLK_TCK) # the unit of /proc/PID/stat's CPU times
 
 USERS=10000
 TASKS_PER_USER=10
@@ -70,7 +78,7 @@ while [[ $# -gt 0 ]]; do
       [[ -n ${1:-} ]] || { echo "run.sh: --only wants wrk.lua endpoint names, comma-separated" >&2 && exit 2; }
       ONLY=$1
       ;;
-    -h | --help) sed -n '2,23p' "${BASH_SOURCE[0]}" && exit 0 ;;
+    -h | --help) sed -n '/^set -euo/q; 2,$p' "${BASH_SOURCE[0]}" && exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2 && exit 2 ;;
   esac
   shift
@@ -89,6 +97,7 @@ TAG_LINKS="?"
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed (make bench installs it)" >&2; exit 1; }
 done
+[[ -x $NGINX_BIN ]] || { echo "run.sh: $NGINX_BIN is not installed (make bench installs nginx-light)" >&2; exit 1; }
 for program in "$BIN" "$BENCH_BIN/bench_sql" "$BENCH_BIN/sqlite_ceiling"; do
   [[ -x $program ]] || { echo "run.sh: $program is missing; build the release preset first" >&2; exit 1; }
 done
@@ -129,6 +138,8 @@ SERVER_PID=""
 SERVER_PORT=""
 INFO_PID="" # bench_backend's second server, at the default log level
 INFO_PORT=""
+NGINX_PID="" # the HTTP ceiling (start_nginx)
+NGINX_PORT=""
 
 # stop_pid PID: SIGTERM, then SIGKILL after 15 s.
 stop_pid() {
@@ -141,13 +152,13 @@ stop_pid() {
   wait "$1" 2>/dev/null || true
 }
 
-# stop_server: the server, and bench_backend's second one if it runs.
+# stop_server: the server, bench_backend's second one and nginx, those that run.
 stop_server() {
   local pid
-  for pid in "$SERVER_PID" "$INFO_PID"; do
+  for pid in "$SERVER_PID" "$INFO_PID" "$NGINX_PID"; do
     [[ -z $pid ]] || stop_pid "$pid"
   done
-  SERVER_PID="" INFO_PID=""
+  SERVER_PID="" INFO_PID="" NGINX_PID=""
 }
 
 cleanup() {
@@ -168,6 +179,7 @@ free_port() {
 }
 
 # pg_start, pg_stop: a throwaway PostgreSQL cluster (bench/pg_cluster.sh).
+# shellcheck source-path=SCRIPTDIR source=pg_cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg_cluster.sh"
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -176,6 +188,40 @@ rss_file_kib() { awk '/^RssFile:/ { print $2 }' "/proc/$1/status"; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# cpu_ticks PID: the CPU time, in clock ticks, that PID and its children have used: its utime,
+# stime, cutime and cstime (fields 14-17 of /proc/PID/stat; the last two hold the children it has
+# waited for, such as the PostgreSQL backends that exited) and the utime and stime of its live
+# children. The fields are counted after the name's ")", as a name may hold spaces.
+cpu_ticks() {
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^\([0-9]*\) .*) /\1 /' |
+    awk -v pid="$1" '$1 == pid { t += $13 + $14 + $15 + $16 } $3 == pid { t += $13 + $14 }
+      END { print t + 0 }'
+}
+
+# cpu_us BEFORE AFTER COUNT: the CPU microseconds per operation between two cpu_ticks readings
+# (a tenth under 10).
+cpu_us() {
+  awk -v t="$(($2 - $1))" -v n="$3" -v hz="$CLK_TCK" \
+    'BEGIN { us = (n > 0 ? t * 1e6 / hz / n : 0); printf (us < 10 ? "%.1f" : "%.0f"), us }'
+}
+
+# pg_ticks: cpu_ticks of the throwaway cluster: its postmaster, and under it every backend and
+# background process.
+pg_ticks() { cpu_ticks "$(head -n 1 "$PG_DIR/data/postmaster.pid")"; }
+
+# wait_up PID PORT LOG_FILE: waits for the server PID to answer GET /healthz on PORT; if it does
+# not within 10 s, prints its log and stops the run.
+wait_up() {
+  for _ in $(seq 1 100); do
+    if curl -sf -m 1 "http://127.0.0.1:$2/healthz" >/dev/null; then return 0; fi
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "run.sh: the server on port $2 did not come up; its log:" >&2
+  cat "$3" >&2
+  exit 1
+}
+
 # start_server DATABASE LOG_LEVEL LOG_FILE [SERVE_ARGS…]: serves DATABASE on a free port; sets
 # SERVER_PID/PORT.
 start_server() {
@@ -183,30 +229,74 @@ start_server() {
   "$BIN" --database "$1" serve --host 127.0.0.1 --port "$SERVER_PORT" --log-level "$2" "${@:4}" \
     >"$3" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    if curl -sf -m 1 "http://127.0.0.1:$SERVER_PORT/healthz" >/dev/null; then return 0; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "run.sh: the server did not come up; its log:" >&2
-  cat "$3" >&2
-  exit 1
+  wait_up "$SERVER_PID" "$SERVER_PORT" "$3"
+}
+
+# start_nginx FILE CONTENT_TYPE: the HTTP ceiling, nginx serving FILE as CONTENT_TYPE at every
+# path on a free port, with 2 worker processes, no access log, and keep-alive connections that
+# it does not close after 1,000 requests (the service does not); sets NGINX_PID/PORT.
+start_nginx() {
+  local dir=$WORK/nginx
+  NGINX_PORT=$(free_port)
+  mkdir -p "$dir/tmp"
+  cp "$1" "$dir/body"
+  # "user": a master run by root would hand its workers to nobody, who cannot read $WORK. The
+  # temporary paths would be /var/lib/nginx's, and the pid file /run/nginx.pid.
+  cat >"$dir/nginx.conf" <<EOF
+user $(id -un);
+worker_processes 2;
+pid $dir/nginx.pid;
+events {}
+http {
+  access_log off;
+  types {}
+  default_type "$2";
+  keepalive_requests 1000000000;
+  client_body_temp_path $dir/tmp;
+  proxy_temp_path $dir/tmp;
+  fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp;
+  scgi_temp_path $dir/tmp;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $dir;
+    try_files /body =404;
+  }
+}
+EOF
+  "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/nginx.log" 2>&1 &
+  NGINX_PID=$!
+  wait_up "$NGINX_PID" "$NGINX_PORT" "$dir/nginx.log"
 }
 
 # field LINE NAME: the value of NAME=… in a "KEY k=v …" line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
-# run_wrk ENDPOINT [PORT]: one wrk run against the server on PORT (SERVER_PORT); prints its
-# BENCH line.
+# latency_row LABEL LINE: the table row "| `LABEL` | req/s | p50 ms | p99 ms |" of a BENCH line.
+latency_row() {
+  echo "| \`$1\` | $(printf '%.0f' "$(field "$2" rps)") | $(field "$2" p50_ms) | $(field "$2" p99_ms) |"
+}
+
+# run_wrk ENDPOINT [PORT PID [CONNECTIONS]]: one wrk run against the server PID on PORT
+# (SERVER_PID on SERVER_PORT) with CONNECTIONS (BENCH_CONNECTIONS; as many threads, up to
+# BENCH_THREADS); prints its BENCH line, with cpu_us=…, the server's CPU µs per request, and while
+# the cluster runs db_cpu_us=…, the cluster's.
 run_wrk() {
+  local pid=${3:-$SERVER_PID} connections=${4:-$CONNECTIONS} cpu db="" line
+  cpu=$(cpu_ticks "$pid")
+  [[ -z $PG_DIR ]] || db=$(pg_ticks)
   BENCH_ENDPOINT=$1 BENCH_USERS=$USERS BENCH_TASKS=$TASKS BENCH_TAGGED_USERS=$TAGGED_USERS \
     BENCH_TAGS=$TAG_LIST \
-    timeout $((DURATION + 60)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency \
+    timeout $((DURATION + 60)) wrk -t $((connections < THREADS ? connections : THREADS)) \
+    -c "$connections" -d "${DURATION}s" --latency \
     -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:${2:-$SERVER_PORT}" >"$WORK/wrk.out" 2>&1 || {
     cat "$WORK/wrk.out" >&2
     exit 1
   }
-  grep '^BENCH ' "$WORK/wrk.out"
+  line=$(grep '^BENCH ' "$WORK/wrk.out")
+  line+=" cpu_us=$(cpu_us "$cpu" "$(cpu_ticks "$pid")" "$(field "$line" requests)")"
+  [[ -z $db ]] || line+=" db_cpu_us=$(cpu_us "$db" "$(pg_ticks)" "$(field "$line" requests)")"
+  echo "$line"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -307,7 +397,8 @@ pg_script() {
   } >"$WORK/$1.sql"
 }
 
-# pg_ceiling OP CLIENTS: pgbench on OP's script; prints "CEILING op=… ops_per_s=… …".
+# pg_ceiling OP CLIENTS: pgbench on OP's script; prints "CEILING op=… ops_per_s=… …
+# db_cpu_us=…", the last the cluster's CPU µs per transaction (pgbench's own is not counted).
 pg_ceiling() {
   pg_script "$1"
   local content="benchmark task"
@@ -316,17 +407,22 @@ pg_ceiling() {
   # extended protocol; the rest is prepared once, as the service prepares it.
   local protocol=prepared
   [[ $1 != tasks_page_search ]] || protocol=extended
+  local ticks
+  ticks=$(pg_ticks)
   timeout $((DURATION + 60)) pgbench -n -M "$protocol" -c "$2" -j "$THREADS" \
     -T "$DURATION" -f "$WORK/$1.sql" -D "content=$content" \
     -D "now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)" bench >"$WORK/pgbench.out" 2>&1 || {
     cat "$WORK/$1.sql" "$WORK/pgbench.out" >&2
     exit 1
   }
-  local tps latency failed
+  local tps latency failed transactions
   tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$WORK/pgbench.out")
   latency=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench.out")
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$WORK/pgbench.out")
-  echo "CEILING op=$1 clients=$2 ops_per_s=$tps latency_avg_ms=${latency:-?} failed=${failed:-0}"
+  transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' \
+    "$WORK/pgbench.out")
+  echo "CEILING op=$1 clients=$2 ops_per_s=$tps latency_avg_ms=${latency:-?} failed=${failed:-0}" \
+    "db_cpu_us=$(cpu_us "$ticks" "$(pg_ticks)" "$transactions")"
 }
 
 # ---------------------------------------------------------------- SQLite
@@ -361,10 +457,15 @@ EOF
   TAG_LINKS=$(sqlite3 "$SQLITE_DB" "SELECT count(*) FROM task_tags")
 }
 
+# sqlite_ceiling OP: bench/sqlite_ceiling on OP; prints its CEILING line with db_cpu_us=…, the
+# program's CPU µs per op (the database runs in it), which this shell gets when it ends.
 sqlite_ceiling() {
-  timeout $((DURATION + 60)) "$BENCH_BIN/sqlite_ceiling" --db "$SQLITE_DB" --op "$1" \
+  local shell=$BASHPID ticks line
+  ticks=$(cpu_ticks "$shell")
+  line=$(timeout $((DURATION + 60)) "$BENCH_BIN/sqlite_ceiling" --db "$SQLITE_DB" --op "$1" \
     --threads "$POOL" --seconds "$DURATION" --users "$USERS" --tasks "$TASKS" \
-    --tagged-users "$TAGGED_USERS" --tags "$TAG_LIST"
+    --tagged-users "$TAGGED_USERS" --tags "$TAG_LIST")
+  echo "$line db_cpu_us=$(cpu_us "$ticks" "$(cpu_ticks "$shell")" "$(field "$line" ops)")"
 }
 
 # ---------------------------------------------------------------- one backend
@@ -455,16 +556,18 @@ bench_backend() {
   rss_fresh=$(rss_kib "$SERVER_PID")
 
   local rows="" notes="" info_rows="" entry label endpoint op target info line ceiling rps p50 p99
-  local info_line non2xx errors ratio ok ceiling_rate ceiling_pool pool_rate best
+  local info_line non2xx errors ratio ok ceiling_rate ceiling_pool pool_rate best db_cpu
+  local -A lines=() labels=() # by wrk.lua endpoint, for the tables that follow the first
   for entry in "${ENDPOINTS[@]}"; do
     IFS='|' read -r label endpoint op target info <<<"$entry"
     echo "-- $label"
     line=$(run_wrk "$endpoint")
     echo "   service: $line"
+    lines[$endpoint]=$line labels[$endpoint]=$label
     if [[ $info == info ]]; then
-      info_line=$(run_wrk "$endpoint" "$INFO_PORT")
+      info_line=$(run_wrk "$endpoint" "$INFO_PORT" "$INFO_PID")
       echo "   service, --log-level info: $info_line"
-      info_rows+="| \`$label\` | $(printf '%.0f' "$(field "$info_line" rps)") | $(field "$info_line" p50_ms) | $(field "$info_line" p99_ms) |"$'\n'
+      info_rows+="$(latency_row "$label" "$info_line")"$'\n'
     fi
     pool_rate="—"
     if [[ $backend == postgresql ]]; then
@@ -475,9 +578,17 @@ bench_backend() {
       echo "   ceiling: $ceiling"
       echo "   ceiling: $ceiling_pool"
       pool_rate=$(field "$ceiling_pool" ops_per_s)
+      db_cpu=$(field "$line" db_cpu_us)
     else
       ceiling=$(sqlite_ceiling "$op")
       echo "   ceiling: $ceiling"
+      db_cpu="in service"
+    fi
+    # The ratio and the ceiling's CPU are those of the higher ceiling.
+    best=$ceiling
+    if [[ $pool_rate != "—" ]] &&
+      awk -v a="$(field "$ceiling" ops_per_s)" -v b="$pool_rate" 'BEGIN { exit !(b > a) }'; then
+      best=$ceiling_pool
     fi
     rps=$(field "$line" rps)
     p50=$(field "$line" p50_ms)
@@ -485,12 +596,12 @@ bench_backend() {
     non2xx=$(field "$line" non2xx)
     errors=$(field "$line" errors)
     ceiling_rate=$(field "$ceiling" ops_per_s)
-    best=$(awk -v a="$ceiling_rate" -v b="$pool_rate" 'BEGIN { print (b + 0 > a + 0 ? b : a) }')
-    ratio=$(awk -v a="$rps" -v b="$best" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    ratio=$(awk -v a="$rps" -v b="$(field "$best" ops_per_s)" \
+      'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
     ok=$(awk -v r="$ratio" -v t="$target" -v p="$p99" \
       'BEGIN { print (r >= t ? "yes" : "no") " / " (p <= 10 ? "yes" : "no") }')
     [[ $pool_rate == "—" ]] || pool_rate=$(printf '%.0f' "$pool_rate")
-    rows+="| \`$label\` | $(printf '%.0f' "$rps") | $p50 | $p99 | $(printf '%.0f' "$ceiling_rate") | $pool_rate | $ratio | ≥ $target: $ok | $((non2xx + errors)) |"$'\n'
+    rows+="| \`$label\` | $(printf '%.0f' "$rps") | $p50 | $p99 | $(printf '%.0f' "$ceiling_rate") | $pool_rate | $ratio | ≥ $target: $ok | $(field "$line" cpu_us) | $db_cpu | $(field "$best" db_cpu_us) | $((non2xx + errors)) |"$'\n'
     if ((non2xx + errors > 0)); then
       notes+="- \`$label\`: $non2xx answers not 2xx, $errors socket errors; the server's last log line: \`$(tail -n 1 "$WORK/server.log" | cut -c1-300)\`"$'\n'
     fi
@@ -504,16 +615,52 @@ bench_backend() {
   echo "   $hold_line"
   local hold_rss
   hold_rss=$(field "$hold_line" rss_kib)
-  stop_server
-  load_after=$(load)
 
+  # One connection and one wrk thread: a request's latency with nothing queued before it.
+  local one_rows="" one_line
+  for endpoint in user task post_task; do
+    [[ -n ${lines[$endpoint]:-} ]] || continue
+    one_line=$(run_wrk "$endpoint" "$SERVER_PORT" "$SERVER_PID" 1)
+    echo "   one connection, ${labels[$endpoint]}: $one_line"
+    one_rows+="$(latency_row "${labels[$endpoint]}" "$one_line")"$'\n'
+  done
+
+  # The HTTP ceiling serves the answer to GET /tasks/{id} for a task of a user without tags (as
+  # wrk.lua draws them), with its Content-Type.
+  local body_id=$((TAGGED_USERS + 1)) content_type=""
+  if [[ -n ${lines[task]:-}${lines[user]:-} ]]; then
+    content_type=$(curl -sf -m 10 -o "$WORK/task.json" -w '%{content_type}' \
+      "http://127.0.0.1:$SERVER_PORT/tasks/$body_id") ||
+      { echo "run.sh: GET /tasks/$body_id, the HTTP ceiling's body, failed" >&2 && exit 1; }
+  fi
+  stop_server
   [[ $backend != postgresql ]] || pg_stop
 
-  local ceiling_name file
+  local http_rows="" nginx_line nginx_rps
+  if [[ -n $content_type ]]; then
+    echo "-- HTTP ceiling: nginx"
+    start_nginx "$WORK/task.json" "$content_type"
+    nginx_line=$(run_wrk task "$NGINX_PORT" "$NGINX_PID")
+    stop_server
+    echo "   nginx: $nginx_line"
+    nginx_rps=$(field "$nginx_line" rps)
+    http_rows="| nginx, the static file | $(printf '%.0f' "$nginx_rps") | $(field "$nginx_line" p99_ms) | $(field "$nginx_line" cpu_us) | 1.00 |"$'\n'
+    for endpoint in task user; do
+      [[ -n ${lines[$endpoint]:-} ]] || continue
+      line=${lines[$endpoint]}
+      rps=$(field "$line" rps)
+      http_rows+="| usertasks, \`${labels[$endpoint]}\` | $(printf '%.0f' "$rps") | $(field "$line" p99_ms) | $(field "$line" cpu_us) | $(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') |"$'\n'
+    done
+  fi
+  load_after=$(load)
+
+  local ceiling_name ceiling_cpu file
   if [[ $backend == postgresql ]]; then
     ceiling_name="pgbench -n -M prepared -c $CONNECTIONS -j $THREADS -T $DURATION, the same statements (and again with -c $POOL); -M extended for the search, which the service plans each time"
+    ceiling_cpu="database CPU: the cluster's (the postmaster, its backends and background processes, the exited ones included) over the same run, per request; the ceiling's: the cluster's per pgbench transaction in the higher ceiling's run (pgbench's own CPU is not counted)."
   else
     ceiling_name="bench/sqlite_ceiling, the same statements on the same file from $POOL threads (the service's pool)"
+    ceiling_cpu="The database runs in the service; the ceiling's database CPU: bench/sqlite_ceiling's (the database and the loop that drives it) per operation."
   fi
   file=$ROOT/bench/results/$DATE-$COMMIT-$backend$SCALE${ONLY:+-only}.md
   {
@@ -526,11 +673,14 @@ bench_backend() {
     echo "- service: build/release/usertasks serve --log-level warn (pool $POOL, one io thread per core)"
     echo "- ceiling: $ceiling_name"
     echo
-    echo "| endpoint | req/s | p50 ms | p99 ms | ceiling/s | ceiling/s, $POOL clients | ratio | target ratio / p99 ≤ 10 ms | errors |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---|---:|"
+    echo "| endpoint | req/s | p50 ms | p99 ms | ceiling/s | ceiling/s, $POOL clients | ratio | target ratio / p99 ≤ 10 ms | service CPU µs/req | database CPU µs/req | ceiling's database CPU µs/op | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"
     printf '%s' "$rows"
     echo
     echo "ratio: req/s over the higher ceiling. errors: answers not 2xx plus socket errors."
+    echo "service CPU: the server process's user and system time over the wrk run, per request wrk"
+    echo "completed (/proc/PID/stat, in ticks of 1/$CLK_TCK s)."
+    echo "$ceiling_cpu"
     [[ -z $notes ]] || printf '\n%s' "$notes"
     echo
     echo "With the default \`--log-level info\` (an access-log line per request, to a file), run by a"
@@ -539,6 +689,25 @@ bench_backend() {
     echo "| endpoint | req/s | p50 ms | p99 ms |"
     echo "|---|---:|---:|---:|"
     printf '%s' "$info_rows"
+    if [[ -n $one_rows ]]; then
+      echo
+      echo "With one connection (wrk -c 1 -t 1, ${DURATION} s), on the same server after the runs above:"
+      echo
+      echo "| endpoint | req/s | p50 ms | p99 ms |"
+      echo "|---|---:|---:|---:|"
+      printf '%s' "$one_rows"
+    fi
+    if [[ -n $http_rows ]]; then
+      echo
+      echo "HTTP ceiling: nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||') serving the answer to \`GET /tasks/$body_id\`"
+      echo "($(wc -c <"$WORK/task.json") bytes, Content-Type: $content_type) as a static file, worker_processes 2,"
+      echo "no access log, under the same wrk load as \`GET /tasks/{id}\`. CPU: the server's processes'"
+      echo "(nginx: its master and workers) per request; ratio: req/s over nginx's."
+      echo
+      echo "| server | req/s | p99 ms | CPU µs/req | ratio to nginx |"
+      echo "|---|---:|---:|---:|---:|"
+      printf '%s' "$http_rows"
+    fi
     echo
     echo "Resident memory (VmRSS) of the server: $((rss_fresh / 1024)) MiB idle after start," \
       "$((rss_after / 1024)) MiB idle after the load ($((rss_after_file / 1024)) MiB of it mapped" \
