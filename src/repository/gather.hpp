@@ -40,11 +40,13 @@ enum class Kind { read, write };
 Tally& tally(Kind kind);
 
 // What every member of a group has: its failure, and the timer its request sleeps on until the
-// group is done with it (cancelled then, on the request's io thread).
+// group is done with it (cancelled then, on the request's io thread). `done` is set first: a run
+// that fails before it suspends ends inside co_spawn, before its member has begun to wait.
 struct Waiting {
   explicit Waiting(const boost::asio::any_io_executor& executor) : wake(executor) {}
   std::exception_ptr failure;
   boost::asio::steady_timer wake;
+  bool done = false;
 };
 
 // The members of one group. Joined on one io thread; closed by the group's run, which may be on
@@ -78,6 +80,7 @@ class Group {
     }
     for (Member* m : members) {
       if (failure && !m->failure) m->failure = failure;
+      m->done = true;
       m->wake.cancel();
     }
   }
@@ -126,10 +129,12 @@ awaitable<void> join(store::Database& db, const void* kind, std::size_t bound, M
     };
     asio::co_spawn(executor, std::move(runner), asio::detached);
   }
-  member.wake.expires_at(asio::steady_timer::time_point::max());
-  boost::system::error_code ignored;
-  co_await member.wake.async_wait(asio::bind_cancellation_slot(
-      asio::cancellation_slot(), asio::redirect_error(asio::use_awaitable, ignored)));
+  if (!member.done) {
+    member.wake.expires_at(asio::steady_timer::time_point::max());
+    boost::system::error_code ignored;
+    co_await member.wake.async_wait(asio::bind_cancellation_slot(
+        asio::cancellation_slot(), asio::redirect_error(asio::use_awaitable, ignored)));
+  }
   if (member.failure) std::rethrow_exception(member.failure);
 }
 
