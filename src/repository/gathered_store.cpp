@@ -27,6 +27,7 @@ constexpr char single_record_writes = 0;
 
 template <class R>
 struct PointRead : gather::Waiting {
+  static constexpr bool abandonable = true;
   PointRead(const boost::asio::any_io_executor& executor, std::int64_t record)
       : Waiting(executor), id(record) {}
   std::int64_t id;
@@ -34,6 +35,7 @@ struct PointRead : gather::Waiting {
 };
 
 struct GatheredWrite : gather::Waiting {
+  static constexpr bool abandonable = false;
   GatheredWrite(const boost::asio::any_io_executor& executor, std::vector<Change>& noted,
                 std::function<awaitable<void>(Connection&)> unit)
       : Waiting(executor), changes(noted), work(std::move(unit)) {}
@@ -69,7 +71,8 @@ awaitable<std::optional<R>> Store::read_coalesced(const Sql& one, const Sql& man
           co_return std::move(records.front().second);
         });
   }
-  PointRead<R> member(co_await boost::asio::this_coro::executor, id);
+  const boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
+  const auto member = std::make_shared<PointRead<R>>(executor, id);
   Database* db = &db_;
   co_await gather::join(db_, &many, reads_at_most, member,
                         [db, &one, &many, split](gather::Group<PointRead<R>>& group) {
@@ -92,7 +95,7 @@ awaitable<std::optional<R>> Store::read_coalesced(const Sql& one, const Sql& man
                             }
                           });
                         });
-  co_return std::move(member.answer);
+  co_return std::move(member->answer);
 }
 
 template awaitable<std::optional<models::UserWithTasks>> Store::read_coalesced(
@@ -132,7 +135,8 @@ awaitable<void> commit_group(Database& db, Connection& c, std::vector<GatheredWr
 }  // namespace
 
 awaitable<void> Store::write_gathered(std::function<awaitable<void>(Connection&)> work) {
-  GatheredWrite member(co_await boost::asio::this_coro::executor, changes_, std::move(work));
+  const boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
+  const auto member = std::make_shared<GatheredWrite>(executor, changes_, std::move(work));
   Database* db = &db_;
   const bool record = record_events_;
   co_await gather::join(db_, &single_record_writes, writes_at_most, member,
@@ -145,7 +149,7 @@ awaitable<void> Store::write_gathered(std::function<awaitable<void>(Connection&)
                                            co_await commit_group(*db, c, members, record);
                                          });
                         });
-  statements_ += member.events_statements;
+  statements_ += member->events_statements;
 }
 
 }  // namespace usertasks::repository
