@@ -167,7 +167,8 @@ TEST_F(MetricsTest, TheRenderingFollowsTheTextFormat) {
                 "usertasks_http_requests_total", "usertasks_http_request_duration_seconds",
                 "usertasks_http_connections_open", "usertasks_http_connections_refused_total",
                 "usertasks_http_request_timeouts_total", "usertasks_db_pool_connections",
-                "usertasks_db_pool_waiting", "usertasks_db_errors_total"}));
+                "usertasks_db_pool_waiting", "usertasks_db_errors_total",
+                "usertasks_db_groups_total", "usertasks_db_grouped_requests_total"}));
 }
 
 TEST(MetricsLabels, ValuesAreEscaped) {

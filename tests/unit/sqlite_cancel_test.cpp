@@ -1,6 +1,7 @@
-// Cancelling SQLite work (what a request timeout does): a statement in progress is interrupted, a
-// wait for another connection's write lock gives up, the transaction is rolled back, and the
-// connection goes back to the pool usable. The pool's gauges along the way.
+// Cancelling SQLite work (what a request timeout does): a write's statement in progress is
+// interrupted, a wait for another connection's write lock gives up, the transaction is rolled
+// back, and the connection is usable again; a read, which runs on the caller's thread where
+// nothing can cancel it, stops at its bound. The pool's gauges along the way.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -85,13 +86,28 @@ class SqliteCancel : public SqliteFileTest {
 
 TEST_F(SqliteCancel, AStatementInProgressIsInterrupted) {
   const auto failure = run_and_cancel(
-      Access::read, [](Connection& c) -> awaitable<void> { co_await c.execute(endless, {}); },
+      Access::write, [](Connection& c) -> awaitable<void> { co_await c.execute(endless, {}); },
       [this] { return one_in_use(); });
   ASSERT_TRUE(failure);
   EXPECT_THROW(std::rethrow_exception(failure), store::Unavailable);
   // The connection went back to the pool and works.
   EXPECT_EQ(db_->pool_stats().in_use, 0U);
   EXPECT_EQ(items(), 0);
+}
+
+TEST_F(SqliteCancel, AReadPastItsBoundIsInterrupted) {
+  const auto bounded = store::open_database(
+      "sqlite:" + path_.string(), store::DatabaseOptions{.statement_timeout = 100ms});
+  const auto read = [](Connection& c) -> awaitable<void> { co_await c.execute(endless, {}); };
+  EXPECT_THROW(app::run_sync(bounded->run(Access::read, read)), store::Unavailable);
+  // The read connection went back, and the next read works.
+  EXPECT_EQ(bounded->pool_stats().in_use, 0U);
+  EXPECT_EQ(app::run_sync(store::with_connection(
+                *bounded, Access::read,
+                [](Connection& c) -> awaitable<std::int64_t> {
+                  co_return (co_await c.execute(count_items, {})).front().integer(0);
+                })),
+            0);
 }
 
 TEST_F(SqliteCancel, AWriteInterruptedMidTransactionIsRolledBack) {
@@ -136,21 +152,21 @@ TEST_F(SqliteCancel, AWriterWaitingForTheLockGivesUp) {
   EXPECT_EQ(db_->pool_stats().in_use, 0U);
 }
 
-TEST_F(SqliteCancel, WorkCancelledBeforeAWorkerIsFreeNeverRuns) {
-  // Both workers (the fixture's pool is 2) run endless statements; a third run waits in the queue.
+TEST_F(SqliteCancel, AWriteCancelledBeforeTheWriterIsFreeNeverRuns) {
+  // The writer runs an endless statement; a second write waits in its queue.
   asio::io_context context;
   asio::cancellation_signal cancel_all;
   asio::cancellation_signal cancel_queued;
   int ended = 0;
   bool inserted = false;
   auto spawn = [&](asio::cancellation_signal& signal, store::Database::Work work) {
-    asio::co_spawn(context, db_->run(Access::read, std::move(work)),
+    asio::co_spawn(context, db_->run(Access::write, std::move(work)),
                    asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e) {
                      EXPECT_TRUE(e);
                      ++ended;
                    }));
   };
-  asio::cancellation_signal busy[2];
+  asio::cancellation_signal busy[1];
   for (auto& signal : busy) {
     spawn(signal, [](Connection& c) -> awaitable<void> { co_await c.execute(endless, {}); });
   }
@@ -163,7 +179,7 @@ TEST_F(SqliteCancel, WorkCancelledBeforeAWorkerIsFreeNeverRuns) {
       context,
       [&]() -> awaitable<void> {
         asio::steady_timer poll(context);
-        while (db_->pool_stats().in_use < 2 || db_->pool_stats().waiting < 1) {
+        while (db_->pool_stats().in_use < 1 || db_->pool_stats().waiting < 1) {
           poll.expires_after(1ms);
           co_await poll.async_wait(asio::use_awaitable);
         }
@@ -172,7 +188,7 @@ TEST_F(SqliteCancel, WorkCancelledBeforeAWorkerIsFreeNeverRuns) {
       },
       asio::detached);
   context.run_for(30s);
-  EXPECT_EQ(ended, 3);
+  EXPECT_EQ(ended, 2);
   EXPECT_FALSE(inserted);
   EXPECT_EQ(items(), 0);
   const store::PoolStats after = db_->pool_stats();
