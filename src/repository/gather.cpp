@@ -10,17 +10,17 @@ Tally& tally(Kind kind) {
   return kind == Kind::read ? reads : writes;
 }
 
-std::shared_ptr<void>& open_group(const store::Database& db, const void* kind) {
+std::weak_ptr<void>& open_group(const store::Database& db, const void* kind) {
   struct Entry {
     const store::Database* db;
     const void* kind;
-    std::shared_ptr<void> group;
+    std::weak_ptr<void> group;
   };
   // A few kinds per database: a vector is the cheapest map.
   thread_local std::vector<Entry> groups;
   auto it =
       std::ranges::find_if(groups, [&](const Entry& e) { return e.db == &db && e.kind == kind; });
-  if (it == groups.end()) it = groups.insert(groups.end(), Entry{&db, kind, nullptr});
+  if (it == groups.end()) it = groups.insert(groups.end(), Entry{&db, kind, {}});
   return it->group;
 }
 

@@ -122,8 +122,9 @@ class Group {
 };
 
 // The group of (database, kind) that this thread's requests may join; kind is the address of
-// something static that names the kind of request.
-std::shared_ptr<void>& open_group(const store::Database& db, const void* kind);
+// something static that names the kind of request. Weak: a group lives as long as its run, and
+// none outlives its io thread's io_context (its members' timers are that context's).
+std::weak_ptr<void>& open_group(const store::Database& db, const void* kind);
 
 // Adds `member` to the open group of its kind on this io thread, or starts one whose run,
 // `run(group)` (awaitable<void>), goes in a coroutine of its own, cancelled only when none of its
@@ -139,8 +140,8 @@ awaitable<void> join(store::Database& db, const void* kind, std::size_t bound,
     throw store::Unavailable("the request was abandoned before its statement");
   }
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
-  std::shared_ptr<void>& open = open_group(db, kind);
-  auto group = std::static_pointer_cast<Group<Member>>(open);
+  std::weak_ptr<void>& open = open_group(db, kind);
+  auto group = std::static_pointer_cast<Group<Member>>(open.lock());
   if (!group || !group->join(member)) {
     group = std::make_shared<Group<Member>>(bound);
     group->join(member);

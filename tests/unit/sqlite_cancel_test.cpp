@@ -96,8 +96,8 @@ TEST_F(SqliteCancel, AStatementInProgressIsInterrupted) {
 }
 
 TEST_F(SqliteCancel, AReadPastItsBoundIsInterrupted) {
-  const auto bounded = store::open_database(
-      "sqlite:" + path_.string(), store::DatabaseOptions{.statement_timeout = 100ms});
+  const auto bounded = store::open_database("sqlite:" + path_.string(),
+                                            store::DatabaseOptions{.statement_timeout = 100ms});
   const auto read = [](Connection& c) -> awaitable<void> { co_await c.execute(endless, {}); };
   EXPECT_THROW(app::run_sync(bounded->run(Access::read, read)), store::Unavailable);
   // The read connection went back, and the next read works.
