@@ -57,44 +57,53 @@ std::string ids_of(const std::vector<PointRead<R>*>& members) {
 
 }  // namespace
 
+namespace {
+
+// Reads the records of `members` on `c`, each member's own into its answer: by `one` for a lone
+// member, by `many` for several. `split` turns either's rows into (id, record) pairs.
+template <class R>
+awaitable<void> read_members(Connection& c, const std::vector<PointRead<R>*>& members,
+                             const Sql& one, const Sql& many,
+                             std::vector<std::pair<std::int64_t, R>> (*split)(Rows&)) {
+  const bool alone = members.size() == 1;
+  const Sql& sql = alone ? one : many;
+  std::vector<Value> values = alone ? bind(one, rows::arg("id", members.front()->id))
+                                    : bind(many, rows::arg("ids", ids_of(members)));
+  Rows rows = co_await c.execute(sql.statement(), values);
+  auto records = split(rows);
+  const auto by_id = [](const auto& r) { return r.first; };
+  std::ranges::sort(records, {}, by_id);
+  for (PointRead<R>* m : members) {
+    auto it = std::ranges::lower_bound(records, m->id, {}, by_id);
+    if (it != records.end() && it->first == m->id) m->answer = it->second;
+  }
+}
+
+}  // namespace
+
 template <class R>
 awaitable<std::optional<R>> Store::read_coalesced(const Sql& one, const Sql& many, std::int64_t id,
                                                   Split<R> split) {
   ++statements_;
-  if (!db_.gathers() || db_.dialect() != store::Dialect::postgresql) {
-    co_return co_await store::with_connection(
-        db_, Access::read, [&](Connection& c) -> awaitable<std::optional<R>> {
-          std::vector<Value> values = bind(one, rows::arg("id", id));
-          Rows rows = co_await c.execute(one.statement(), values);
-          auto records = split(rows);
-          if (records.empty()) co_return std::nullopt;
-          co_return std::move(records.front().second);
-        });
-  }
   const boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
   const auto member = std::make_shared<PointRead<R>>(executor, id);
+  if (!db_.gathers() || db_.dialect() != store::Dialect::postgresql) {
+    const std::vector<PointRead<R>*> alone{member.get()};
+    co_await db_.run(Access::read, [&](Connection& c) -> awaitable<void> {
+      co_await read_members(c, alone, one, many, split);
+    });
+    co_return std::move(member->answer);
+  }
   Database* db = &db_;
-  co_await gather::join(db_, &many, reads_at_most, member,
-                        [db, &one, &many, split](gather::Group<PointRead<R>>& group) {
-                          return db->run(Access::read, [&](Connection& c) -> awaitable<void> {
-                            std::vector<PointRead<R>*> members = group.close();
-                            if (members.empty()) co_return;
-                            gather::tally(gather::Kind::read).count(members.size());
-                            const bool alone = members.size() == 1;
-                            const Sql& sql = alone ? one : many;
-                            std::vector<Value> values =
-                                alone ? bind(one, rows::arg("id", members.front()->id))
-                                      : bind(many, rows::arg("ids", ids_of(members)));
-                            Rows rows = co_await c.execute(sql.statement(), values);
-                            auto records = split(rows);
-                            std::ranges::sort(records, {}, [](const auto& r) { return r.first; });
-                            for (PointRead<R>* m : members) {
-                              auto it = std::ranges::lower_bound(
-                                  records, m->id, {}, [](const auto& r) { return r.first; });
-                              if (it != records.end() && it->first == m->id) m->answer = it->second;
-                            }
-                          });
-                        });
+  const auto run = [db, &one, &many, split](gather::Group<PointRead<R>>& group) {
+    return db->run(Access::read, [&](Connection& c) -> awaitable<void> {
+      const std::vector<PointRead<R>*> members = group.close();
+      if (members.empty()) co_return;
+      gather::tally(gather::Kind::read).count(members.size());
+      co_await read_members(c, members, one, many, split);
+    });
+  };
+  co_await gather::join(db_, &many, reads_at_most, member, run);
   co_return std::move(member->answer);
 }
 
@@ -139,16 +148,15 @@ awaitable<void> Store::write_gathered(std::function<awaitable<void>(Connection&)
   const auto member = std::make_shared<GatheredWrite>(executor, changes_, std::move(work));
   Database* db = &db_;
   const bool record = record_events_;
-  co_await gather::join(db_, &single_record_writes, writes_at_most, member,
-                        [db, record](gather::Group<GatheredWrite>& group) {
-                          return db->run(Access::write,
-                                         [db, record, &group](Connection& c) -> awaitable<void> {
-                                           std::vector<GatheredWrite*> members = group.close();
-                                           if (members.empty()) co_return;
-                                           gather::tally(gather::Kind::write).count(members.size());
-                                           co_await commit_group(*db, c, members, record);
-                                         });
-                        });
+  const auto run = [db, record](gather::Group<GatheredWrite>& group) {
+    return db->run(Access::write, [db, record, &group](Connection& c) -> awaitable<void> {
+      std::vector<GatheredWrite*> members = group.close();
+      if (members.empty()) co_return;
+      gather::tally(gather::Kind::write).count(members.size());
+      co_await commit_group(*db, c, members, record);
+    });
+  };
+  co_await gather::join(db_, &single_record_writes, writes_at_most, member, run);
   statements_ += member->events_statements;
 }
 

@@ -13,16 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class EventsFeedTest : public EventsFixture {
- protected:
-  // Restarts this test's server with `args`.
-  void restart_with(std::vector<std::string> args) {
-    client_.reset();
-    server_ = start_server(std::move(args));
-    client_ = std::make_unique<Client>(server_->port());
-  }
-  double metric(const std::string& series) { return scrape(*client_)[series]; }
-};
+class EventsFeedTest : public EventsFixture {};
 
 // The head every answer carries (CORS, a request id), the stream's own, and `retry:` first, with
 // the stream's position.

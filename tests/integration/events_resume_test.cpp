@@ -21,20 +21,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class EventsResumeTest : public ::testing::TestWithParam<std::string> {
+class EventsResumeTest : public DatabaseTest {
  protected:
-  void SetUp() override {
-    Backend& b = backend(GetParam());
-    if (const std::string why = b.unavailable_reason(); !why.empty()) {
-      GTEST_SKIP() << b.name() << " is not available: " << why;
-    }
-    url_ = b.fresh_database_url();
-  }
-  std::unique_ptr<ServerProcess> serve() {
-    return std::make_unique<ServerProcess>(
-        ServerConfig{.database_url = url_, .extra_args = {"--pool", "8"}, .threads = 4});
-  }
-  std::string url_;
+  std::unique_ptr<ServerProcess> serve() { return DatabaseTest::serve({"--pool", "8"}, 4); }
 };
 
 // The subscriber that keeps hanging up: what it received, in order, and how its resumptions went.

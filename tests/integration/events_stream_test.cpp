@@ -23,13 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 class EventsStream : public EventsFixture {
  protected:
-  void restart_with(std::vector<std::string> args) {
-    client_.reset();
-    server_ = start_server(std::move(args));
-    client_ = std::make_unique<Client>(server_->port());
-  }
-  double metric(const std::string& series) { return scrape(*client_)[series]; }
-
   // How the events reach the slow consumer: `per_post` tasks a POST, of `size` characters (a short
   // text when 0), `pause` after each POST, `events` of them and more (up to `at_most`) until it is
   // disconnected.

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "metrics_text.hpp"
 #include "sse_client.hpp"
 #include "tags_support.hpp"
 
@@ -121,6 +122,14 @@ struct ExpectedEvent {
 
 class EventsFixture : public TagsFixture {
  protected:
+  // Restarts this test's server, on a new database, with `args`.
+  void restart_with(std::vector<std::string> args) {
+    client_.reset();
+    server_ = start_server(std::move(args));
+    client_ = std::make_unique<Client>(server_->port());
+  }
+  double metric(const std::string& series) { return scrape(*client_)[series]; }
+
   std::unique_ptr<SseClient> subscribe(std::string query = "", SseOptions options = {}) {
     options.query = std::move(query);
     return open_stream(server_->port(), std::move(options));

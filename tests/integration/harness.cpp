@@ -876,6 +876,20 @@ void ApiTest::SetUp() {
   client_ = std::make_unique<Client>(server_->port());
 }
 
+void DatabaseTest::SetUp() {
+  Backend& b = backend(GetParam());
+  if (const std::string why = b.unavailable_reason(); !why.empty()) {
+    GTEST_SKIP() << b.name() << " is not available: " << why;
+  }
+  url_ = b.fresh_database_url();
+}
+
+std::unique_ptr<ServerProcess> DatabaseTest::serve(std::vector<std::string> args,
+                                                   unsigned threads) {
+  return std::make_unique<ServerProcess>(
+      ServerConfig{.database_url = url_, .extra_args = std::move(args), .threads = threads});
+}
+
 void ApiTest::TearDown() {
   client_.reset();
   if (server_ && HasFailure())

@@ -286,6 +286,17 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
   int emails_ = 0;
 };
 
+// A suite over every backend whose tests start their own servers, each test on one new database
+// (url_) that its servers share, one after another or at once. Skipped where the backend is not.
+class DatabaseTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+  // A server on url_, with `args` and `threads` io threads.
+  std::unique_ptr<ServerProcess> serve(std::vector<std::string> args = {}, unsigned threads = 2);
+
+  std::string url_;
+};
+
 // X-Statement-Count of a response, or -1 when absent.
 int statement_count(const Response& response);
 // The statements a write adds to record its changes in the change feed's outbox, however many

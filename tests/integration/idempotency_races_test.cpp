@@ -21,21 +21,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class IdempotencyRaces : public ::testing::TestWithParam<std::string> {
+class IdempotencyRaces : public DatabaseTest {
  protected:
-  void SetUp() override {
-    Backend& b = backend(GetParam());
-    if (const std::string why = b.unavailable_reason(); !why.empty()) {
-      GTEST_SKIP() << b.name() << " is not available: " << why;
-    }
-    url_ = b.fresh_database_url();
-  }
-
-  std::unique_ptr<ServerProcess> serve(std::vector<std::string> args = {}, unsigned threads = 2) {
-    return std::make_unique<ServerProcess>(
-        ServerConfig{.database_url = url_, .extra_args = std::move(args), .threads = threads});
-  }
-
   // A user of the database, whose tasks the tests create.
   static std::int64_t make_user(Client& client) {
     const Response r =
@@ -43,8 +30,6 @@ class IdempotencyRaces : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(r.status, 201U) << r.describe();
     return r.status == 201 ? id_of(r.json()) : 0;
   }
-
-  std::string url_;
 };
 
 ::testing::AssertionResult IsInFlight(const Response& r) {

@@ -25,14 +25,11 @@ namespace {
                                        << r.output;
 }
 
-class MigrateCli : public ::testing::TestWithParam<std::string> {
+class MigrateCli : public DatabaseTest {
  protected:
   void SetUp() override {
-    Backend& b = backend(GetParam());
-    if (const std::string why = b.unavailable_reason(); !why.empty()) {
-      GTEST_SKIP() << b.name() << " is not available: " << why;
-    }
-    url_ = b.fresh_database_url();
+    DatabaseTest::SetUp();
+    if (IsSkipped()) return;
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = scratch_directory() / ("revisions-" + GetParam() + "-" + info->name());
     std::filesystem::remove_all(dir_);
@@ -61,7 +58,6 @@ class MigrateCli : public ::testing::TestWithParam<std::string> {
     return files;
   }
 
-  std::string url_;
   std::filesystem::path dir_;
 };
 
