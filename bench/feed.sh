@@ -62,28 +62,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/pg_cluster.sh"
-
-# cpu_ticks PID [POSTMASTER]: utime + stime of PID, plus those of POSTMASTER's children.
-cpu_ticks() {
-  python3 - "$@" <<'PY'
-import os, sys
-server, postmaster = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else -1
-total = 0
-for entry in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        with open(f"/proc/{entry}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        continue
-    if int(entry) == server or int(fields[1]) == postmaster:
-        total += int(fields[11]) + int(fields[12])
-print(total)
-PY
-}
 
 # field LINE NAME: the value of NAME=… in a "KEY k=v …" line.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
@@ -148,25 +128,24 @@ stop_servers() {
 
 # write_run NAME POSTMASTER: one wrk run of POST /tasks on server NAME; prints "rps service_us db_us".
 write_run() {
-  local name=$1 before after before_db after_db line requests hz
-  before=$(cpu_ticks "${PID[$name]}" "$2")
-  before_db=$(cpu_ticks 0 "$2")
+  local name=$1 before after before_db after_db line requests
+  before=$(cpu_ticks "${PID[$name]}")
+  before_db=$(cpu_ticks "$2")
   BENCH_ENDPOINT=post_task BENCH_USERS=$USERS BENCH_TASKS=$TASKS \
     timeout $((SECONDS_PER_RUN + 60)) wrk -t 2 -c 64 -d "${SECONDS_PER_RUN}s" \
     -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:${PORT[$name]}" >"$WORK/wrk.out" 2>&1 || {
     cat "$WORK/wrk.out" >&2
     exit 1
   }
-  after=$(cpu_ticks "${PID[$name]}" "$2")
-  after_db=$(cpu_ticks 0 "$2")
+  after=$(cpu_ticks "${PID[$name]}")
+  after_db=$(cpu_ticks "$2")
   line=$(grep '^BENCH ' "$WORK/wrk.out")
   requests=$(field "$line" requests)
-  hz=$(getconf CLK_TCK)
   [[ $(field "$line" non2xx) == 0 && $(field "$line" errors) == 0 ]] ||
     echo "feed.sh: $name: $line" >&2
-  awk -v r="$(field "$line" rps)" -v all=$((after - before)) -v db=$((after_db - before_db)) \
-    -v n="$requests" -v hz="$hz" \
-    'BEGIN { printf "%.1f %.1f %.1f\n", r, (all - db) * 1e6 / hz / n, db * 1e6 / hz / n }'
+  awk -v r="$(field "$line" rps)" -v service=$((after - before)) -v db=$((after_db - before_db)) \
+    -v n="$requests" -v hz="$CLK_TCK" \
+    'BEGIN { printf "%.1f %.1f %.1f\n", r, service * 1e6 / hz / n, db * 1e6 / hz / n }'
 }
 
 declare -A RESULT # RESULT[backend key]

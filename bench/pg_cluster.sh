@@ -1,6 +1,6 @@
-# A throwaway PostgreSQL cluster for the benchmarks, sourced by bench/run.sh and
-# bench/instructions.sh. Needs PG_BIN, WORK and free_port; pg_start sets PG_DIR, PG_AS and exports
-# PGHOST, PGPORT, PGUSER, with an empty database "bench".
+# A throwaway PostgreSQL cluster for the benchmarks, sourced by bench/run.sh and the others.
+# Needs PG_BIN, WORK and free_port (common.sh); pg_start sets PG_DIR, PG_AS and exports PGHOST,
+# PGPORT, PGUSER, with an empty database "bench".
 
 pg_start() {
   PG_DIR=$(mktemp -d /tmp/usertasks-bench-pg-XXXXXX)

@@ -42,7 +42,6 @@ HOLD=${BENCH_HOLD:-1000}
 POOL=4 # the service's default --pool, and so the SQLite ceiling's threads
 PG_BIN=/usr/lib/postgresql/15/bin
 NGINX_BIN=/usr/sbin/nginx
-CLK_TCK=$(getconf CLK_TCK) # the unit of /proc/PID/stat's CPU times
 
 USERS=10000
 TASKS_PER_USER=10
@@ -174,11 +173,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# pg_start, pg_stop: a throwaway PostgreSQL cluster (bench/pg_cluster.sh).
+# free_port, cpu_ticks, cpu_us (bench/common.sh); pg_start, pg_stop: a throwaway PostgreSQL
+# cluster (bench/pg_cluster.sh).
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # shellcheck source-path=SCRIPTDIR source=pg_cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg_cluster.sh"
 
@@ -187,23 +185,6 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 rss_file_kib() { awk '/^RssFile:/ { print $2 }' "/proc/$1/status"; }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-
-# cpu_ticks PID: the CPU time, in clock ticks, that PID and its children have used: its utime,
-# stime, cutime and cstime (fields 14-17 of /proc/PID/stat; the last two hold the children it has
-# waited for, such as the PostgreSQL backends that exited) and the utime and stime of its live
-# children. The fields are counted after the name's ")", as a name may hold spaces.
-cpu_ticks() {
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^\([0-9]*\) .*) /\1 /' |
-    awk -v pid="$1" '$1 == pid { t += $13 + $14 + $15 + $16 } $3 == pid { t += $13 + $14 }
-      END { print t + 0 }'
-}
-
-# cpu_us BEFORE AFTER COUNT: the CPU microseconds per operation between two cpu_ticks readings
-# (a tenth under 10).
-cpu_us() {
-  awk -v t="$(($2 - $1))" -v n="$3" -v hz="$CLK_TCK" \
-    'BEGIN { us = (n > 0 ? t * 1e6 / hz / n : 0); printf (us < 10 ? "%.1f" : "%.0f"), us }'
-}
 
 # pg_ticks: cpu_ticks of the throwaway cluster: its postmaster, and under it every backend and
 # background process.

@@ -50,32 +50,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/pg_cluster.sh"
-
-# cpu_ticks PID…: the user and system CPU time of the processes, and of the postmaster's children
-# when one of them is the postmaster, in clock ticks.
-cpu_ticks() {
-  python3 - "$@" <<'PY'
-import os, sys
-roots = {int(p) for p in sys.argv[1:]}
-total = 0
-for entry in os.listdir("/proc"):
-    if not entry.isdigit():
-        continue
-    try:
-        with open(f"/proc/{entry}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        continue
-    pid, ppid = int(entry), int(fields[1])
-    if pid in roots or ppid in roots:
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-print(total)
-PY
-}
 
 pg_start
 POSTMASTER=$(head -n 1 "$PG_DIR/data/postmaster.pid")
@@ -145,10 +121,9 @@ for round in $(seq 1 "$ROUNDS"); do
       rps=$(sed -n 's/.* rps=\([0-9.]*\) .*/\1/p' <<<"$line")
       p99=$(sed -n 's/.* p99_ms=\([0-9.]*\) .*/\1/p' <<<"$line")
       errors=$(sed -n 's/.* non2xx=\([0-9]*\) errors=\([0-9]*\).*/\1+\2/p' <<<"$line")
-      hz=$(getconf CLK_TCK)
-      ms=$(awk -v t=$((after_all - before_all)) -v n="$requests" -v hz="$hz" \
+      ms=$(awk -v t=$((after_all - before_all)) -v n="$requests" -v hz="$CLK_TCK" \
         'BEGIN { printf "%.3f", t * 1000 / hz / n }')
-      pg=$(awk -v t=$((after_pg - before_pg)) -v n="$requests" -v hz="$hz" \
+      pg=$(awk -v t=$((after_pg - before_pg)) -v n="$requests" -v hz="$CLK_TCK" \
         'BEGIN { printf "%.3f", t * 1000 / hz / n }')
       echo "round $round $endpoint $variant: $rps req/s, p99 $p99 ms, CPU $ms ms/request" \
         "(PostgreSQL $pg), errors $errors"
