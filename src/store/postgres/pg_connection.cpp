@@ -5,20 +5,11 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/execution/context.hpp>
-#include <boost/asio/execution_context.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/query.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cstdlib>
-#include <mutex>
-#include <unordered_set>
 #include <utility>
 
-#include "store/database_url.hpp"
 #include "store/postgres/pg_errors.hpp"
 #include "store/postgres/pg_values.hpp"
 
@@ -35,37 +26,6 @@ constexpr const char* release_text = "RELEASE SAVEPOINT nested";
 
 }  // namespace
 
-// The connections whose sockets are registered with one io_context's reactor: a service of that
-// io_context, so that Asio shuts it down before the reactor (a service added later is shut down
-// earlier, and the reactor exists before the first registration makes this one). At shutdown the
-// idle connections are deregistered at once; a lent one is deregistered when it is parked, which
-// happens as the io_context destroys the coroutine holding it, still before the reactor goes.
-class SocketHome final : public asio::execution_context::service {
- public:
-  static inline asio::execution_context::id id;
-
-  explicit SocketHome(asio::execution_context& owner) : service(owner) {}
-
-  // One mutex for every home: taken when a connection is lent or parked (uncontended, and far
-  // cheaper than the two epoll_ctl calls it saves) and when an io_context shuts down.
-  static std::mutex& mutex() {
-    static std::mutex m;
-    return m;
-  }
-
-  void shutdown() override {
-    std::lock_guard lock(mutex());
-    closed = true;
-    for (auto it = members.begin(); it != members.end();) {
-      PgConnection& connection = **it++;  // past it first: leave_home erases it from `members`
-      if (!connection.lent_) connection.leave_home();
-    }
-  }
-
-  std::unordered_set<PgConnection*> members;  // guarded by mutex()
-  bool closed = false;                        // guarded by mutex()
-};
-
 void FinishConn::operator()(pg_conn* conn) const {
   PQfinish(conn);
 }
@@ -73,26 +33,11 @@ void ClearResult::operator()(pg_result* result) const {
   PQclear(result);
 }
 
-namespace {
-
-struct FreeOptions {
-  void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
-};
-
-// The server's messages (NOTICE, WARNING) would otherwise go to stderr.
-void log_notice(void* /*arg*/, const char* message) {
-  std::string_view text(message);
-  if (text.ends_with('\n')) text.remove_suffix(1);
-  spdlog::debug("postgresql: {}", text);
-}
-
-std::string error_text(const PGconn* conn) {
+std::string error_text(const pg_conn* conn) {
   std::string message = PQerrorMessage(conn);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   return message;
 }
-
-}  // namespace
 
 // The first failure among the commands of one round trip; later ones are its consequences.
 class PgConnection::Errors {
@@ -127,132 +72,6 @@ class PgConnection::Errors {
   std::string sqlstate_;
   std::string message_;
 };
-
-std::string session_options(const std::string& conninfo) {
-  char* error = nullptr;
-  std::unique_ptr<PQconninfoOption, FreeOptions> parsed(PQconninfoParse(conninfo.c_str(), &error));
-  if (!parsed) {
-    std::string message = error != nullptr ? error : "out of memory";
-    PQfreemem(error);
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-      message.pop_back();
-    // libpq's words, marked as such: they may name a token of a string meant as something else.
-    throw std::invalid_argument(
-        fmt::format("invalid PostgreSQL connection string \"{}\": libpq: {}",
-                    redact_passwords(conninfo), redact_quoted_passwords(message, conninfo)));
-  }
-  std::string options;
-  for (const PQconninfoOption* o = parsed.get(); o->keyword != nullptr; ++o) {
-    if (std::string_view(o->keyword) == "options" && o->val != nullptr) options = o->val;
-  }
-  // An explicit `options` would hide PGOPTIONS, which libpq reads only when none is given.
-  if (const char* env = std::getenv("PGOPTIONS"); options.empty() && env != nullptr) options = env;
-  if (!options.empty()) options += ' ';
-  // Last, so that they win over the caller's: decoding depends on them.
-  options += "-c TimeZone=UTC -c DateStyle=ISO";
-  return options;
-}
-
-PgConnection::PgConnection(ConnHandle conn) : conn_(std::move(conn)) {
-  PQsetNoticeProcessor(conn_.get(), log_notice, nullptr);
-}
-
-PgConnection::~PgConnection() {
-  std::lock_guard lock(SocketHome::mutex());
-  leave_home();
-}
-
-awaitable<std::unique_ptr<PgConnection>> PgConnection::connect(
-    const std::string& conninfo, std::chrono::milliseconds timeout,
-    std::chrono::milliseconds statement_timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string options = session_options(conninfo);
-  if (statement_timeout.count() > 0) {
-    // First, so that a statement_timeout in the caller's own options wins.
-    options = fmt::format("-c statement_timeout={} {}", statement_timeout.count(), options);
-  }
-  // `dbname` is expanded as a whole URL or keyword string (expand_dbname = 1); the keywords after
-  // it override what it sets.
-  const std::array<const char*, 4> keywords = {"dbname", "options", "fallback_application_name",
-                                               nullptr};
-  const std::array<const char*, 4> values = {conninfo.c_str(), options.c_str(), "usertasks",
-                                             nullptr};
-  ConnHandle handle(PQconnectStartParams(keywords.data(), values.data(), 1));
-  if (!handle) throw Unavailable("postgresql: out of memory");
-  if (PQstatus(handle.get()) == CONNECTION_BAD) {
-    throw Unavailable("postgresql: connect: " + error_text(handle.get()));
-  }
-  std::unique_ptr<PgConnection> connection(new PgConnection(std::move(handle)));
-  co_await connection->finish_connect(deadline);
-  co_return connection;
-}
-
-awaitable<void> PgConnection::finish_connect(std::chrono::steady_clock::time_point deadline) {
-  const auto executor = co_await asio::this_coro::executor;
-  asio::steady_timer timer(executor, deadline);
-  PostgresPollingStatusType status = PGRES_POLLING_WRITING;  // what libpq's docs start with
-  while (status != PGRES_POLLING_OK) {
-    if (status == PGRES_POLLING_FAILED) {
-      throw Unavailable("postgresql: connect: " + error_text(conn_.get()));
-    }
-    // libpq may close its socket and open another between polls (next host, SSL or GSS retry)
-    // and the new one may reuse the old number, so the descriptor is made anew for every wait.
-    // It is not the connection's registration: lend() makes that.
-    struct Registration {
-      asio::posix::stream_descriptor socket;
-      ~Registration() { socket.release(); }  // the descriptor is libpq's to close
-    } registration{asio::posix::stream_descriptor(executor, PQsocket(conn_.get()))};
-    const auto type =
-        status == PGRES_POLLING_READING ? descriptor_base::wait_read : descriptor_base::wait_write;
-    const auto which = co_await (registration.socket.async_wait(type, asio::use_awaitable) ||
-                                 timer.async_wait(asio::use_awaitable));
-    if (which.index() == 1) throw Unavailable("postgresql: connect: timed out");
-    status = PQconnectPoll(conn_.get());
-  }
-  if (PQsetnonblocking(conn_.get(), 1) != 0) {
-    throw Unavailable("postgresql: connect: " + error_text(conn_.get()));
-  }
-}
-
-asio::execution_context& context_of(const asio::any_io_executor& executor) {
-  return asio::query(executor, asio::execution::context);
-}
-
-const asio::execution_context* PgConnection::registered_context() const {
-  std::lock_guard lock(SocketHome::mutex());
-  return home_ != nullptr && !home_->closed ? &home_->context() : nullptr;
-}
-
-void PgConnection::lend(const asio::any_io_executor& executor) {
-  {
-    std::lock_guard lock(SocketHome::mutex());
-    lent_ = true;
-    if (home_ != nullptr && !home_->closed && &home_->context() == &context_of(executor)) return;
-    leave_home();
-  }
-  // Outside the lock: registering may create the reactor, and use_service the home.
-  socket_.emplace(executor, PQsocket(conn_.get()));
-  ++registrations_;
-  SocketHome& home = asio::use_service<SocketHome>(context_of(executor));
-  std::lock_guard lock(SocketHome::mutex());
-  home_ = &home;
-  home.members.insert(this);
-}
-
-void PgConnection::park() {
-  std::lock_guard lock(SocketHome::mutex());
-  lent_ = false;
-  if (home_ != nullptr && home_->closed) leave_home();
-}
-
-void PgConnection::leave_home() {
-  if (home_ == nullptr) return;
-  home_->members.erase(this);
-  home_ = nullptr;
-  // release(), not close(): the descriptor belongs to libpq, which closes it in PQfinish.
-  socket_->release();
-  socket_.reset();
-}
 
 bool PgConnection::still_good() {
   if (broken_ || in_flight_ || PQstatus(conn_.get()) != CONNECTION_OK) return false;

@@ -35,6 +35,9 @@ using ResultHandle = std::unique_ptr<pg_result, ClearResult>;
 // so that timestamptz values print as timestamp_to_rfc3339 expects. Throws std::invalid_argument.
 std::string session_options(const std::string& conninfo);
 
+// libpq's last error message on `conn`, without its trailing new line.
+std::string error_text(const pg_conn* conn);
+
 class SocketHome;
 
 // The io_context `executor` runs on: what PgConnection::registered_context() is compared with.
