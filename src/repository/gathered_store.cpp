@@ -44,39 +44,31 @@ struct GatheredWrite : gather::Waiting {
   std::size_t events_statements = 0;  // those of the group's events, when some were its own
 };
 
-// The ids of the members of a coalesced read, as :ids wants them ("1,2,3").
+// The records of `ids` on `c`, each at its id's place (nullopt: none): by `one` for one id, by
+// `many` for several. `split` turns either's rows into (id, record) pairs.
 template <class R>
-std::string ids_of(const std::vector<PointRead<R>*>& members) {
-  std::string ids;
-  for (const PointRead<R>* m : members) {
-    if (!ids.empty()) ids += ',';
-    ids += std::to_string(m->id);
+awaitable<std::vector<std::optional<R>>> read_ids(
+    Connection& c, const std::vector<std::int64_t>& ids, const Sql& one, const Sql& many,
+    std::vector<std::pair<std::int64_t, R>> (*split)(Rows&)) {
+  const bool alone = ids.size() == 1;
+  std::vector<Value> values;
+  if (alone) {
+    values = bind(one, rows::arg("id", ids.front()));
+  } else {
+    std::string list;  // as :ids wants them: "1,2,3"
+    for (const std::int64_t id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
+    values = bind(many, rows::arg("ids", std::move(list)));
   }
-  return ids;
-}
-
-}  // namespace
-
-namespace {
-
-// Reads the records of `members` on `c`, each member's own into its answer: by `one` for a lone
-// member, by `many` for several. `split` turns either's rows into (id, record) pairs.
-template <class R>
-awaitable<void> read_members(Connection& c, const std::vector<PointRead<R>*>& members,
-                             const Sql& one, const Sql& many,
-                             std::vector<std::pair<std::int64_t, R>> (*split)(Rows&)) {
-  const bool alone = members.size() == 1;
-  const Sql& sql = alone ? one : many;
-  std::vector<Value> values = alone ? bind(one, rows::arg("id", members.front()->id))
-                                    : bind(many, rows::arg("ids", ids_of(members)));
-  Rows rows = co_await c.execute(sql.statement(), values);
+  Rows rows = co_await c.execute((alone ? one : many).statement(), values);
   auto records = split(rows);
   const auto by_id = [](const auto& r) { return r.first; };
   std::ranges::sort(records, {}, by_id);
-  for (PointRead<R>* m : members) {
-    auto it = std::ranges::lower_bound(records, m->id, {}, by_id);
-    if (it != records.end() && it->first == m->id) m->answer = it->second;
+  std::vector<std::optional<R>> found(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto it = std::ranges::lower_bound(records, ids[i], {}, by_id);
+    if (it != records.end() && it->first == ids[i]) found[i] = it->second;
   }
+  co_return found;
 }
 
 }  // namespace
@@ -85,22 +77,27 @@ template <class R>
 awaitable<std::optional<R>> Store::read_coalesced(const Sql& one, const Sql& many, std::int64_t id,
                                                   Split<R> split) {
   ++statements_;
+  if (!db_.gathers() || db_.dialect() != store::Dialect::postgresql) {
+    co_return co_await store::with_connection(
+        db_, Access::read, [&](Connection& c) -> awaitable<std::optional<R>> {
+          const std::vector<std::int64_t> ids{id};
+          std::vector<std::optional<R>> found = co_await read_ids(c, ids, one, many, split);
+          co_return std::move(found.front());
+        });
+  }
   const boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
   const auto member = std::make_shared<PointRead<R>>(executor, id);
-  if (!db_.gathers() || db_.dialect() != store::Dialect::postgresql) {
-    const std::vector<PointRead<R>*> alone{member.get()};
-    co_await db_.run(Access::read, [&](Connection& c) -> awaitable<void> {
-      co_await read_members(c, alone, one, many, split);
-    });
-    co_return std::move(member->answer);
-  }
   Database* db = &db_;
   const auto run = [db, &one, &many, split](gather::Group<PointRead<R>>& group) {
     return db->run(Access::read, [&](Connection& c) -> awaitable<void> {
       const std::vector<PointRead<R>*> members = group.close();
       if (members.empty()) co_return;
       gather::tally(gather::Kind::read).count(members.size());
-      co_await read_members(c, members, one, many, split);
+      std::vector<std::int64_t> ids;
+      ids.reserve(members.size());
+      for (const PointRead<R>* m : members) ids.push_back(m->id);
+      std::vector<std::optional<R>> found = co_await read_ids(c, ids, one, many, split);
+      for (std::size_t i = 0; i < members.size(); ++i) members[i]->answer = std::move(found[i]);
     });
   };
   co_await gather::join(db_, &many, reads_at_most, member, run);
